@@ -1,0 +1,3 @@
+"""resolver: an iterative, caching DNS resolver."""
+
+__version__ = "0.1.0"
