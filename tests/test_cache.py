@@ -1,0 +1,517 @@
+"""RRset and negative cache: TTL arithmetic, clamps, trust ranking, eviction, zone cuts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from dnslib import AAAA, NS, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resolver.cache import (
+    CachedRRset,
+    NegativeEntry,
+    RRsetCache,
+    Trust,
+    ancestors,
+    canonical_name,
+    group_rrsets,
+)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def a(name: str, address: str, ttl: int = 300) -> RR:
+    return RR(DNSLabel(name), QTYPE.A, ttl=ttl, rdata=A(address))
+
+
+def ns(zone: str, target: str, ttl: int = 3600) -> RR:
+    return RR(DNSLabel(zone), QTYPE.NS, ttl=ttl, rdata=NS(target))
+
+
+def soa(zone: str, ttl: int, minimum: int) -> RR:
+    times = (2024010101, 7200, 3600, 1209600, minimum)
+    return RR(
+        DNSLabel(zone),
+        QTYPE.SOA,
+        ttl=ttl,
+        rdata=SOA(f"ns1.{zone}", f"hostmaster.{zone}", times),
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def cache(clock: FakeClock) -> RRsetCache:
+    return RRsetCache(clock=clock)
+
+
+# -- basic storage --------------------------------------------------------------------------
+
+
+def test_put_then_get_returns_the_rrset(cache: RRsetCache) -> None:
+    assert cache.put([a("www.example.com.", "192.0.2.1"), a("www.example.com.", "192.0.2.2")],
+                     Trust.AUTH_ANSWER)
+    got = cache.get("www.example.com.", QTYPE.A)
+    assert isinstance(got, CachedRRset)
+    assert got.rtype == QTYPE.A and got.rclass == 1 and got.trust == Trust.AUTH_ANSWER
+    assert sorted(str(rr.rdata) for rr in got.records) == ["192.0.2.1", "192.0.2.2"]
+    assert got.ttl == 300
+    assert cache.get("www.example.com.", QTYPE.AAAA) is None
+    assert cache.get("www.example.com.", QTYPE.A, 3) is None  # another class
+    assert len(cache) == 1
+
+
+def test_returned_records_are_copies(cache: RRsetCache) -> None:
+    cache.put([a("x.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    first = cache.get("x.example.", QTYPE.A)
+    assert first is not None
+    first.records[0].ttl = 99999
+    second = cache.get("x.example.", QTYPE.A)
+    assert second is not None and second.records[0].ttl == 300
+
+
+def test_names_are_case_insensitive_and_dot_tolerant(cache: RRsetCache) -> None:
+    cache.put([a("WWW.Example.COM.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    for query in ("www.example.com.", "WWW.EXAMPLE.COM.", "www.example.com"):
+        got = cache.get(query, QTYPE.A)
+        assert got is not None
+        assert str(got.records[0].rdata) == "192.0.2.1"
+    # A second put under different case is the same RRset, not a new one.
+    cache.put([a("www.EXAMPLE.com.", "192.0.2.9")], Trust.AUTH_ANSWER)
+    assert len(cache) == 1
+    got = cache.get("www.example.com.", QTYPE.A)
+    assert got is not None and [str(rr.rdata) for rr in got.records] == ["192.0.2.9"]
+
+
+def test_mixed_case_owners_form_one_rrset(cache: RRsetCache) -> None:
+    assert cache.put([a("Host.example.", "192.0.2.1"), a("host.EXAMPLE.", "192.0.2.2")],
+                     Trust.AUTH_ANSWER)
+    got = cache.get("host.example.", QTYPE.A)
+    assert got is not None and len(got.records) == 2
+
+
+def test_records_that_are_not_one_rrset_are_refused(cache: RRsetCache) -> None:
+    with pytest.raises(ValueError):
+        cache.put([a("a.example.", "192.0.2.1"), a("b.example.", "192.0.2.2")], Trust.AUTH_ANSWER)
+    aaaa = RR(DNSLabel("a.example."), QTYPE.AAAA, ttl=300, rdata=AAAA("2001:db8::1"))
+    with pytest.raises(ValueError):
+        cache.put([a("a.example.", "192.0.2.1"), aaaa], Trust.AUTH_ANSWER)
+    assert len(cache) == 0
+
+
+def test_empty_input_is_not_cached(cache: RRsetCache) -> None:
+    assert cache.put([], Trust.AUTH_ANSWER) is False
+    assert len(cache) == 0
+
+
+def test_duplicate_records_are_stored_once_but_txt_case_matters(cache: RRsetCache) -> None:
+    cache.put([a("d.example.", "192.0.2.1"), a("d.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    got = cache.get("d.example.", QTYPE.A)
+    assert got is not None and len(got.records) == 1
+    txt = [RR(DNSLabel("t.example."), QTYPE.TXT, ttl=60, rdata=TXT(s)) for s in ("Hi", "hi", "Hi")]
+    cache.put(txt, Trust.AUTH_ANSWER)
+    got = cache.get("t.example.", QTYPE.TXT)
+    assert got is not None and len(got.records) == 2
+
+
+def test_group_rrsets_splits_a_section() -> None:
+    section = [
+        a("a.example.", "192.0.2.1"),
+        ns("example.", "ns1.example."),
+        a("A.example.", "192.0.2.2"),
+        a("b.example.", "192.0.2.3"),
+    ]
+    groups = group_rrsets(section)
+    assert [len(g) for g in groups] == [2, 1, 1]
+    assert groups[0][1].rname == DNSLabel("A.example.")
+
+
+def test_name_helpers() -> None:
+    assert canonical_name("WWW.Example.com") == "www.example.com."
+    assert canonical_name(".") == "."
+    assert canonical_name("") == "."
+    assert ancestors("www.Example.com.") == ["www.example.com.", "example.com.", "com.", "."]
+    assert ancestors(".") == ["."]
+
+
+# -- TTL arithmetic -------------------------------------------------------------------------
+
+
+def test_entry_expires_at_exactly_its_ttl(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([a("e.example.", "192.0.2.1", ttl=300)], Trust.AUTH_ANSWER)
+    clock.advance(299.999)
+    got = cache.get("e.example.", QTYPE.A)
+    assert got is not None and got.ttl == 1 and got.records[0].ttl == 1
+    clock.advance(0.001)  # now exactly 300 s after the put
+    assert cache.get("e.example.", QTYPE.A) is None
+    assert len(cache) == 0
+    clock.advance(1000)
+    assert cache.get("e.example.", QTYPE.A) is None
+
+
+def test_ttls_count_down_with_the_clock(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([a("c.example.", "192.0.2.1", ttl=300), a("c.example.", "192.0.2.2", ttl=300)],
+              Trust.AUTH_ANSWER)
+    seen = []
+    for step in (0, 0.5, 0.5, 99, 100.25, 99.5):
+        clock.advance(step)
+        got = cache.get("c.example.", QTYPE.A)
+        assert got is not None
+        assert {rr.ttl for rr in got.records} == {got.ttl}
+        seen.append(got.ttl)
+    assert seen == [300, 300, 299, 200, 100, 1]  # whole seconds left, rounded up
+
+
+def test_rrset_ttl_is_the_minimum_of_its_records(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([a("m.example.", "192.0.2.1", ttl=500), a("m.example.", "192.0.2.2", ttl=120)],
+              Trust.AUTH_ANSWER)
+    got = cache.get("m.example.", QTYPE.A)
+    assert got is not None and got.ttl == 120
+    assert all(rr.ttl == 120 for rr in got.records)
+    clock.advance(120)
+    assert cache.get("m.example.", QTYPE.A) is None
+
+
+def test_max_ttl_clamp(clock: FakeClock) -> None:
+    cache = RRsetCache(max_ttl=3600, clock=clock)
+    cache.put([a("long.example.", "192.0.2.1", ttl=604800)], Trust.AUTH_ANSWER)
+    got = cache.get("long.example.", QTYPE.A)
+    assert got is not None and got.ttl == 3600
+    clock.advance(3600)
+    assert cache.get("long.example.", QTYPE.A) is None
+
+
+def test_default_max_ttl_is_one_day(cache: RRsetCache) -> None:
+    cache.put([a("long.example.", "192.0.2.1", ttl=2**31 - 1)], Trust.AUTH_ANSWER)
+    got = cache.get("long.example.", QTYPE.A)
+    assert got is not None and got.ttl == 86400
+
+
+def test_min_ttl_clamp(clock: FakeClock) -> None:
+    cache = RRsetCache(min_ttl=60, clock=clock)
+    cache.put([a("short.example.", "192.0.2.1", ttl=5)], Trust.AUTH_ANSWER)
+    clock.advance(30)
+    got = cache.get("short.example.", QTYPE.A)
+    assert got is not None and got.ttl == 30
+    clock.advance(30)
+    assert cache.get("short.example.", QTYPE.A) is None
+
+
+def test_ttl_zero_is_not_cached_even_with_min_ttl(clock: FakeClock) -> None:
+    cache = RRsetCache(min_ttl=60, clock=clock)
+    assert cache.put([a("zero.example.", "192.0.2.1", ttl=0)], Trust.AUTH_ANSWER) is False
+    assert cache.put([a("zero.example.", "192.0.2.1", ttl=30), a("zero.example.", "192.0.2.2", 0)],
+                     Trust.AUTH_ANSWER) is False
+    assert cache.get("zero.example.", QTYPE.A) is None
+    assert len(cache) == 0
+
+
+def test_bad_limits_are_refused() -> None:
+    with pytest.raises(ValueError):
+        RRsetCache(min_ttl=100, max_ttl=10)
+    with pytest.raises(ValueError):
+        RRsetCache(maxsize=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ttl=st.integers(min_value=1, max_value=2**31 - 1),
+    start=st.floats(min_value=0, max_value=1e7, allow_nan=False),
+    elapsed=st.lists(st.floats(min_value=0, max_value=2e5, allow_nan=False), max_size=8),
+)
+def test_ttl_arithmetic_invariants(ttl: int, start: float, elapsed: list[float]) -> None:
+    clock = FakeClock(start)
+    cache = RRsetCache(max_ttl=86400, clock=clock)
+    assert cache.put([a("p.example.", "192.0.2.1", ttl=ttl)], Trust.AUTH_ANSWER)
+    effective = min(ttl, 86400)
+    previous = effective
+    for step in elapsed:
+        clock.advance(step)
+        age = clock.now - start
+        got = cache.get("p.example.", QTYPE.A)
+        if age >= effective:
+            assert got is None  # never served after expiry
+            break
+        assert got is not None
+        assert 1 <= got.ttl <= previous  # counts down, never below 1 while live
+        assert got.records[0].ttl == got.ttl
+        # Whole seconds left, rounded up (with slack for float error in the clock sums).
+        assert abs(got.ttl - math.ceil(effective - age)) <= 1
+        assert got.ttl >= effective - age - 1e-3  # never lies low by a second or more
+        previous = got.ttl
+
+
+# -- eviction -------------------------------------------------------------------------------
+
+
+def test_lru_eviction_bounds_the_cache(clock: FakeClock) -> None:
+    cache = RRsetCache(maxsize=3, clock=clock)
+    for i in range(3):
+        cache.put([a(f"h{i}.example.", f"192.0.2.{i}")], Trust.AUTH_ANSWER)
+    assert cache.get("h0.example.", QTYPE.A) is not None  # h0 is now most recently used
+    cache.put([a("h3.example.", "192.0.2.3")], Trust.AUTH_ANSWER)
+    assert len(cache) == 3
+    assert cache.get("h1.example.", QTYPE.A) is None  # least recently used went first
+    for name in ("h0", "h2", "h3"):
+        assert cache.get(f"{name}.example.", QTYPE.A) is not None
+    for i in range(100):
+        cache.put([a(f"n{i}.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+        assert len(cache) <= 3
+
+
+def test_negative_entries_count_towards_the_bound(clock: FakeClock) -> None:
+    cache = RRsetCache(maxsize=2, clock=clock)
+    cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    cache.put_negative("x.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    cache.put_negative("y.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300))
+    assert len(cache) == 2
+    assert cache.get("h.example.", QTYPE.A) is None
+
+
+# -- trust ranking --------------------------------------------------------------------------
+
+
+def test_glue_cannot_replace_an_authoritative_answer(cache: RRsetCache) -> None:
+    assert cache.put([a("ns1.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    assert cache.put([a("ns1.example.", "203.0.113.66")], Trust.ADDITIONAL) is False
+    got = cache.get("ns1.example.", QTYPE.A)
+    assert got is not None and got.trust == Trust.AUTH_ANSWER
+    assert str(got.records[0].rdata) == "192.0.2.1"
+
+
+def test_authoritative_answer_replaces_glue(cache: RRsetCache) -> None:
+    assert cache.put([a("ns1.example.", "203.0.113.1")], Trust.ADDITIONAL)
+    assert cache.put([a("ns1.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    got = cache.get("ns1.example.", QTYPE.A)
+    assert got is not None and got.trust == Trust.AUTH_ANSWER
+    assert str(got.records[0].rdata) == "192.0.2.1"
+
+
+def test_equal_trust_replaces_and_refreshes(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([ns("example.", "a.ns.example.", ttl=100)], Trust.AUTHORITY)
+    clock.advance(90)
+    assert cache.put([ns("example.", "b.ns.example.", ttl=100)], Trust.AUTHORITY)
+    clock.advance(90)
+    got = cache.get("example.", QTYPE.NS)
+    assert got is not None and got.ttl == 10 and str(got.records[0].rdata) == "b.ns.example."
+
+
+def test_lower_trust_is_stored_after_the_higher_one_expires(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    cache.put([a("ns1.example.", "192.0.2.1", ttl=60)], Trust.AUTH_ANSWER)
+    clock.advance(59)
+    assert cache.put([a("ns1.example.", "203.0.113.1", ttl=600)], Trust.ADDITIONAL) is False
+    clock.advance(1)
+    assert cache.put([a("ns1.example.", "203.0.113.1", ttl=600)], Trust.ADDITIONAL)
+    got = cache.get("ns1.example.", QTYPE.A)
+    assert got is not None and got.trust == Trust.ADDITIONAL and got.ttl == 600
+
+
+def test_min_trust_filters_weak_data(cache: RRsetCache) -> None:
+    cache.put([a("glue.example.", "192.0.2.1")], Trust.ADDITIONAL)
+    assert cache.get("glue.example.", QTYPE.A, min_trust=Trust.ANSWER_NONAUTH) is None
+    assert cache.get("glue.example.", QTYPE.A) is not None
+    cache.put([a("glue.example.", "192.0.2.1")], Trust.ANSWER_NONAUTH)
+    assert cache.get("glue.example.", QTYPE.A, min_trust=Trust.ANSWER_NONAUTH) is not None
+    assert cache.get("glue.example.", QTYPE.A, min_trust=Trust.AUTH_ANSWER) is None
+
+
+def test_trust_ranks_follow_rfc_2181() -> None:
+    order = [Trust.ADDITIONAL, Trust.AUTHORITY, Trust.ANSWER_NONAUTH, Trust.AUTH_AUTHORITY,
+             Trust.AUTH_ANSWER]
+    assert order == sorted(order)
+
+
+_PUTS = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=200, allow_nan=False),  # time since previous step
+        st.sampled_from(list(Trust)),
+        st.integers(min_value=0, max_value=300),  # TTL (0 = do not cache)
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(puts=_PUTS)
+def test_trust_and_expiry_match_a_reference_model(puts: list[tuple[float, Trust, int]]) -> None:
+    clock = FakeClock(0.0)
+    cache = RRsetCache(clock=clock)
+    model: tuple[Trust, float, str] | None = None  # (trust, expires, address)
+    for i, (step, trust, ttl) in enumerate(puts):
+        clock.advance(step)
+        now = clock.now
+        live = model if model is not None and now < model[1] else None
+        address = f"192.0.2.{i}"
+        expected = ttl > 0 and (live is None or live[0] <= trust)
+        assert cache.put([a("k.example.", address, ttl=ttl)], trust) is expected
+        if expected:
+            model = (trust, now + ttl, address)
+        got = cache.get("k.example.", QTYPE.A)
+        live = model if model is not None and now < model[1] else None
+        if live is None:
+            assert got is None
+        else:
+            assert got is not None
+            assert got.trust == live[0]
+            assert str(got.records[0].rdata) == live[2]
+
+
+# -- negative caching (RFC 2308) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("soa_ttl", "minimum", "expected"), [(3600, 300, 300), (60, 900, 60)])
+def test_negative_ttl_is_min_of_soa_ttl_and_minimum(
+    cache: RRsetCache, clock: FakeClock, soa_ttl: int, minimum: int, expected: int
+) -> None:
+    cache.put_negative("gone.example.", None, RCODE.NXDOMAIN, soa("example.", soa_ttl, minimum))
+    entry = cache.get_negative("gone.example.", QTYPE.A)
+    assert isinstance(entry, NegativeEntry)
+    assert entry.ttl == expected and entry.rcode == RCODE.NXDOMAIN and entry.rtype is None
+    assert entry.soa[0].rtype == QTYPE.SOA and entry.soa[0].ttl == expected
+    clock.advance(expected - 1)
+    entry = cache.get_negative("gone.example.", QTYPE.A)
+    assert entry is not None and entry.ttl == 1 and entry.soa[0].ttl == 1
+    clock.advance(1)
+    assert cache.get_negative("gone.example.", QTYPE.A) is None
+
+
+def test_negative_ttl_clamps(clock: FakeClock) -> None:
+    cache = RRsetCache(clock=clock)  # default max_negative_ttl: 3 hours
+    cache.put_negative("a.example.", None, RCODE.NXDOMAIN, soa("example.", 86400, 86400))
+    entry = cache.get_negative("a.example.", QTYPE.A)
+    assert entry is not None and entry.ttl == 10800
+    small = RRsetCache(max_ttl=100, clock=clock)
+    small.put_negative("a.example.", None, RCODE.NXDOMAIN, soa("example.", 86400, 86400))
+    entry = small.get_negative("a.example.", QTYPE.A)
+    assert entry is not None and entry.ttl == 100
+
+
+def test_zero_negative_ttl_is_not_cached(cache: RRsetCache) -> None:
+    cache.put_negative("a.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 0))
+    assert cache.get_negative("a.example.", QTYPE.A) is None
+    assert len(cache) == 0
+
+
+def test_nxdomain_covers_every_type(cache: RRsetCache) -> None:
+    cache.put_negative("Gone.Example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    for rtype in (QTYPE.A, QTYPE.AAAA, QTYPE.MX, QTYPE.TXT):
+        entry = cache.get_negative("gone.example.", rtype)
+        assert entry is not None and entry.rcode == RCODE.NXDOMAIN
+    # Per name only: no RFC 8020 inference for names below it, none for siblings.
+    assert cache.get_negative("sub.gone.example.", QTYPE.A) is None
+    assert cache.get_negative("other.example.", QTYPE.A) is None
+
+
+def test_nodata_is_per_type(cache: RRsetCache) -> None:
+    cache.put_negative("host.example.", QTYPE.AAAA, RCODE.NOERROR, soa("example.", 3600, 300))
+    entry = cache.get_negative("HOST.example.", QTYPE.AAAA)
+    assert entry is not None and entry.rcode == RCODE.NOERROR and entry.rtype == QTYPE.AAAA
+    assert cache.get_negative("host.example.", QTYPE.A) is None
+
+
+def test_nxdomain_with_an_rtype_is_still_name_wide(cache: RRsetCache) -> None:
+    cache.put_negative("gone.example.", QTYPE.A, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    entry = cache.get_negative("gone.example.", QTYPE.MX)
+    assert entry is not None and entry.rtype is None
+
+
+def test_bad_negative_input_is_refused(cache: RRsetCache) -> None:
+    with pytest.raises(ValueError):
+        cache.put_negative("a.example.", None, RCODE.NOERROR, soa("example.", 60, 60))
+    with pytest.raises(ValueError):
+        cache.put_negative("a.example.", QTYPE.A, RCODE.SERVFAIL, soa("example.", 60, 60))
+    with pytest.raises(ValueError):
+        cache.put_negative("a.example.", None, RCODE.NXDOMAIN, a("example.", "192.0.2.1"))
+    assert len(cache) == 0
+
+
+def test_positive_answer_clears_contradicting_negative_data(cache: RRsetCache) -> None:
+    cache.put_negative("h.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    cache.put_negative("h.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300))
+    # Glue is too weak to overrule an authoritative negative answer ...
+    cache.put([a("h.example.", "192.0.2.1")], Trust.ADDITIONAL)
+    assert cache.get_negative("h.example.", QTYPE.A) is not None
+    # ... an answer is not.
+    cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    assert cache.get_negative("h.example.", QTYPE.A) is None
+
+
+def test_nodata_clears_the_positive_rrset_of_that_type(cache: RRsetCache) -> None:
+    cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    cache.put([ns("h.example.", "ns.h.example.")], Trust.AUTH_ANSWER)
+    cache.put_negative("h.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300))
+    assert cache.get("h.example.", QTYPE.A) is None
+    assert cache.get("h.example.", QTYPE.NS) is not None
+
+
+def test_remove_negative(cache: RRsetCache) -> None:
+    cache.put_negative("h.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    cache.remove_negative("h.example.", None)
+    assert cache.get_negative("h.example.", QTYPE.A) is None
+
+
+# -- zone cuts and housekeeping -------------------------------------------------------------
+
+
+def test_closest_zone_cut_picks_the_deepest_live_ns_set(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    assert cache.closest_zone_cut("www.cs.example.edu.") is None
+    cache.put([ns(".", "a.root-servers.net.", ttl=518400)], Trust.AUTH_ANSWER)
+    cache.put([ns("edu.", "a.edu-servers.net.", ttl=172800)], Trust.AUTHORITY)
+    cache.put([ns("example.edu.", "ns1.example.edu.", ttl=600)], Trust.AUTHORITY)
+    cache.put([ns("cs.example.edu.", "ns.cs.example.edu.", ttl=60)], Trust.AUTHORITY)
+    cache.put([a("ns.cs.example.edu.", "192.0.2.53")], Trust.ADDITIONAL)  # not an NS: no cut
+
+    zone, rrset = cache.closest_zone_cut("WWW.CS.Example.EDU.") or ("", None)
+    assert zone == "cs.example.edu." and rrset is not None and rrset.rtype == QTYPE.NS
+    assert cache.closest_zone_cut("cs.example.edu.")[0] == "cs.example.edu."  # self counts
+    clock.advance(60)  # the cs cut expires: fall back to its parent
+    zone, rrset = cache.closest_zone_cut("www.cs.example.edu.") or ("", None)
+    assert zone == "example.edu." and rrset is not None and rrset.ttl == 540
+    clock.advance(540)
+    assert cache.closest_zone_cut("www.cs.example.edu.")[0] == "edu."
+    assert cache.closest_zone_cut("www.example.org.")[0] == "."
+
+
+def test_remove_and_clear(cache: RRsetCache) -> None:
+    cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    cache.put([ns("example.", "ns1.example.")], Trust.AUTHORITY)
+    cache.remove("H.example.", QTYPE.A)
+    assert cache.get("h.example.", QTYPE.A) is None
+    assert len(cache) == 1
+    cache.remove("nothing.example.", QTYPE.A)  # absent: no error
+    cache.put_negative("x.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    cache.clear()
+    assert len(cache) == 0
+    assert cache.get("example.", QTYPE.NS) is None
+    assert cache.get_negative("x.example.", QTYPE.A) is None
+
+
+def test_len_counts_only_live_entries(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([a("s.example.", "192.0.2.1", ttl=10)], Trust.AUTH_ANSWER)
+    cache.put([a("l.example.", "192.0.2.1", ttl=100)], Trust.AUTH_ANSWER)
+    cache.put_negative("n.example.", None, RCODE.NXDOMAIN, soa("example.", 50, 50))
+    assert len(cache) == 3
+    clock.advance(10)
+    assert len(cache) == 2
+    clock.advance(40)
+    assert len(cache) == 1
