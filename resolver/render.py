@@ -1,0 +1,533 @@
+"""Text and JSON renderings of an Answer and of its trace, for the `resolve` command.
+
+Pure functions from data to strings/dicts: no I/O, no resolution. The iterator already words each
+response in plain language (ResponseReceived.summary); this module lays the events out as a walk,
+one block per upstream query, with sub-resolutions nested under the hop that needed them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dnslib import CLASS, QTYPE, RCODE, RR
+
+from resolver.answer import Answer
+from resolver.trace import TraceEvent
+
+# Records listed under one hop before "... N more": a root referral carries 13 NS and 26
+# addresses, which would bury the walk itself.
+MAX_RECORDS_PER_HOP = 8
+
+# Outcomes of a query, as the command reports them and maps them to exit codes.
+ANSWER = "answer"
+NXDOMAIN = "nxdomain"
+NODATA = "nodata"
+SERVFAIL = "servfail"
+
+_ANY = 255
+
+
+def outcome(answer: Answer) -> str:
+    """Classify an Answer: answer, nxdomain, nodata, or servfail (any other failure rcode)."""
+    if answer.rcode == RCODE.NXDOMAIN:
+        return NXDOMAIN
+    if answer.rcode != RCODE.NOERROR:
+        return SERVFAIL
+    if answer.rrset or (answer.rdtype == _ANY and answer.answer):
+        return ANSWER
+    return NODATA
+
+
+# --------------------------------------------------------------------------------------------
+# Style: colour and glyphs
+
+
+@dataclass(frozen=True)
+class Style:
+    """How to decorate text: ANSI colour only for a terminal, Unicode glyphs when encodable."""
+
+    color: bool = False
+    unicode: bool = True
+
+    @classmethod
+    def for_stream(cls, stream: object, color: str = "auto") -> Style:
+        """color is "auto" (a TTY and no NO_COLOR variable), "always" or "never"."""
+        isatty = getattr(stream, "isatty", None)
+        tty = bool(isatty and isatty())
+        if color == "always":
+            use_color = True
+        elif color == "never":
+            use_color = False
+        else:
+            use_color = tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "—→←│✗✓↪".encode(encoding)
+            uni = True
+        except (UnicodeEncodeError, LookupError):
+            uni = False
+        return cls(color=use_color, unicode=uni)
+
+    def _sgr(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and text else text
+
+    def bold(self, text: str) -> str:
+        return self._sgr("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._sgr("2", text)
+
+    def red(self, text: str) -> str:
+        return self._sgr("31", text)
+
+    def green(self, text: str) -> str:
+        return self._sgr("32", text)
+
+    def yellow(self, text: str) -> str:
+        return self._sgr("33", text)
+
+    def blue(self, text: str) -> str:
+        return self._sgr("34", text)
+
+    def magenta(self, text: str) -> str:
+        return self._sgr("35", text)
+
+    def cyan(self, text: str) -> str:
+        return self._sgr("36", text)
+
+    def glyph(self, name: str) -> str:
+        return (_UNICODE if self.unicode else _ASCII)[name]
+
+    def plain(self, text: str) -> str:
+        """Replace the Unicode punctuation the iterator may use when the stream cannot show it."""
+        if self.unicode:
+            return text
+        for uni, ascii_ in _ASCII_FALLBACK.items():
+            text = text.replace(uni, ascii_)
+        return text
+
+
+_UNICODE = {
+    "dash": "—",
+    "send": "→",
+    "recv": "←",
+    "gutter": "│",
+    "fail": "✗",
+    "ok": "✓",
+    "alias": "↪",
+    "sub": "↳",
+    "dot": "·",
+}
+_ASCII = {
+    "dash": "--",
+    "send": "->",
+    "recv": "<-",
+    "gutter": "|",
+    "fail": "x",
+    "ok": "+",
+    "alias": "=>",
+    "sub": "\\_",
+    "dot": "-",
+}
+_ASCII_FALLBACK = {"—": "--", "–": "-", "→": "->", "←": "<-", "…": "...", "·": "-"}
+
+
+# --------------------------------------------------------------------------------------------
+# Small formatters
+
+
+def format_ms(seconds: float) -> str:
+    """A duration in milliseconds, with one decimal below 100 ms."""
+    ms = seconds * 1000.0
+    return f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _type_text(rtype: int) -> str:
+    return QTYPE.get(rtype, f"TYPE{rtype}")
+
+
+def _class_text(rclass: int) -> str:
+    return CLASS.get(rclass, f"CLASS{rclass}")
+
+
+def rdata_text(rr: RR) -> str:
+    """The record data in zone-file presentation (TXT strings space-separated, as dig does)."""
+    to_zone = getattr(rr.rdata, "toZone", None)
+    return to_zone() if to_zone else str(rr.rdata)
+
+
+def record_dict(rr: RR) -> dict:
+    return {
+        "name": str(rr.rname),
+        "ttl": rr.ttl,
+        "class": _class_text(rr.rclass),
+        "type": _type_text(rr.rtype),
+        "data": rdata_text(rr),
+    }
+
+
+def _record_table(records: Sequence[RR], style: Style) -> list[str]:
+    """Zone-file lines with aligned columns, as dig prints a section."""
+    rows = [
+        (str(rr.rname), str(rr.ttl), _class_text(rr.rclass), _type_text(rr.rtype), rdata_text(rr))
+        for rr in records
+    ]
+    if not rows:
+        return []
+    name_w = max(24, *(len(r[0]) + 1 for r in rows))
+    type_w = max(6, *(len(r[3]) + 1 for r in rows))
+    return [
+        f"{name:<{name_w}}{ttl:<8}{cls:<4}{style.cyan(f'{rtype:<{type_w}}')}{data}".rstrip()
+        for name, ttl, cls, rtype, data in rows
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# The dig-like default output
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an answer came from, for the lines dig prints about its server."""
+
+    description: str  # "in-process iterative resolution (offline lab)" or "127.0.0.1#5353 (UDP)"
+    flags: tuple[str, ...] = ("qr", "rd", "ra")
+    remote: bool = False  # answered by a nameserver: upstream query counts are unknown
+
+
+def _status_text(answer: Answer, style: Style) -> str:
+    text = answer.rcode_text
+    kind = outcome(answer)
+    if kind == ANSWER:
+        return style.green(text)
+    if kind in (NXDOMAIN, NODATA):
+        return style.yellow(text)
+    return style.red(text)
+
+
+def render_answer(answer: Answer, origin: Origin, style: Style | None = None) -> str:
+    """The default output: header, question, answer and authority sections, a summary."""
+    style = style or Style()
+    kind = outcome(answer)
+    status = _status_text(answer, style)
+    if kind == NODATA:
+        status += " (NODATA: the name exists but has no records of this type)"
+    lines = [
+        f";; ->>HEADER<<- opcode: QUERY, status: {status}",
+        f";; flags: {' '.join(origin.flags)}; QUERY: 1, ANSWER: {len(answer.answer)}, "
+        f"AUTHORITY: {len(answer.authority)}",
+        "",
+        style.bold(";; QUESTION SECTION:"),
+        f";{answer.qname:<23} {_class_text(answer.rdclass):<4}{answer.rdtype_text}",
+    ]
+    if answer.answer:
+        lines += ["", style.bold(";; ANSWER SECTION:"), *_record_table(answer.answer, style)]
+    if answer.authority:
+        lines += ["", style.bold(";; AUTHORITY SECTION:"), *_record_table(answer.authority, style)]
+    lines += ["", _summary_line(answer, origin), f";; {origin.description}"]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_line(answer: Answer, origin: Origin) -> str:
+    parts = [f";; Query time: {format_ms(answer.elapsed)}"]
+    if not origin.remote:
+        n = answer.upstream_queries
+        parts.append(f"{n} upstream {'query' if n == 1 else 'queries'}")
+        parts.append("from cache" if answer.from_cache else "not from cache")
+    return ", ".join(parts)
+
+
+def render_short(answer: Answer) -> str:
+    """dig +short: the data of every answer record, one per line (CNAME targets included)."""
+    return "".join(rdata_text(rr) + "\n" for rr in answer.answer)
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+def answer_to_dict(
+    answer: Answer, *, include_trace: bool = False, server: str | None = None
+) -> dict:
+    """One JSON-ready document for a query: question, rcode, sections, timings, maybe the trace."""
+    network = sum(getattr(e, "rtt", 0.0) for e in answer.trace if e.kind == "response")
+    doc: dict = {
+        "question": {
+            "name": answer.qname,
+            "type": answer.rdtype_text,
+            "class": _class_text(answer.rdclass),
+        },
+        "status": outcome(answer),
+        "rcode": answer.rcode_text,
+        "canonical_name": answer.canonical_name,
+        "answer": [record_dict(rr) for rr in answer.answer],
+        "authority": [record_dict(rr) for rr in answer.authority],
+        "from_cache": answer.from_cache,
+        "upstream_queries": answer.upstream_queries,
+        "servers_contacted": answer.servers_contacted,
+        "timings": {"total_ms": round(answer.elapsed * 1000.0, 3)},
+    }
+    if answer.trace:
+        doc["timings"]["network_ms"] = round(network * 1000.0, 3)
+    if server is not None:
+        doc["server"] = server
+    if include_trace:
+        doc["trace"] = trace_to_list(answer.trace)
+    return doc
+
+
+def trace_to_list(events: Sequence[TraceEvent]) -> list[dict]:
+    return [event.to_dict() for event in events]
+
+
+# --------------------------------------------------------------------------------------------
+# --trace
+
+
+def render_trace(answer: Answer, style: Style | None = None) -> str:
+    """The walk as it happened, then a summary: the answer, time, queries, servers."""
+    style = style or Style()
+    lines = _TraceLayout(answer.trace, style).lines()
+    lines += ["", *_trace_summary(answer, style)]
+    return "\n".join(lines) + "\n"
+
+
+def _trace_summary(answer: Answer, style: Style) -> list[str]:
+    kind = outcome(answer)
+    lines: list[str] = []
+    if kind == ANSWER:
+        lines.append(style.bold("Answer:"))
+        lines += ["  " + line for line in _record_table(answer.answer, style)]
+    elif kind == NXDOMAIN:
+        missing = f"NXDOMAIN — {answer.canonical_name} does not exist"
+        lines.append(style.bold("Answer: ") + style.yellow(missing))
+    elif kind == NODATA:
+        lines.append(
+            style.bold("Answer: ")
+            + style.yellow(f"NODATA — {answer.canonical_name} has no {answer.rdtype_text} records")
+        )
+    else:
+        lines.append(style.bold("Answer: ") + style.red(f"{answer.rcode_text} — no answer"))
+    if kind in (NXDOMAIN, NODATA) and answer.authority:
+        lines += ["  " + line for line in _record_table(answer.authority, style)]
+    servers = answer.servers_contacted
+    lines.append(
+        f"{answer.rcode_text} in {format_ms(answer.elapsed)} total, "
+        f"{answer.upstream_queries} upstream "
+        f"{'query' if answer.upstream_queries == 1 else 'queries'}, "
+        f"{_plural(len(servers), 'server')} contacted"
+        + (f": {', '.join(servers)}" if servers else "")
+        + (" (from cache)" if answer.from_cache else "")
+    )
+    return [style.plain(line) for line in lines]
+
+
+_CLASS_COLOURS = {
+    "answer": "green",
+    "cname": "green",
+    "referral": "cyan",
+    "nxdomain": "yellow",
+    "nodata": "yellow",
+    "lame": "red",
+    "error": "red",
+    "truncated": "magenta",
+}
+
+
+class _TraceLayout:
+    """Turns the event list into indented lines. One pass with a little lookahead."""
+
+    def __init__(self, events: Sequence[TraceEvent], style: Style) -> None:
+        self.events = list(events)
+        self.s = style
+        self.out: list[str] = []
+        self.hop = 0
+        self.walk_name: dict[int, tuple[str, str]] = {}  # depth -> (qname, qtype) being resolved
+        self.walks = 0
+
+    def lines(self) -> list[str]:
+        for i, event in enumerate(self.events):
+            handler = getattr(self, "_" + event.kind, None)
+            if handler is None:
+                self._emit(event.depth, self.s.dim(f"{event.kind}: {event.to_dict()}"))
+            else:
+                handler(event, i)
+        return self.out
+
+    # helpers ----------------------------------------------------------------------------------
+    def _emit(self, depth: int, text: str, extra_indent: int = 0) -> None:
+        # Each nesting level sits under the "sub-resolution" line of its parent, behind a bar.
+        gutter = ("    " + self.s.dim(self.s.glyph("gutter"))) * depth
+        self.out.append(self.s.plain(gutter + "  " * extra_indent + text).rstrip())
+
+    def _records(self, depth: int, records: Sequence[str], indent: int = 3) -> None:
+        shown = list(records[:MAX_RECORDS_PER_HOP])
+        for rec in shown:
+            self._emit(depth, self.s.dim(" ".join(rec.split())), indent)
+        if len(records) > len(shown):
+            self._emit(depth, self.s.dim(f"… {len(records) - len(shown)} more"), indent)
+
+    def _next_same_depth(self, i: int, depth: int) -> TraceEvent | None:
+        for event in self.events[i + 1 :]:
+            if event.depth == depth:
+                return event
+            if event.depth < depth:
+                return None
+        return None
+
+    def _previous(self, i: int) -> TraceEvent | None:
+        return self.events[i - 1] if i > 0 else None
+
+    def _server(self, name: str, address: str) -> str:
+        if name and name.rstrip(".") != address:
+            return f"{self.s.bold(name)} ({address})"
+        return self.s.bold(address)
+
+    # events -----------------------------------------------------------------------------------
+    def _resolution_started(self, e, i: int) -> None:
+        self.walk_name[e.depth] = (e.qname.lower(), e.qtype)
+        if e.depth == 0:
+            self.walks += 1
+            title = f"Resolving {e.qname} {e.qtype}"
+            if e.reason:
+                title += f" ({e.reason})"
+            if self.out:
+                self.out.append("")
+            self.out.append(self.s.bold(title))
+            return
+        why = f" {self.s.glyph('dash')} {e.reason}" if e.reason else ""
+        # A sub-walk is announced in its parent's column, then its hops are indented below.
+        self._emit(
+            e.depth - 1,
+            self.s.magenta(f"{self.s.glyph('sub')} sub-resolution: {e.qname} {e.qtype}") + why,
+            2,
+        )
+
+    def _zone_cut(self, e, i: int) -> None:
+        names = list(e.ns_names)
+        listed = ", ".join(names[:4]) + (f", … {len(names) - 4} more" if len(names) > 4 else "")
+        source = e.source
+        text = f"start at zone {self.s.bold(e.zone)} {self.s.glyph('dash')} "
+        text += f"{_plural(len(names), 'server')} from {source}"
+        if source == "cache":
+            text = self.s.yellow("[cache] ") + text
+        self._emit(e.depth, text + (f": {listed}" if names else ""), 1)
+
+    def _query_sent(self, e, i: int) -> None:
+        self.hop += 1
+        head = self.s.bold(f"#{self.hop}")
+        text = (
+            f"{head} zone {self.s.bold(e.zone)}  {self.s.glyph('send')} "
+            f"{self._server(e.server_name, e.address)}"
+            + (f":{e.port}" if e.port not in (53, 0) else "")
+            + f" over {e.protocol.upper()}"
+        )
+        if e.reason:
+            text += f" {self.s.glyph('dash')} {e.reason}"
+        walking = self.walk_name.get(e.depth)
+        if walking is None or walking != (e.qname.lower(), e.qtype):
+            text += f", asking {e.qname} {e.qtype}"
+        text += self.s.dim(f"  [+{format_ms(e.elapsed)}]")
+        self._emit(e.depth, text, 1)
+
+    def _response(self, e, i: int) -> None:
+        colour = getattr(self.s, _CLASS_COLOURS.get(e.classification, "blue"))
+        detail = f"{e.protocol.upper()}, {format_ms(e.rtt)}, {e.size} bytes"
+        if e.aa:
+            detail += ", aa"
+        self._emit(
+            e.depth,
+            f"{self.s.glyph('recv')} {colour(e.summary)}  " + self.s.dim(f"({detail})"),
+            2,
+        )
+        self._records(e.depth, e.records)
+
+    def _timeout(self, e, i: int) -> None:
+        text = f"{self.s.glyph('fail')} timed out after {format_ms(e.timeout)}"
+        nxt = self._next_same_depth(i, e.depth)
+        if nxt is not None and nxt.kind == "query_sent":
+            text += f", trying {nxt.server_name or nxt.address}"
+        self._emit(e.depth, self.s.red(text), 2)
+
+    def _server_failed(self, e, i: int) -> None:
+        prev = self._previous(i)
+        if (
+            prev is not None
+            and prev.kind == "response"
+            and prev.address == e.address
+            and e.reason in prev.summary
+        ):
+            return  # the response line already said it in the same words
+        text = f"{self.s.glyph('fail')} {e.reason}"
+        if prev is None or getattr(prev, "address", None) != e.address:
+            text = f"{self.s.glyph('fail')} skipping {self._server(e.server_name, e.address)}: "
+            text += e.reason
+        nxt = self._next_same_depth(i, e.depth)
+        if nxt is not None and nxt.kind == "query_sent":
+            text += f", trying {nxt.server_name or nxt.address}"
+        self._emit(e.depth, self.s.red(text), 2)
+
+    def _referral(self, e, i: int) -> None:
+        glue = len(e.glue)
+        names = len(e.ns_names)
+        text = f"{self.s.glyph('send')} descend from {e.from_zone} to {self.s.bold(e.to_zone)}: "
+        text += f"{_plural(names, 'server')}, "
+        text += f"{glue} with glue" if glue else "no glue (their addresses must be looked up)"
+        self._emit(e.depth, self.s.cyan(text), 2)
+
+    def _scrubbed(self, e, i: int) -> None:
+        text = (
+            f"! dropped {_plural(len(e.records), 'record')} from {e.server_name}'s reply "
+            f"(not within zone {e.zone})"
+        )
+        self._emit(e.depth, self.s.magenta(text), 2)
+        self._records(e.depth, e.records)
+
+    def _cache_hit(self, e, i: int) -> None:
+        text = self.s.yellow("[cache] ") + f"{e.what} for {e.name} {e.qtype} (TTL {e.ttl})"
+        self._emit(e.depth, text, 1)
+        self._records(e.depth, e.records, 2)
+
+    def _cname_restart(self, e, i: int) -> None:
+        qtype = self.walk_name.get(e.depth, ("", ""))[1]
+        self.walk_name[e.depth] = (e.to_name.lower(), qtype)
+        self.out.append("")
+        self._emit(
+            e.depth,
+            self.s.bold(
+                f"{self.s.glyph('alias')} {e.from_name} is an alias (CNAME) for {e.to_name}: "
+                f"new walk for {e.to_name}" + (f" {qtype}" if qtype else "")
+            ),
+        )
+
+    def _subresolution_done(self, e, i: int) -> None:
+        if e.addresses:
+            text = self.s.green(f"{self.s.glyph('ok')} {e.ns_name} has address ")
+            text += self.s.green(", ".join(e.addresses))
+        else:
+            text = self.s.red(f"{self.s.glyph('fail')} no address found for {e.ns_name}")
+        self._emit(e.depth, text, 2)
+
+    def _limit_reached(self, e, i: int) -> None:
+        text = f"!! limit {e.limit} ({e.value}) reached"
+        if e.detail:
+            text += f": {e.detail}"
+        self._emit(e.depth, self.s.red(text), 1)
+
+    def _resolution_finished(self, e, i: int) -> None:
+        if e.depth == 0:
+            return  # the summary after the trace says it, with the Answer's totals
+        nxt = self._next_same_depth(i, e.depth - 1)
+        announced = nxt is not None and nxt.kind == "subresolution_done"
+        if e.rcode == "NOERROR" and e.records and announced:
+            return  # the parent's "has address" line follows
+        text = f"sub-resolution of {e.qname} {e.qtype} ended: {e.rcode}"
+        if e.records:
+            text += f" {self.s.glyph('dash')} " + "; ".join(" ".join(r.split()) for r in e.records)
+        self._emit(e.depth, self.s.dim(text), 1)
