@@ -7,11 +7,13 @@ from pathlib import Path
 
 from dnslib import QTYPE, RR
 
+from resolver.errors import ResolverError
+
 _PACKAGED_HINTS = Path(__file__).with_name("root.hints")  # present in an installed wheel
 _CHECKOUT_HINTS = Path(__file__).resolve().parent.parent / "root.hints"  # a source checkout
 
 
-class HintsError(ValueError):
+class HintsError(ResolverError, ValueError):
     """The root hints file is missing, unreadable or holds no usable root server."""
 
 

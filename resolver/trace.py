@@ -51,7 +51,9 @@ class QuerySent(TraceEvent):
     qname: str
     qtype: str
     edns: bool
-    reason: str = ""  # why this server / protocol: "", "retry after timeout of ...", "truncated over UDP"
+    reason: str = (
+        ""  # why this server / protocol: "", "retry after timeout of ...", "truncated over UDP"
+    )
 
 
 @dataclass(frozen=True)

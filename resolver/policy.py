@@ -1,0 +1,68 @@
+"""Which addresses the resolver may send queries to.
+
+A referral is data from the network, so it must not be able to steer us into querying
+addresses we should not: "this network" (0.0.0.0/8, ::), broadcast, multicast, link-local,
+reserved space, and loopback -- unless the root hints themselves are on loopback (the lab) or
+loopback is listed in the allowed networks. With `allowed_networks` set, only those networks are
+queried at all (like Unbound's do-not-query lists, inverted): the test fixtures set it to
+loopback so that a test that would reach a public address fails loudly instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Never a DNS server, whatever a referral claims.
+_NEVER = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network"
+        "255.255.255.255/32",  # limited broadcast
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved
+        "169.254.0.0/16",  # link-local: needs an interface we cannot know
+        "::/128",
+        "ff00::/8",  # multicast
+        "fe80::/10",  # link-local
+    )
+)
+_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+class AddressPolicy:
+    """Decides whether an upstream address may be queried; `refusal()` says why not."""
+
+    def __init__(
+        self, allowed_networks: Iterable[str] | None = None, *, allow_loopback: bool = False
+    ) -> None:
+        self.allowed: tuple[IPNetwork, ...] | None = (
+            tuple(ipaddress.ip_network(n, strict=False) for n in allowed_networks)
+            if allowed_networks is not None
+            else None
+        )
+        self.allow_loopback = allow_loopback or any(
+            net.subnet_of(lo)
+            for net in self.allowed or ()
+            for lo in _LOOPBACK
+            if net.version == lo.version
+        )
+
+    def refusal(self, address: str) -> str | None:
+        """None when `address` may be queried, else the reason in a few words."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return "not an IP address"
+        if any(ip in net for net in _NEVER):
+            return "a special-purpose address that is never a DNS server"
+        if ip.is_loopback and not self.allow_loopback:
+            return "loopback is not queried unless the root hints are on loopback"
+        if self.allowed is not None and not any(ip in net for net in self.allowed):
+            return "outside the allowed networks"
+        return None
+
+    def permits(self, address: str) -> bool:
+        return self.refusal(address) is None

@@ -1,0 +1,139 @@
+"""Send one query to one server and get its reply: UDP, or TCP when asked (after truncation).
+
+Each query goes out from a fresh socket, so the kernel picks a random source port, and the
+caller puts a random ID in it (see `new_query_id`). A reply counts only if it comes from the
+address and port we sent to (a connected UDP socket makes the kernel drop anything else), has
+our ID and QR=1, and repeats our question (names compared case-insensitively). Anything else is
+ignored and we keep waiting until the timeout: a spoofed or stale datagram must not end the
+exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from resolver import wire
+from resolver.policy import AddressPolicy
+
+MAX_UDP_PAYLOAD = 65535  # read buffer for one datagram
+
+
+class TransportError(Exception):
+    """The exchange failed: network error, refused connection, forbidden address."""
+
+
+class QueryTimeout(TransportError):
+    """No acceptable reply arrived within the timeout."""
+
+
+class ForbiddenAddress(TransportError):
+    """The address policy does not allow querying this address."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    raw: bytes
+    rtt: float
+    protocol: str  # "udp" or "tcp"
+
+
+class Transport(Protocol):
+    """What the iterator needs from the network; tests substitute an in-process fake."""
+
+    async def query(
+        self, address: str, port: int, query: bytes, *, timeout: float, tcp: bool = False
+    ) -> Exchange: ...
+
+
+def new_query_id() -> int:
+    """A 16-bit query ID from the OS CSPRNG: guessing it is half of a spoofing attack."""
+    return secrets.randbits(16)
+
+
+def reply_matches(query: bytes, reply: bytes) -> bool:
+    """True when `reply` answers `query`: same ID, QR=1, same question (case-insensitive)."""
+    if len(reply) < wire.HEADER_SIZE or reply[:2] != query[:2]:
+        return False
+    try:
+        header = wire.Header.parse(reply)
+        if not header.qr or header.qdcount != 1:
+            return False
+        asked, _ = wire.parse_question(query)
+        answered, _ = wire.parse_question(reply)
+    except wire.WireError:
+        return False
+    return (
+        answered.qtype == asked.qtype
+        and answered.qclass == asked.qclass
+        and wire.names_equal(answered.name, asked.name)
+    )
+
+
+def _family(address: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
+async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
+    loop = asyncio.get_running_loop()
+    with socket.socket(_family(address), socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        sock.connect((address, port))  # binds a random source port; filters other sources
+        started = time.perf_counter()
+        await loop.sock_sendall(sock, query)
+        async with asyncio.timeout(timeout):
+            while True:
+                reply = await loop.sock_recv(sock, MAX_UDP_PAYLOAD)
+                if reply_matches(query, reply):
+                    return Exchange(reply, time.perf_counter() - started, "udp")
+
+
+async def _exchange_tcp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
+    started = time.perf_counter()
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(address, port)
+        try:
+            writer.write(wire.pack_u16(len(query)) + query)  # RFC 1035 4.2.2 length prefix
+            await writer.drain()
+            while True:
+                length = wire.unpack_u16(await reader.readexactly(2), 0)
+                reply = await reader.readexactly(length)
+                if reply_matches(query, reply):
+                    return Exchange(reply, time.perf_counter() - started, "tcp")
+        finally:
+            writer.close()
+
+
+async def exchange(
+    address: str, port: int, query: bytes, *, timeout: float, tcp: bool = False
+) -> Exchange:
+    """One query, one validated reply; raises QueryTimeout or TransportError."""
+    try:
+        if tcp:
+            return await _exchange_tcp(address, port, query, timeout)
+        return await _exchange_udp(address, port, query, timeout)
+    except TimeoutError:
+        raise QueryTimeout(f"no reply from {address} port {port} within {timeout:.2f} s") from None
+    except asyncio.IncompleteReadError:
+        raise TransportError(f"{address} closed the TCP connection mid-reply") from None
+    except OSError as exc:
+        raise TransportError(f"{address}: {exc.strerror or exc}") from None
+
+
+class NetworkTransport:
+    """The real network, limited to what the address policy permits."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+
+    async def query(
+        self, address: str, port: int, query: bytes, *, timeout: float, tcp: bool = False
+    ) -> Exchange:
+        refusal = self.policy.refusal(address)
+        if refusal:
+            raise ForbiddenAddress(f"not querying {address}: {refusal}")
+        return await exchange(address, port, query, timeout=timeout, tcp=tcp)
