@@ -412,11 +412,16 @@ class _TraceLayout:
     def _zone_cut(self, e, i: int) -> None:
         names = list(e.ns_names)
         listed = ", ".join(names[:4]) + (f", … {len(names) - 4} more" if len(names) > 4 else "")
-        source = e.source
-        text = f"start at zone {self.s.bold(e.zone)} {self.s.glyph('dash')} "
-        text += f"{_plural(len(names), 'server')} from {source}"
-        if source == "cache":
-            text = self.s.yellow("[cache] ") + text
+        if e.source == "cache":
+            prev = self._previous(i)
+            ttl = ""
+            if prev is not None and prev.kind == "cache_hit" and prev.what == "zone cut":
+                ttl = f", TTL {prev.ttl}"
+            text = self.s.yellow("[cache] ") + f"closest zone cut {self.s.bold(e.zone)} "
+            text += f"{self.s.glyph('dash')} {_plural(len(names), 'server')}{ttl}"
+        else:
+            text = f"start at zone {self.s.bold(e.zone)} {self.s.glyph('dash')} "
+            text += f"{_plural(len(names), 'server')} from {e.source}"
         self._emit(e.depth, text + (f": {listed}" if names else ""), 1)
 
     def _query_sent(self, e, i: int) -> None:
@@ -424,9 +429,7 @@ class _TraceLayout:
         head = self.s.bold(f"#{self.hop}")
         text = (
             f"{head} zone {self.s.bold(e.zone)}  {self.s.glyph('send')} "
-            f"{self._server(e.server_name, e.address)}"
-            + (f":{e.port}" if e.port not in (53, 0) else "")
-            + f" over {e.protocol.upper()}"
+            f"{self._server(e.server_name, e.address)} over {e.protocol.upper()}"
         )
         if e.reason:
             text += f" {self.s.glyph('dash')} {e.reason}"
@@ -490,6 +493,9 @@ class _TraceLayout:
         self._records(e.depth, e.records)
 
     def _cache_hit(self, e, i: int) -> None:
+        nxt = self.events[i + 1] if i + 1 < len(self.events) else None
+        if e.what == "zone cut" and nxt is not None and nxt.kind == "zone_cut":
+            return  # the zone-cut line that follows says it, marked as cached
         text = self.s.yellow("[cache] ") + f"{e.what} for {e.name} {e.qtype} (TTL {e.ttl})"
         self._emit(e.depth, text, 1)
         self._records(e.depth, e.records, 2)
@@ -512,7 +518,7 @@ class _TraceLayout:
             text += self.s.green(", ".join(e.addresses))
         else:
             text = self.s.red(f"{self.s.glyph('fail')} no address found for {e.ns_name}")
-        self._emit(e.depth, text, 2)
+        self._emit(e.depth, text, 1)  # closes the sub-resolution block (emitted at its depth)
 
     def _limit_reached(self, e, i: int) -> None:
         text = f"!! limit {e.limit} ({e.value}) reached"
