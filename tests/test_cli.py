@@ -1,0 +1,374 @@
+"""The `resolve` command, run as a real program in a subprocess against the offline lab.
+
+Every query here uses `--lab` (the lab starts inside the subprocess on loopback) or fails before
+any network I/O; nothing reaches the real root servers. Rendering details are also checked
+in-process on hand-built trace events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dnslib import RR
+
+import cli
+from resolver.answer import Answer
+from resolver.render import Origin as RenderOrigin
+from resolver.render import Style, answer_to_dict, render_answer, render_trace
+from resolver.trace import (
+    CacheHit,
+    QuerySent,
+    Referral,
+    ResolutionFinished,
+    ResolutionStarted,
+    ResponseReceived,
+    ServerTimeout,
+    SubResolutionDone,
+    ZoneCutChosen,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = [sys.executable, str(ROOT / "cli.py")]
+INSTALLED = shutil.which("resolve")
+# Every way the command exists here: the checkout always, the installed script when there is one.
+COMMANDS = [pytest.param(CHECKOUT, id="checkout")] + (
+    [pytest.param([INSTALLED], id="installed")] if INSTALLED else []
+)
+RUN_TIMEOUT = 60  # a hang, not slowness: a lab query takes well under a second
+
+ANSI = re.compile(r"\x1b\[")
+HOP = re.compile(r"#\d+ zone (\S+)")
+
+
+def run(*args: str, command: list[str] = CHECKOUT, stdin: str | None = None):
+    """Run the command; return the CompletedProcess (text mode)."""
+    return subprocess.run(
+        [*command, *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def assert_clean_failure(proc, status: int) -> None:
+    assert proc.returncode == status, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("resolve")
+
+
+def hop_zones(text: str) -> list[str]:
+    """The zones asked, in order, with repeats of the same zone folded (retries, priming)."""
+    zones: list[str] = []
+    for zone in HOP.findall(text):
+        if not zones or zones[-1] != zone:
+            zones.append(zone)
+    return zones
+
+
+# ---- the real command against the lab ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_default_output_reads_like_dig(command):
+    proc = run("--lab", "www.cs.cornell.edu", command=command)
+    assert proc.returncode == cli.EXIT_ANSWER, proc.stderr
+    out = proc.stdout
+    assert "status: NOERROR" in out
+    assert ";; QUESTION SECTION:" in out and ";; ANSWER SECTION:" in out
+    records = [line.split() for line in out.splitlines() if line.startswith("www.cs.cornell.edu.")]
+    assert records and all(r[2:4] == ["IN", "A"] and int(r[1]) > 0 for r in records)
+    assert re.search(r";; Query time: [\d.]+ ms, \d+ upstream quer", out)
+    assert not ANSI.search(out), "no colour when stdout is not a terminal"
+
+
+def test_short_prints_only_the_data():
+    proc = run("--lab", "--short", "www.cs.cornell.edu")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split()
+    assert lines and all(re.fullmatch(r"\d+\.\d+\.\d+\.\d+", line) for line in lines)
+
+
+def test_json_is_one_document_with_question_rcode_sections_timings():
+    proc = run("--lab", "--json", "www.cs.cornell.edu")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["question"] == {"name": "www.cs.cornell.edu.", "type": "A", "class": "IN"}
+    assert doc["rcode"] == "NOERROR" and doc["status"] == "answer"
+    assert doc["answer"] and {r["type"] for r in doc["answer"]} == {"A"}
+    assert doc["timings"]["total_ms"] > 0
+    assert doc["upstream_queries"] >= 4
+    assert "trace" not in doc
+
+
+def test_json_trace_gives_the_events_as_data():
+    proc = run("--lab", "--json", "--trace", "www.cs.cornell.edu")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    kinds = [event["event"] for event in doc["trace"]]
+    assert kinds[0] == "resolution_started" and kinds[-1] == "resolution_finished"
+    asked = [e["zone"] for e in doc["trace"] if e["event"] == "query_sent"]
+    assert "cs.cornell.edu." in asked
+    assert doc["answer"], "tracing must not change the answer"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_trace_walks_root_edu_cornell_cs(command):
+    proc = run("--lab", "--trace", "www.cs.cornell.edu", command=command)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert hop_zones(out) == [".", "edu.", "cornell.edu.", "cs.cornell.edu."], out
+    assert "referral to edu." in out
+    assert "authoritative answer" in out
+    # the summary: answer, total time, queries, servers
+    summary = r"NOERROR in [\d.]+ ms total, \d+ upstream queries, \d+ servers contacted"
+    assert re.search(summary, out)
+    assert not ANSI.search(out)
+
+
+def test_trace_nests_the_glueless_sub_resolution():
+    proc = run("--lab", "--trace", "www.glueless.org")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "sub-resolution:" in line)
+    assert "ns1.dns-host.net." in lines[start] or "ns2.dns-host.net." in lines[start]
+    nested = lines[start + 1 :]
+    # the sub-walk's hops sit behind the nesting bar, and it ends with the address found
+    assert any(re.match(r"\s+│\s+#\d+ zone", line) for line in nested), proc.stdout
+    assert any("dns-host.net. has address" in line for line in nested), proc.stdout
+    # after the sub-resolution, the main walk asks glueless.org.'s server
+    assert hop_zones(proc.stdout)[-1] == "glueless.org."
+
+
+def test_trace_shows_the_timeout_and_the_retry():
+    proc = run("--lab", "--trace", "www.flaky.com")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    timeout = re.search(r"timed out after [\d.]+ ms, trying (\S+)", out)
+    assert timeout, out
+    after = out[timeout.end() :]
+    assert re.search(r"#\d+ zone flaky\.com\..*failed", after), out  # why the retry
+    assert "authoritative answer" in after
+
+
+def test_second_query_in_one_run_is_answered_from_cache():
+    proc = run("--lab", "--trace", "www.cs.cornell.edu", "www.cs.cornell.edu")
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.split("Resolving www.cs.cornell.edu. A")[1:]
+    assert "[cache]" not in first.split("Answer:")[0] or HOP.search(first)
+    assert "[cache] answer for www.cs.cornell.edu." in second
+    assert not HOP.search(second), "no upstream query the second time"
+    assert "0 upstream queries" in second and "(from cache)" in second
+
+
+def test_nearby_name_starts_from_the_cached_zone_cut():
+    proc = run("--lab", "--json", "--trace", "www.cs.cornell.edu", "ftp.cs.cornell.edu")
+    docs = json.loads(proc.stdout)
+    assert isinstance(docs, list) and len(docs) == 2
+    cuts = [e for e in docs[1]["trace"] if e["event"] == "zone_cut"]
+    assert cuts and cuts[0]["zone"] == "cs.cornell.edu." and cuts[0]["source"] == "cache"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_nxdomain_exit_status_and_authority(command):
+    proc = run("--lab", "nonexistent.cs.cornell.edu", command=command)
+    assert proc.returncode == cli.EXIT_NXDOMAIN, (proc.stdout, proc.stderr)
+    assert "status: NXDOMAIN" in proc.stdout
+    assert ";; AUTHORITY SECTION:" in proc.stdout and "SOA" in proc.stdout
+
+
+def test_nodata_exit_status():
+    proc = run("--lab", "www.cs.cornell.edu", "TXT")
+    assert proc.returncode == cli.EXIT_NODATA, (proc.stdout, proc.stderr)
+    assert "NODATA" in proc.stdout
+
+
+def test_servfail_exit_status_for_cyclic_glueless_zones():
+    proc = run("--lab", "--trace", "www.cycle-a.com")
+    assert proc.returncode == cli.EXIT_SERVFAIL, (proc.stdout, proc.stderr)
+    assert "SERVFAIL" in proc.stdout
+    assert "cyclic dependency" in proc.stdout
+
+
+def test_several_queries_report_the_first_failure():
+    proc = run("--lab", "--short", "www.cs.cornell.edu", "nonexistent.cs.cornell.edu")
+    assert proc.returncode == cli.EXIT_NXDOMAIN
+    assert proc.stdout.split(), "the first query's data is still printed"
+
+
+def test_batch_file_and_reverse_lookup(tmp_path):
+    batch = tmp_path / "names.txt"
+    batch.write_text("# comment\nwww.cs.cornell.edu A\n\nwww.cs.cornell.edu AAAA  # trailing\n")
+    proc = run("--lab", "--json", "-f", str(batch))
+    docs = json.loads(proc.stdout)
+    assert [d["question"]["type"] for d in docs] == ["A", "AAAA"]
+    reverse = run("--lab", "--json", "-x", "127.42.0.1")
+    doc = json.loads(reverse.stdout)
+    assert doc["question"]["name"] == "1.0.42.127.in-addr.arpa."
+    assert doc["question"]["type"] == "PTR"
+
+
+# ---- bad input: one clear line, no traceback, before any network I/O ---------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["www.example.com", "BOGUS"],  # unknown type
+        ["a" * 64 + ".example.com"],  # label over 63 octets
+        ["-x", "192.0.2"],  # malformed address
+        ["-x", "not-an-address"],
+        ["x..example.com"],  # empty label
+        ["www.example.com", "AXFR"],  # a type a resolver cannot be asked
+        [],  # nothing to resolve
+        ["--no-such-option", "www.example.com"],
+        ["--timeout", "zero", "www.example.com"],
+        ["--lab", "--root-hints", "x.hints", "www.example.com"],
+        ["--trace", "--short", "www.example.com"],
+        ["--server", "127.0.0.1:99999", "www.example.com"],
+        ["--trace", "--server", "127.0.0.1", "www.example.com"],
+        ["serve", "--listen", "localhost:5353"],
+        ["serve", "--listen", "[::1]:port"],
+        ["serve", "--allow", "10.0.0.0/33"],
+        ["stats", "--server", "no-such-host"],
+        ["lab", "--network", "10.0.0.0/8"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args):
+    assert_clean_failure(run(*args), cli.EXIT_USAGE)
+
+
+def test_unreadable_hints_file_is_one_line(tmp_path):
+    missing = tmp_path / "missing.hints"
+    proc = run("--root-hints", str(missing), "www.example.com")
+    assert_clean_failure(proc, cli.EXIT_USAGE)
+    assert str(missing) in proc.stderr
+    garbage = tmp_path / "garbage.hints"
+    garbage.write_bytes(b"\xff\xfe not a zone file\n")
+    assert_clean_failure(run("--root-hints", str(garbage), "www.example.com"), cli.EXIT_USAGE)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_lists_commands_examples_and_exit_codes(command):
+    proc = run("--help", command=command)
+    assert proc.returncode == 0
+    for text in ("--trace", "--lab", "--server", "-x ADDR", "resolve serve", "resolve lab",
+                 "resolve stats", "examples:", "exit status:", "NXDOMAIN", "SERVFAIL"):  # fmt: skip
+        assert text in proc.stdout, text
+    for sub in ("serve", "lab", "stats"):
+        sub_help = run(sub, "--help", command=command)
+        assert sub_help.returncode == 0 and f"resolve {sub}" in sub_help.stdout
+
+
+# ---- argument parsing, in-process ----------------------------------------------------------------
+
+
+def test_dig_style_words():
+    q = cli.questions_from_words
+    assert [(x.name, x.rdtype) for x in q(["example.com", "mx", "example.org"], 1)] == [
+        ("example.com.", 15),
+        ("example.org.", 1),
+    ]
+    assert [(x.name, x.rdtype) for x in q(["MX", "example.com"], 1)] == [("example.com.", 15)]
+    assert [(x.name, x.rdtype) for x in q(["example.com", "IN", "TYPE99"], 1)] == [
+        ("example.com.", 99)
+    ]
+    assert [x.name for x in q(["com."], 1)] == ["com."]
+    with pytest.raises(cli.UsageError, match="unknown record type"):
+        q(["example.com", "nosuch"], 1)
+    with pytest.raises(cli.UsageError, match="not followed by a name"):
+        q(["a"], 1)
+
+
+def test_host_port_forms():
+    parse = cli.parse_host_port
+    assert parse("127.0.0.1", 53) == ("127.0.0.1", 53)
+    assert parse("127.0.0.1:5300", 53) == ("127.0.0.1", 5300)
+    assert parse("::1", 53) == ("::1", 53)
+    assert parse("[::1]:5353", 53) == ("::1", 5353)
+    for bad in ("[::1", "[::1]x", "host:53", "1.2.3.4:", "1.2.3.4:70000"):
+        with pytest.raises(Exception, match="address|port|IPv6"):
+            parse(bad, 53)
+
+
+# ---- rendering, on hand-built events --------------------------------------------------------
+
+
+def _walk_events():
+    return [
+        ResolutionStarted(0, 0.0, "www.cs.cornell.edu.", "A"),
+        ZoneCutChosen(0, 0.0, ".", ("a.root-servers.net.",), "root hints"),
+        QuerySent(0, 0.001, ".", "a.root-servers.net.", "127.42.0.1", 53, "udp",
+                  "www.cs.cornell.edu.", "A", True),  # fmt: skip
+        ResponseReceived(0, 0.002, ".", "a.root-servers.net.", "127.42.0.1", "udp", "NOERROR",
+                         "referral", "referral to edu. — 1 NS, 0 glue addresses", 0.001, 90,
+                         False, ("edu. 172800 IN NS a.edu-servers.net.",)),  # fmt: skip
+        Referral(0, 0.002, ".", "edu.", ("a.edu-servers.net.",), ()),
+        ResolutionStarted(1, 0.003, "a.edu-servers.net.", "A", "address of a glueless NS"),
+        CacheHit(1, 0.003, "a.edu-servers.net.", "A", "answer", 300,
+                 ("a.edu-servers.net. 300 IN A 127.42.1.3",)),  # fmt: skip
+        SubResolutionDone(1, 0.003, "a.edu-servers.net.", ("127.42.1.3",)),
+        QuerySent(0, 0.004, "edu.", "a.edu-servers.net.", "127.42.1.3", 53, "udp",
+                  "www.cs.cornell.edu.", "A", True),  # fmt: skip
+        ServerTimeout(0, 0.8, "edu.", "a.edu-servers.net.", "127.42.1.3", "udp", 0.8),
+        QuerySent(0, 0.8, "edu.", "b.edu-servers.net.", "127.42.1.4", 53, "udp",
+                  "www.cs.cornell.edu.", "A", True, "previous server failed"),  # fmt: skip
+        ResponseReceived(0, 0.81, "edu.", "b.edu-servers.net.", "127.42.1.4", "udp", "NOERROR",
+                         "answer", "authoritative answer: 1 A record", 0.01, 60, True,
+                         ("www.cs.cornell.edu. 300 IN A 127.42.9.9",)),  # fmt: skip
+        ResolutionFinished(0, 0.81, "www.cs.cornell.edu.", "A", "NOERROR"),
+    ]
+
+
+def _answer(events):
+    return Answer(
+        "www.cs.cornell.edu.", 1, 1, 0, "www.cs.cornell.edu.",
+        answer=RR.fromZone("www.cs.cornell.edu. 300 IN A 127.42.9.9"),
+        upstream_queries=3, elapsed=0.81, trace=events,
+    )  # fmt: skip
+
+
+def test_trace_layout_nests_marks_cache_and_explains_retries():
+    text = render_trace(_answer(_walk_events()), Style(color=False))
+    lines = text.splitlines()
+    assert lines[0] == "Resolving www.cs.cornell.edu. A"
+    sub = next(i for i, line in enumerate(lines) if "sub-resolution: a.edu-servers.net. A" in line)
+    assert lines[sub + 1].lstrip().startswith("│") and "[cache]" in lines[sub + 1]
+    assert "has address 127.42.1.3" in lines[sub + 3] and "│" in lines[sub + 3]
+    assert "timed out after 800 ms, trying b.edu-servers.net." in text
+    hop = "#3 zone edu.  → b.edu-servers.net. (127.42.1.4) over UDP — previous server failed"
+    assert hop in text
+    assert "NOERROR in 810 ms total, 3 upstream queries, 3 servers contacted" in text
+    assert not ANSI.search(text)
+    assert ANSI.search(render_trace(_answer(_walk_events()), Style(color=True)))
+
+
+def test_ascii_fallback_when_the_terminal_cannot_show_unicode():
+    text = render_trace(_answer(_walk_events()), Style(color=False, unicode=False))
+    text.encode("ascii")  # raises if any glyph slipped through
+    assert "referral to edu. -- 1 NS" in text
+
+
+def test_json_document_is_serialisable_and_complete():
+    doc = answer_to_dict(_answer(_walk_events()), include_trace=True)
+    again = json.loads(json.dumps(doc))
+    assert again["trace"][0]["event"] == "resolution_started"
+    assert again["answer"][0] == {
+        "name": "www.cs.cornell.edu.",
+        "ttl": 300,
+        "class": "IN",
+        "type": "A",
+        "data": "127.42.9.9",
+    }
+    text = render_answer(_answer([]), RenderOrigin("in-process"), Style())
+    assert "\nwww.cs.cornell.edu.     300     IN  A     127.42.9.9\n" in text
