@@ -621,11 +621,11 @@ def stats_command(argv: Sequence[str]) -> int:
     host, port = args.server
     port = DEFAULT_SERVER_PORT if port is None else port
 
-    from resolver.server import fetch_stats
+    from resolver.server import StatsQueryError, fetch_stats
 
     try:
         stats = fetch_stats(host, port, timeout=args.timeout)
-    except Exception as exc:  # the server module's transport/parse errors: one line, no traceback
+    except StatsQueryError as exc:
         print(f"{PROG} stats: no counters from {host}#{port}: {exc}", file=sys.stderr)
         return EXIT_SERVFAIL
     if args.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -216,6 +217,53 @@ def test_batch_file_and_reverse_lookup(tmp_path):
     doc = json.loads(reverse.stdout)
     assert doc["question"]["name"] == "1.0.42.127.in-addr.arpa."
     assert doc["question"]["type"] == "PTR"
+
+
+def test_serve_then_ask_it_with_server_and_read_its_stats():
+    """`resolve serve --lab` on an ephemeral port; `--server` and `stats` talk to it."""
+    server = subprocess.Popen(
+        [*CHECKOUT, "serve", "--lab", "--listen", "127.0.0.1:0"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = None
+        for line in server.stderr:  # the daemon logs where it listens once it is bound
+            found = re.search(r"serving DNS on 127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
+                break
+        assert port, "the server never said where it listens"
+        where = f"127.0.0.1:{port}"
+        proc = run("--server", where, "www.cs.cornell.edu")
+        assert proc.returncode == 0, proc.stderr
+        assert f"SERVER: 127.0.0.1#{port} (UDP)" in proc.stdout
+        assert re.search(r";; flags: qr[a-z ]* rd ra;", proc.stdout)
+        assert re.search(r"^www\.cs\.cornell\.edu\.\s+\d+\s+IN\s+A\s", proc.stdout, re.M)
+        missing = run("--server", where, "--tcp", "--json", "nonexistent.cs.cornell.edu")
+        assert missing.returncode == cli.EXIT_NXDOMAIN, missing.stderr
+        doc = json.loads(missing.stdout)
+        assert doc["rcode"] == "NXDOMAIN" and doc["server"] == f"127.0.0.1#{port}"
+        stats = run("stats", "--server", where, "--json")
+        assert stats.returncode == 0, stats.stderr
+        assert isinstance(json.loads(stats.stdout), dict)
+        assert run("stats", "--server", where).stdout.startswith(f";; counters of 127.0.0.1#{port}")
+    finally:
+        server.terminate()
+        server.communicate(timeout=RUN_TIMEOUT)
+    assert server.returncode == 0
+
+
+def test_server_that_does_not_answer_is_a_servfail_status():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, never replies
+        silent.bind(("127.0.0.1", 0))
+        port = silent.getsockname()[1]
+        proc = run("--server", f"127.0.0.1:{port}", "--timeout", "0.3", "www.example.com")
+    assert_clean_failure(proc, cli.EXIT_SERVFAIL)
+    assert "no reply" in proc.stderr
 
 
 # ---- bad input: one clear line, no traceback, before any network I/O ---------------------------
