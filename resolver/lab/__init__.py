@@ -1,0 +1,1 @@
+"""The offline lab internet: authoritative servers on loopback addresses, with fault modes."""
