@@ -293,7 +293,7 @@ def trace_to_list(events: Sequence[TraceEvent]) -> list[dict]:
 def render_trace(answer: Answer, style: Style | None = None) -> str:
     """The walk as it happened, then a summary: the answer, time, queries, servers."""
     style = style or Style()
-    lines = _TraceLayout(answer.trace, style).lines()
+    lines = _TraceLayout(answer.trace, style, (answer.qname, answer.rdtype_text)).lines()
     lines += ["", *_trace_summary(answer, style)]
     return "\n".join(lines) + "\n"
 
@@ -317,8 +317,9 @@ def _trace_summary(answer: Answer, style: Style) -> list[str]:
     if kind in (NXDOMAIN, NODATA) and answer.authority:
         lines += ["  " + line for line in _record_table(answer.authority, style)]
     servers = answer.servers_contacted
+    status = "NOERROR (NODATA)" if kind == NODATA else answer.rcode_text
     lines.append(
-        f"{answer.rcode_text} in {format_ms(answer.elapsed)} total, "
+        f"{status} in {format_ms(answer.elapsed)} total, "
         f"{answer.upstream_queries} upstream "
         f"{'query' if answer.upstream_queries == 1 else 'queries'}, "
         f"{_plural(len(servers), 'server')} contacted"
@@ -343,15 +344,24 @@ _CLASS_COLOURS = {
 class _TraceLayout:
     """Turns the event list into indented lines. One pass with a little lookahead."""
 
-    def __init__(self, events: Sequence[TraceEvent], style: Style) -> None:
+    def __init__(
+        self, events: Sequence[TraceEvent], style: Style, question: tuple[str, str]
+    ) -> None:
         self.events = list(events)
         self.s = style
         self.out: list[str] = []
         self.hop = 0
-        self.walk_name: dict[int, tuple[str, str]] = {}  # depth -> (qname, qtype) being resolved
-        self.walks = 0
+        self.question = question
+        # depth -> (qname, qtype) being resolved there: hops asking something else say so
+        self.walk_name: dict[int, tuple[str, str]] = {}
 
     def lines(self) -> list[str]:
+        qname, qtype = self.question
+        first = self.events[0] if self.events else None
+        if first is None or first.kind != "resolution_started" or first.depth != 0:
+            # The walk itself starts without an event: title it from the question.
+            self.walk_name[0] = (qname.lower(), qtype)
+            self.out.append(self.s.bold(f"Resolving {qname} {qtype}"))
         for i, event in enumerate(self.events):
             handler = getattr(self, "_" + event.kind, None)
             if handler is None:
@@ -385,15 +395,14 @@ class _TraceLayout:
         return self.events[i - 1] if i > 0 else None
 
     def _server(self, name: str, address: str) -> str:
-        if name and name.rstrip(".") != address:
+        if name and address and name.rstrip(".") != address:
             return f"{self.s.bold(name)} ({address})"
-        return self.s.bold(address)
+        return self.s.bold(name or address)
 
     # events -----------------------------------------------------------------------------------
     def _resolution_started(self, e, i: int) -> None:
         self.walk_name[e.depth] = (e.qname.lower(), e.qtype)
         if e.depth == 0:
-            self.walks += 1
             title = f"Resolving {e.qname} {e.qtype}"
             if e.reason:
                 title += f" ({e.reason})"
@@ -468,7 +477,13 @@ class _TraceLayout:
         ):
             return  # the response line already said it in the same words
         text = f"{self.s.glyph('fail')} {e.reason}"
-        if prev is None or getattr(prev, "address", None) != e.address:
+        follows_its_query = (
+            prev is not None
+            and prev.kind in ("query_sent", "response")
+            and bool(e.address)
+            and prev.address == e.address
+        )
+        if not follows_its_query:
             text = f"{self.s.glyph('fail')} skipping {self._server(e.server_name, e.address)}: "
             text += e.reason
         nxt = self._next_same_depth(i, e.depth)
@@ -477,6 +492,12 @@ class _TraceLayout:
         self._emit(e.depth, self.s.red(text), 2)
 
     def _referral(self, e, i: int) -> None:
+        prev = next(
+            (p for p in reversed(self.events[:i]) if p.depth == e.depth and p.kind != "scrubbed"),
+            None,
+        )
+        if prev is not None and prev.kind == "response" and prev.classification == "referral":
+            return  # the response line already says "referral to X — n NS, m glue"
         glue = len(e.glue)
         names = len(e.ns_names)
         text = f"{self.s.glyph('send')} descend from {e.from_zone} to {self.s.bold(e.to_zone)}: "
