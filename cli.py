@@ -409,7 +409,7 @@ class _Output:
         print(f"{PROG}: {message}", file=sys.stderr)
 
     def finish(self) -> None:
-        if self.args.json:
+        if self.args.json and self.documents:
             doc = self.documents[0] if len(self.documents) == 1 else self.documents
             sys.stdout.write(json.dumps(doc, indent=2) + "\n")
             sys.stdout.flush()
@@ -440,6 +440,9 @@ def _run_in_process(args: argparse.Namespace, questions: list[Question], out: _O
                 where = f"root hints {resolver.hints.path}"
         except HintsError as exc:
             raise UsageError(str(exc)) from None
+        except OSError as exc:  # the lab could not bind its loopback addresses
+            print(f"{PROG}: cannot start the lab: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
         stack.callback(resolver.close)
         origin = Origin(f"in-process iterative resolution ({where})")
         status = EXIT_ANSWER
