@@ -162,7 +162,7 @@ class Authority:
         if flags & QR:
             return None  # a response, not a query: answering could start a loop
         opcode = (flags >> 11) & 0xF
-        parsed = _read_question(wire)
+        parsed = read_question(wire)
         if parsed is None:
             return _header_only(msg_id, (flags & RD) | (opcode << 11), FORMERR)
         labels, qtype, qclass, end = parsed
@@ -468,7 +468,7 @@ def _header_only(msg_id: int, flags: int, rcode: int) -> bytes:
     return HEADER.pack(msg_id, (flags & ~0xF) | QR | rcode, 0, 0, 0, 0)
 
 
-def _read_question(wire: bytes) -> tuple[tuple[bytes, ...], int, int, int] | None:
+def read_question(wire: bytes) -> tuple[tuple[bytes, ...], int, int, int] | None:
     """The first question, read strictly: no compression pointers, at most 255 octets."""
     pos = HEADER.size
     labels = []

@@ -293,9 +293,7 @@ def parse_zone(
             raise ZoneError(f"{source}: no SOA record, so the zone has no apex")
         origin_key = name_key(soas[0].rname)
     else:
-        origin_key = name_key(origin)
-        if remap is not None:
-            origin_key = name_key(remap(RR(DNSLabel(origin))).rname)
+        origin_key = name_key(origin)  # the zone's name as served (after any remap)
     return _build(lines, source, origin_key)
 
 

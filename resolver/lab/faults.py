@@ -1,0 +1,179 @@
+"""Fault modes for lab hosts: the ways real authoritative servers fail a resolver.
+
+Pure functions: given a host's engine, its fault and a query, decide what goes back and when.
+The network layer only carries the decision out (sends, waits, or stays silent).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dnslib import QTYPE, RR, A, DNSRecord
+
+from .authority import REFUSED, Authority
+
+MAX_SLOW_DELAY = 30.0  # seconds; longer only hangs test runs, no resolver waits that long
+FORGED_ADDRESS = "127.66.6.6"  # loopback, outside every lab block: where poisoned answers point
+FORGED_RECORDS: tuple[RR, ...] = (
+    RR("www.bank.com.", QTYPE.A, ttl=86400, rdata=A(FORGED_ADDRESS)),
+)
+"""What a malicious host slips into the authority and additional sections of every answer:
+data for a name in a zone it does not serve (out of bailiwick), so a resolver must drop it."""
+
+_KINDS = ("dead", "lame", "slow", "lossy", "truncate", "malicious")
+_LAME_MODES = ("refused", "upward")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How a lab host misbehaves. Build one with the class methods."""
+
+    kind: str
+    mode: str = ""  # lame: "refused" or "upward"
+    delay: float = 0.0  # slow: seconds added before each reply
+    fraction: float = 0.0  # lossy: share of UDP queries dropped
+    seed: int = 0  # lossy: the drop sequence is reproducible
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(_KINDS)}")
+        if self.kind == "lame" and self.mode not in _LAME_MODES:
+            raise ValueError(f"lame mode must be one of {', '.join(_LAME_MODES)}")
+        if not 0.0 <= self.delay <= MAX_SLOW_DELAY:
+            raise ValueError(f"slow delay must be between 0 and {MAX_SLOW_DELAY} seconds")
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ValueError("lossy fraction must be between 0 and 1")
+
+    @classmethod
+    def dead(cls) -> Fault:
+        """Nothing answers: UDP queries vanish, TCP connections get no reply."""
+        return cls("dead")
+
+    @classmethod
+    def lame(cls, mode: str = "refused") -> Fault:
+        """Listed as a server for the zone but not serving it: REFUSED, or ("upward") a
+        non-authoritative referral to the root, as some misconfigured servers send."""
+        return cls("lame", mode=mode)
+
+    @classmethod
+    def slow(cls, delay: float) -> Fault:
+        """Every reply leaves `delay` seconds late."""
+        return cls("slow", delay=float(delay))
+
+    @classmethod
+    def lossy(cls, fraction: float, seed: int = 0) -> Fault:
+        """Drops `fraction` of UDP queries (TCP is reliable), in a seeded, repeatable order."""
+        return cls("lossy", fraction=float(fraction), seed=seed)
+
+    @classmethod
+    def truncate(cls) -> Fault:
+        """Always TC=1 over UDP (header and question only); full answers over TCP."""
+        return cls("truncate")
+
+    @classmethod
+    def malicious(cls) -> Fault:
+        """Adds forged out-of-bailiwick records (FORGED_RECORDS) to every answer."""
+        return cls("malicious")
+
+    def describe(self) -> str:
+        if self.kind == "lame":
+            return f"lame ({self.mode})"
+        if self.kind == "slow":
+            return f"slow ({self.delay:g}s)"
+        if self.kind == "lossy":
+            return f"lossy ({self.fraction:.0%}, seed {self.seed})"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a host does with one query: send `data` (None: stay silent) after `delay` seconds."""
+
+    data: bytes | None
+    delay: float = 0.0
+
+
+@dataclass
+class FaultState:
+    """A fault plus the state it keeps between queries (the lossy RNG)."""
+
+    fault: Fault | None
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.fault.seed if self.fault else 0)
+
+
+def reply_to(
+    engine: Authority,
+    state: FaultState,
+    wire: bytes,
+    protocol: str,
+    upward_referral: Sequence[RR] = (),
+) -> Reply:
+    """Answer `wire` as a host with this fault would. `upward_referral` is the root NS set
+    and its addresses, which a lame host in "upward" mode hands out."""
+    fault = state.fault
+    if fault is None:
+        return Reply(engine.respond(wire, protocol))
+    kind = fault.kind
+    if kind == "dead":
+        return Reply(None)
+    if kind == "lossy" and protocol == "udp" and state.rng.random() < fault.fraction:
+        return Reply(None)
+    response = engine.respond(wire, protocol)
+    if response is None or kind == "lossy":
+        return Reply(response)
+    if kind == "slow":
+        return Reply(response, fault.delay)
+    if kind == "truncate":
+        return Reply(_truncated(response) if protocol == "udp" else response)
+    if kind == "lame":
+        return Reply(_lame(response, fault.mode, upward_referral))
+    return Reply(_poisoned(response))
+
+
+def _rewrite(response: bytes, change) -> bytes:
+    """Parse a response we built ourselves, let `change` edit it, and pack it again."""
+    record = DNSRecord.parse(response)
+    if not record.questions:
+        return response  # an error reply without a question: nothing to rewrite
+    change(record)
+    return record.pack()
+
+
+def _truncated(response: bytes) -> bytes:
+    def change(record: DNSRecord) -> None:
+        record.header.tc = 1
+        record.rr, record.auth = [], []
+        record.ar = [rr for rr in record.ar if rr.rtype == QTYPE.OPT]
+
+    return _rewrite(response, change)
+
+
+def _lame(response: bytes, mode: str, upward_referral: Sequence[RR]) -> bytes:
+    def change(record: DNSRecord) -> None:
+        record.header.aa = 0
+        record.rr = []
+        opt = [rr for rr in record.ar if rr.rtype == QTYPE.OPT]
+        if mode == "refused":
+            record.header.rcode = REFUSED
+            record.auth, record.ar = [], opt
+        else:
+            record.header.rcode = 0
+            record.auth = [rr for rr in upward_referral if rr.rtype == QTYPE.NS]
+            record.ar = [rr for rr in upward_referral if rr.rtype != QTYPE.NS] + opt
+
+    return _rewrite(response, change)
+
+
+def _poisoned(response: bytes) -> bytes:
+    def change(record: DNSRecord) -> None:
+        opt = [rr for rr in record.ar if rr.rtype == QTYPE.OPT]
+        plain = [rr for rr in record.ar if rr.rtype != QTYPE.OPT]
+        record.auth = list(record.auth) + list(FORGED_RECORDS)
+        record.ar = plain + list(FORGED_RECORDS) + opt
+
+    return _rewrite(response, change)

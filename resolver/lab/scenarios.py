@@ -1,0 +1,98 @@
+"""Named questions that exercise one behaviour of the lab internet each.
+
+Tests, demos and docs ask for a scenario by name instead of repeating names and types. The
+qnames are for the default block 127.42.0.0/16; `Lab.scenario(name)` gives the one for the
+lab's own block (only the reverse-lookup name changes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dnslib import QTYPE
+
+
+@dataclass(frozen=True)
+class Scenario:
+    qname: str
+    qtype: int
+    description: str
+
+
+def _s(qname: str, qtype: str, description: str) -> Scenario:
+    return Scenario(qname, getattr(QTYPE, qtype), description)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "deep_name": _s(
+        "www.cs.cornell.edu.", "A",
+        "four levels of servers: root -> edu -> cornell.edu -> cs.cornell.edu, glue at each cut",
+    ),
+    "cname": _s("alias.example.com.", "A", "a CNAME inside one zone; the server follows it"),
+    "cname_chain": _s(
+        "chain.example.com.", "A",
+        "CNAME chain through three zones in three TLDs: example.com -> example.net -> example.org",
+    ),
+    "cname_into_child": _s(
+        "alias.example.org.", "A",
+        "CNAME into a child zone served by the same host, which follows it itself",
+    ),
+    "cname_loop": _s(
+        "loop.example.com.", "A",
+        "loop.example.com CNAME loop.example.net CNAME loop.example.com: must end in SERVFAIL",
+    ),
+    "glueless": _s(
+        "www.glueless.org.", "A",
+        "glueless delegation: glueless.org's servers are named in .net, so their addresses must "
+        "be resolved first",
+    ),
+    "cyclic_glueless": _s(
+        "www.cycle-a.com.", "A",
+        "cycle-a.com is served by ns.cycle-b.net, cycle-b.net by ns.cycle-a.com, no glue "
+        "anywhere: unresolvable, must end in SERVFAIL without looping",
+    ),
+    "nxdomain": _s("nonexistent.example.com.", "A", "NXDOMAIN with the zone's SOA"),
+    "nodata": _s("www.example.com.", "MX", "the name exists, the type does not: NODATA + SOA"),
+    "empty_non_terminal": _s(
+        "physics.cornell.edu.", "A",
+        "exists only because host.lab.physics.cornell.edu does: NODATA, not NXDOMAIN",
+    ),
+    "wildcard": _s(
+        "anything.wild.example.com.", "A", "synthesised from *.wild.example.com (RFC 4592)",
+    ),
+    "wildcard_existing_name": _s(
+        "exists.wild.example.com.", "TXT",
+        "the wildcard does not cover a name that exists: NODATA, not the wildcard's TXT",
+    ),
+    "wildcard_below_existing": _s(
+        "x.exists.wild.example.com.", "A",
+        "nor names below an existing name: NXDOMAIN",
+    ),
+    "large_over_512": _s(
+        "big.example.com.", "TXT",
+        "about 700 octets: truncated (TC=1) without EDNS, fits in EDNS 1232",
+    ),
+    "large_over_1232": _s(
+        "huge.example.com.", "TXT", "over 2000 octets: truncated over UDP even with EDNS; TCP",
+    ),
+    "flaky_servers": _s(
+        "www.flaky.com.", "A",
+        "three servers: ns1 is dead (silent), ns2 lame (REFUSED), ns3 works",
+    ),
+    "mx": _s("example.com.", "MX", "MX with the exchange's address in additional"),
+    "txt": _s("example.com.", "TXT", "a TXT record at the apex"),
+    "srv": _s("_sip._tcp.example.com.", "SRV", "SRV with the target's address in additional"),
+    "ptr": _s("80.10.42.127.in-addr.arpa.", "PTR", "reverse lookup in the lab block's zone"),
+    "caa": _s("example.com.", "CAA", "a CAA record"),
+    "aaaa": _s("www.example.com.", "AAAA", "an IPv6 address (data only: the lab runs on IPv4)"),
+    "short_ttl": _s("ttl2.example.com.", "A", "a 2-second TTL, to watch cache expiry"),
+    "malicious": _s(
+        "www.evil.com.", "A",
+        "served by a host that adds a forged www.bank.com A 127.66.6.6 to authority and "
+        "additional: a resolver must not cache or use it",
+    ),
+    "poisoning_target": _s(
+        "www.bank.com.", "A", "the name evil.com's server forges; the real answer is 127.42.25.80",
+    ),
+    "slow": _s("www.slow.net.", "A", "served by a host that answers 0.4 s late"),
+}
