@@ -1,0 +1,119 @@
+"""The cache of packed replies that makes a cache hit cheap.
+
+A reply is packed once, on the miss that produced it. A hit copies it with the client's ID, RD
+and CD bits and question bytes (so the question comes back in the client's own letter case), and
+with every TTL lowered by the whole seconds spent in the cache. TTL positions are found once at
+insert; the aged copy is remade at most once per second per entry, so a hit is a dict lookup and
+a few byte concatenations - no parsing, no dnslib.
+
+An entry lives until its smallest TTL runs out and is never served after that.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import OrderedDict
+
+from resolver.server.replies import OPT_SIZE
+from resolver.wire import rr_ttl_offsets
+
+_TTL = struct.Struct(">I")
+
+
+class PackedReply:
+    """One packed reply ready to be re-addressed to any client asking the same question."""
+
+    __slots__ = (
+        "headers",
+        "truncated_headers",
+        "template",
+        "tail",
+        "opt",
+        "ttls",
+        "stored",
+        "expires",
+        "age",
+        "size",
+        "rcode",
+    )
+
+    def __init__(
+        self, reply: bytes, question_end: int, now: float, *, edns: bool, lifetime: float | None
+    ) -> None:
+        """`reply` is a full reply to one query (wire.WireError if it does not parse);
+        `lifetime` caps how long it may be served (a negative answer's SOA minimum, RFC 2308
+        §5); the smallest record TTL caps it too."""
+        ttls = [(offset, _TTL.unpack_from(reply, offset)[0]) for offset in rr_ttl_offsets(reply)]
+        smallest = min((ttl for _, ttl in ttls), default=0)
+        if lifetime is not None:
+            smallest = min(smallest, lifetime)
+        flags = int.from_bytes(reply[2:4], "big") & ~0x0110  # RD and CD come from each client
+        counts = reply[4:12]
+        truncated_counts = b"\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
+        self.headers = []
+        self.truncated_headers = []
+        for index in range(4):
+            bits = flags | (0x0100 if index & 1 else 0) | (0x0010 if index & 2 else 0)
+            self.headers.append(bits.to_bytes(2, "big") + counts)
+            self.truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
+        self.template = reply[question_end:]
+        self.tail = self.template
+        self.opt = reply[-OPT_SIZE:] if edns else b""
+        self.ttls = [(offset - question_end, ttl) for offset, ttl in ttls]
+        self.stored = now
+        self.expires = now + smallest
+        self.age = 0
+        self.size = len(reply)
+        self.rcode = reply[3] & 0x0F
+
+    def render(self, data: bytes, question_end: int, limit: int, now: float) -> bytes:
+        """This reply for the query `data` (its question ends at `question_end`), at most
+        `limit` octets (else TC=1 with the question only), TTLs aged to `now`."""
+        index = (data[2] & 0x01) | ((data[3] >> 3) & 0x02)
+        if self.size > limit:
+            return data[:2] + self.truncated_headers[index] + data[12:question_end] + self.opt
+        age = int(now - self.stored)
+        if age != self.age:
+            self._age_to(age)
+        return data[:2] + self.headers[index] + data[12:question_end] + self.tail
+
+    def _age_to(self, age: int) -> None:
+        tail = bytearray(self.template)
+        pack = _TTL.pack_into
+        for offset, ttl in self.ttls:
+            pack(tail, offset, max(ttl - age, 0))
+        self.tail = bytes(tail)
+        self.age = age
+
+
+class AnswerCache:
+    """Packed replies by cache key, at most `capacity`; the oldest insert leaves first.
+
+    Insertion-order eviction keeps both lookup and insert O(1) without touching the order on
+    every hit, as an LRU would; popular names are re-inserted on their next miss anyway. An
+    OrderedDict, because removing the oldest key of a plain dict again and again makes each
+    `next(iter(d))` scan the holes left by earlier removals.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(capacity, 1)
+        self.entries: OrderedDict[bytes, PackedReply] = OrderedDict()
+
+    def get(self, key: bytes, now: float) -> PackedReply | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= now:
+            del self.entries[key]
+            return None
+        return entry
+
+    def put(self, key: bytes, entry: PackedReply) -> None:
+        entries = self.entries
+        entries.pop(key, None)
+        while len(entries) >= self.capacity:
+            entries.popitem(last=False)
+        entries[key] = entry
+
+    def __len__(self) -> int:
+        return len(self.entries)

@@ -1,0 +1,197 @@
+"""Bind the listeners, run them on one event loop, stop cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+import sys
+
+from resolver.server.config import ServerConfig, ServerError
+from resolver.server.nameserver import Nameserver
+from resolver.server.stats import summary_line
+from resolver.server.tcp import TcpListener
+from resolver.server.udp import UdpListener
+
+log = logging.getLogger("resolver.server")
+
+TCP_BACKLOG = 128  # pending accepts the kernel keeps for us
+UDP_RECEIVE_BUFFER = 4 * 1024 * 1024  # absorb bursts; the kernel caps it at net.core.rmem_max
+BIND_ATTEMPTS = 20  # port 0: retries until the UDP port picked is also free for TCP
+
+
+class Server:
+    """A running nameserver: one Nameserver behind UDP and TCP listeners on each address.
+
+    Use from a running event loop: `await start()`, then `await stop()`. `addresses` gives the
+    bound (host, port) pairs, so port 0 picks a free port (the same for UDP and TCP).
+    """
+
+    def __init__(self, config: ServerConfig, resolver: object) -> None:
+        self.config = config
+        self.nameserver = Nameserver(config, resolver)
+        self.udp: list[UdpListener] = []
+        self.tcp: list[TcpListener] = []
+        self._stats_task: asyncio.Task | None = None
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        return [listener.address for listener in self.udp]
+
+    async def start(self) -> None:
+        pairs = []
+        try:
+            for host, port in self.config.listen:
+                try:
+                    pairs.append(_bind_pair(host, port))
+                except ServerError as error:
+                    if _optional_ipv6(host, error, others=len(self.config.listen) > 1):
+                        log.warning("not listening on %s: %s", host, error.__cause__)
+                        continue
+                    raise
+        except BaseException:
+            for udp_sock, tcp_sock in pairs:
+                udp_sock.close()
+                tcp_sock.close()
+            raise
+        if not pairs:
+            raise ServerError("no address to listen on")
+        for udp_sock, tcp_sock in pairs:
+            udp = UdpListener(udp_sock, self.nameserver)
+            udp.start()
+            self.udp.append(udp)
+            tcp = TcpListener(
+                tcp_sock,
+                self.nameserver,
+                idle_timeout=self.config.tcp_idle_timeout,
+                max_connections=self.config.max_tcp_connections,
+            )
+            await tcp.start()
+            self.tcp.append(tcp)
+        if self.config.stats_interval:
+            self._stats_task = asyncio.create_task(self._log_stats(self.config.stats_interval))
+
+    async def stop(self) -> None:
+        """Stop taking queries; in-flight resolutions finish within the grace period or are
+        answered SERVFAIL; owed TCP answers are written; then every socket closes."""
+        grace = self.config.shutdown_grace
+        for udp in self.udp:
+            udp.stop_reading()
+        for tcp in self.tcp:
+            tcp.stop_accepting()
+        await self.nameserver.drain(grace)
+        await asyncio.gather(*(tcp.close(grace) for tcp in self.tcp))
+        for udp in self.udp:
+            udp.close()
+        if self._stats_task is not None:
+            self._stats_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._stats_task
+
+    async def _log_stats(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            log.info("%s", summary_line(self.nameserver.snapshot()))
+
+
+def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to the same address and port, ready to serve."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+    for _ in range(BIND_ATTEMPTS if port == 0 else 1):
+        udp = tcp = None
+        try:
+            udp = socket.socket(family, socket.SOCK_DGRAM)
+            if family == socket.AF_INET6:
+                udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            with contextlib.suppress(OSError):
+                udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
+            udp.bind((host, port))
+            udp.setblocking(False)
+            bound = udp.getsockname()[1]
+            tcp = socket.socket(family, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                tcp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                tcp.bind((host, bound))
+            except OSError as error:
+                if port == 0 and error.errno == errno.EADDRINUSE:
+                    udp.close()
+                    tcp.close()
+                    continue
+                raise
+            tcp.listen(TCP_BACKLOG)
+            tcp.setblocking(False)
+            return udp, tcp
+        except (OSError, OverflowError) as error:
+            for sock in (udp, tcp):
+                if sock is not None:
+                    sock.close()
+            reason = getattr(error, "strerror", None) or str(error)
+            hint = ""
+            if getattr(error, "errno", None) == errno.EACCES and 0 < port < 1024:
+                hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE; try --port 5353)"
+            raise ServerError(f"cannot listen on {where}: {reason}{hint}") from error
+    raise ServerError(f"cannot listen on {where}: no port free for both UDP and TCP")
+
+
+def _optional_ipv6(host: str, error: ServerError, *, others: bool) -> bool:
+    """The default [::1] listener is skipped, with a warning, on a host without IPv6."""
+    cause = error.__cause__
+    return (
+        ":" in host
+        and others
+        and isinstance(cause, OSError)
+        and cause.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
+    )
+
+
+def _ensure_logging() -> None:
+    """Log to stderr unless the application configured logging already."""
+    logger = logging.getLogger("resolver")
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+async def serve(config: ServerConfig, resolver: object, stop: asyncio.Event) -> None:
+    """Run a server until `stop` is set, then shut it down cleanly."""
+    server = Server(config, resolver)
+    await server.start()
+    where = ", ".join(
+        f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in server.addresses
+    )
+    log.info("serving DNS on %s (udp+tcp); allowed clients: %s", where, ", ".join(config.allow))
+    try:
+        await stop.wait()
+    finally:
+        log.info(
+            "stopping: %d resolution(s) in flight get up to %gs",
+            server.nameserver.resolutions_in_flight,
+            config.shutdown_grace,
+        )
+        await server.stop()
+        log.info("stopped: %s", summary_line(server.nameserver.snapshot()))
+
+
+def run_server(config: ServerConfig, resolver: object) -> int:
+    """Serve in the foreground until SIGINT or SIGTERM; returns the exit code (0 on a clean
+    stop). Raises ServerError with a one-line message when an address cannot be bound."""
+    _ensure_logging()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(config, resolver, stop)
+
+    asyncio.run(main())
+    return 0

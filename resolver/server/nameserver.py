@@ -1,0 +1,406 @@
+"""Decide the reply to each client query: the hot cache-hit path, the refusal policy, and the
+shared, bounded resolutions behind cache misses.
+
+Sans-socket: listeners hand in (bytes, client address, channel) and send what comes back. A
+reply known at once (cache hit, refusal, error) is returned; a miss returns None and the reply
+is later given to `channel.deliver`. Everything runs on one event loop; a miss only schedules a
+task, so hits are never queued behind misses.
+
+Policy, in order (each documented in the README's server section):
+- shorter than a header, or QR=1 (a response): dropped, no reply;
+- client outside the allowed networks: REFUSED;
+- malformed (bad name, counts, OPT, trailing octets): FORMERR; QDCOUNT != 1: FORMERR;
+  opcode other than QUERY: NOTIMP; EDNS version other than 0: BADVERS;
+- CH TXT stats.resolver.: the live counters; any other class than IN: REFUSED;
+- AXFR/IXFR: REFUSED (we hold no zones to transfer); MAILA/MAILB: NOTIMP; the meta-types
+  0, OPT, TKEY, TSIG as a question: FORMERR; ANY: RFC 8482 minimal answer (one HINFO "RFC8482");
+- everything else is resolved; failure or the server's deadline gives SERVFAIL, as does a new
+  question while max_inflight resolutions are running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from typing import Protocol
+
+from dnslib import CLASS, QTYPE
+
+from resolver import wire
+from resolver.answer import Answer
+from resolver.errors import ResolverError
+from resolver.server.answer_cache import AnswerCache, PackedReply
+from resolver.server.config import ServerConfig, ServerError
+from resolver.server.control import is_stats_query, stats_lines
+from resolver.server.query import (
+    TYPE_OPT,
+    TYPE_TKEY,
+    TYPE_TSIG,
+    ClientQuery,
+    Unanswerable,
+    fast_key,
+    parse_query,
+)
+from resolver.server.replies import (
+    FORMERR,
+    NOTIMP,
+    NXDOMAIN,
+    REFUSED,
+    SERVFAIL,
+    answer_reply,
+    any_reply,
+    error_reply,
+    truncate,
+    txt_reply,
+)
+from resolver.server.stats import ServerStats
+
+log = logging.getLogger("resolver.server")
+
+MAX_TCP_MESSAGE = 65_535  # RFC 7766 §8: the 2-octet length prefix bounds a TCP message
+# Clients waiting on one question; a flood of one name beyond this gets SERVFAIL, so memory stays
+# bounded even though waiting on a shared resolution costs no upstream traffic.
+MAX_WAITERS_PER_QUESTION = 1024
+# Allowed/refused verdicts remembered per client address; cleared when full (a scan of many
+# source addresses must not grow memory).
+ACL_MEMORY = 65_536
+REFUSED_QTYPES = frozenset({QTYPE.AXFR, QTYPE.IXFR})
+NOTIMP_QTYPES = frozenset({253, 254})  # MAILA, MAILB (RFC 1035; obsolete)
+FORMERR_QTYPES = frozenset({0, TYPE_OPT, TYPE_TKEY, TYPE_TSIG})
+
+
+class Channel(Protocol):
+    """Where a query came from and where its late reply goes (a UDP socket or a TCP stream)."""
+
+    udp: bool
+
+    def deferred(self) -> None:
+        """A reply to a query on this channel will come later through `deliver`."""
+
+    def deliver(self, reply: bytes, client: tuple) -> None:
+        """Send a reply that was deferred."""
+
+
+class Nameserver:
+    """The answering logic of one server; owned by one event loop."""
+
+    def __init__(self, config: ServerConfig, resolver: object) -> None:
+        self.config = config
+        self.resolver = resolver
+        self.stats = ServerStats()
+        self.cache = AnswerCache(config.answer_cache_size)
+        self._entries = self.cache.entries  # the hot path reads the dict directly
+        try:
+            self._networks = [ipaddress.ip_network(net, strict=False) for net in config.allow]
+        except ValueError as error:
+            raise ServerError(f"bad --allow network: {error}") from None
+        self._acl: dict[str, bool] = {}
+        self._inflight: dict[bytes, list[tuple]] = {}
+        self._tasks: set[asyncio.Task] = set()
+        lifetime = getattr(resolver, "lifetime", 10.0)
+        self.timeout = config.resolution_timeout or float(lifetime) + 1.0
+        self.closing = False
+
+    # ---- the hot path -------------------------------------------------------------------
+
+    def handle(self, data: bytes, client: tuple, channel: Channel) -> bytes | None:
+        """The reply to send now, or None (dropped, or deferred to `channel.deliver`)."""
+        start = time.monotonic()
+        allowed = self._acl.get(client[0])
+        if allowed is None:
+            allowed = self._admit(client[0])
+        if allowed:
+            found = fast_key(data)
+            if found is not None:
+                key, question_end, limit = found
+                entry = self._entries.get(key)
+                if entry is not None and entry.expires > start:
+                    udp = channel.udp
+                    if not udp:
+                        limit = MAX_TCP_MESSAGE
+                    reply = entry.render(data, question_end, limit, start)
+                    stats = self.stats
+                    if udp:
+                        stats.udp_queries += 1
+                    else:
+                        stats.tcp_queries += 1
+                    stats.cache_hits += 1
+                    rtype = key[-5:-3]
+                    by_type = stats.by_type
+                    by_type[rtype] = by_type.get(rtype, 0) + 1
+                    rcode = entry.rcode
+                    by_rcode = stats.by_rcode
+                    by_rcode[rcode] = by_rcode.get(rcode, 0) + 1
+                    if len(reply) < entry.size:
+                        stats.truncated += 1
+                    stats.latency.record(time.monotonic() - start)
+                    if self.config.log_queries:
+                        self._log_query(parse_query(data), client, channel, rcode, "hit", start)
+                    return reply
+        return self._handle_slowly(data, client, channel, start, allowed)
+
+    def _admit(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        if address.version == 6 and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        allowed = any(address in network for network in self._networks)
+        if len(self._acl) >= ACL_MEMORY:
+            self._acl.clear()
+        self._acl[host] = allowed
+        return allowed
+
+    # ---- everything but a clean cache hit -----------------------------------------------
+
+    def _handle_slowly(
+        self, data: bytes, client: tuple, channel: Channel, start: float, allowed: bool
+    ) -> bytes | None:
+        try:
+            query = parse_query(data)
+        except Unanswerable as error:
+            self.stats.dropped += 1
+            log.debug("dropped %d octets from %s: %s", len(data), _client_text(client), error)
+            return None
+        stats = self.stats
+        if channel.udp:
+            stats.udp_queries += 1
+        else:
+            stats.tcp_queries += 1
+        if query.question is not None:
+            rtype = query.question[-4:-2]
+            stats.by_type[rtype] = stats.by_type.get(rtype, 0) + 1
+        if not allowed:
+            stats.refused_acl += 1
+            return self._reply_now(query, client, channel, start, REFUSED, "refused (acl)")
+        if query.problem is not None:
+            return self._reply_now(query, client, channel, start, query.problem, query.reason)
+        if is_stats_query(query.labels, query.qtype, query.qclass):
+            reply = txt_reply(query, stats_lines(self.snapshot()))
+            return self._reply_now(query, client, channel, start, 0, "stats", reply)
+        if query.qclass != CLASS.IN:
+            return self._reply_now(query, client, channel, start, REFUSED, "class not IN")
+        qtype = query.qtype
+        if qtype in REFUSED_QTYPES:
+            return self._reply_now(query, client, channel, start, REFUSED, "zone transfer")
+        if qtype in NOTIMP_QTYPES:
+            return self._reply_now(query, client, channel, start, NOTIMP, "obsolete qtype")
+        if qtype in FORMERR_QTYPES:
+            return self._reply_now(query, client, channel, start, FORMERR, "meta-type question")
+        if qtype == QTYPE.ANY:
+            return self._reply_now(query, client, channel, start, 0, "rfc8482", any_reply(query))
+        entry = self.cache.get(query.key, start)
+        if entry is not None:
+            stats.cache_hits += 1
+            question_end = query.question_end
+            reply = entry.render(data, question_end, _limit(query, channel), start)
+            return self._finish(query, client, channel, start, entry.rcode, "hit", reply)
+        stats.cache_misses += 1
+        return self._resolve_later(query, client, channel, start)
+
+    def _reply_now(
+        self,
+        query: ClientQuery,
+        client: tuple,
+        channel: Channel,
+        start: float,
+        rcode: int,
+        note: str,
+        reply: bytes | None = None,
+    ) -> bytes:
+        if reply is None:
+            reply = error_reply(query, rcode)
+        elif channel.udp and query.question is not None and len(reply) > query.udp_limit:
+            reply = truncate(reply, query.question_end, query.edns)
+        return self._finish(query, client, channel, start, rcode, note, reply)
+
+    def _finish(
+        self,
+        query: ClientQuery,
+        client: tuple,
+        channel: Channel,
+        start: float,
+        rcode: int,
+        note: str,
+        reply: bytes,
+        miss: bool = False,
+    ) -> bytes:
+        stats = self.stats
+        stats.count_rcode(rcode)
+        if reply[2] & 0x02:
+            stats.truncated += 1
+        elapsed = time.monotonic() - start
+        stats.latency.record(elapsed)
+        if miss:
+            stats.miss_latency.record(elapsed)
+        if self.config.log_queries:
+            self._log_query(query, client, channel, rcode, note, start, len(reply))
+        return reply
+
+    # ---- misses: shared, bounded resolutions ----------------------------------------------
+
+    def _resolve_later(
+        self, query: ClientQuery, client: tuple, channel: Channel, start: float
+    ) -> bytes | None:
+        waiter = (query, client, channel, start)
+        key = query.question_key
+        waiters = self._inflight.get(key)
+        if self.closing:
+            return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
+        if waiters is not None:
+            if len(waiters) >= MAX_WAITERS_PER_QUESTION:
+                self.stats.overloaded += 1
+                return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
+            waiters.append(waiter)
+        else:
+            if len(self._inflight) >= self.config.max_inflight:
+                self.stats.overloaded += 1
+                return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
+            waiters = [waiter]
+            self._inflight[key] = waiters
+            task = asyncio.get_running_loop().create_task(self._resolve(key, query, waiters))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        self.stats.waiting += 1
+        channel.deferred()
+        return None
+
+    async def _resolve(self, key: bytes, query: ClientQuery, waiters: list[tuple]) -> None:
+        stats = self.stats
+        stats.inflight += 1
+        answer: Answer | None = None
+        note = "resolved"
+        # The resolver is asked in lower case; each client still gets its own case back.
+        name = wire.name_from_labels([label.lower() for label in query.labels])
+        try:
+            async with asyncio.timeout(self.timeout):
+                answer = await self.resolver.query_async(name, query.qtype, query.qclass)
+        except TimeoutError:
+            stats.resolution_timeouts += 1
+            note = f"server deadline {self.timeout:g}s passed"
+        except asyncio.CancelledError:
+            note = "shutting down"  # answered SERVFAIL below; the task then ends normally
+        except ResolverError as error:
+            stats.resolution_errors += 1
+            note = f"resolver refused the question: {error}"
+        except Exception:
+            stats.resolution_errors += 1
+            note = "resolver error"
+            log.exception("resolving %s %s failed", name, query.qtype_text)
+        finally:
+            del self._inflight[key]
+            stats.inflight -= 1
+        self._deliver(waiters, answer, note)
+
+    def _deliver(self, waiters: list[tuple], answer: Answer | None, note: str) -> None:
+        now = time.monotonic()
+        built: dict[bytes, PackedReply | None] = {}
+        for query, client, channel, start in waiters:
+            variant = query.variant
+            if variant not in built:
+                built[variant] = self._pack(query, answer, now)
+            entry = built[variant]
+            if entry is None:
+                rcode, reply = SERVFAIL, error_reply(query, SERVFAIL)
+            else:
+                rcode = entry.rcode
+                question_end = query.question_end
+                reply = entry.render(query.data, question_end, _limit(query, channel), now)
+            self.stats.waiting -= 1
+            reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
+            channel.deliver(reply, client)
+
+    def _pack(self, query: ClientQuery, answer: Answer | None, now: float) -> PackedReply | None:
+        """Pack a resolution's reply once per EDNS variant; keep it if it may be cached."""
+        if answer is None:
+            return None
+        try:
+            reply = answer_reply(query, answer)
+            entry = PackedReply(
+                reply,
+                query.question_end,
+                now,
+                edns=query.edns,
+                lifetime=_negative_lifetime(answer),
+            )
+        except (ValueError, TypeError, AttributeError):  # WireError is a ValueError
+            log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
+            return None
+        if answer.rcode in (0, NXDOMAIN) and entry.expires > now:
+            self.cache.put(query.key, entry)
+        return entry
+
+    # ---- lifecycle and observability -------------------------------------------------------
+
+    async def drain(self, grace: float) -> None:
+        """Stop taking misses; let running resolutions finish within `grace` seconds, then
+        cancel the rest, whose clients get SERVFAIL."""
+        self.closing = True
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    @property
+    def resolutions_in_flight(self) -> int:
+        return len(self._inflight)
+
+    def snapshot(self) -> dict:
+        resolver_stats: dict = {}
+        reader = getattr(self.resolver, "stats", None)
+        if callable(reader):
+            try:
+                resolver_stats = dict(reader())
+            except Exception:  # counters must never take the server down
+                log.exception("reading the resolver's stats failed")
+        return self.stats.snapshot(resolver_stats, len(self.cache))
+
+    def _log_query(
+        self,
+        query: ClientQuery,
+        client: tuple,
+        channel: Channel,
+        rcode: int,
+        note: str,
+        start: float,
+        size: int = 0,
+    ) -> None:
+        from dnslib import RCODE
+
+        name = query.qname if query.question is not None else "-"
+        log.info(
+            "query %s %s %s %s %s %s %.2fms %dB %s",
+            _client_text(client),
+            "udp" if channel.udp else "tcp",
+            name,
+            CLASS.get(query.qclass, query.qclass) if query.question is not None else "-",
+            query.qtype_text if query.question is not None else "-",
+            RCODE.get(rcode, rcode) if rcode != 16 else "BADVERS",
+            (time.monotonic() - start) * 1000,
+            size,
+            note,
+        )
+
+
+def _limit(query: ClientQuery, channel: Channel) -> int:
+    return query.udp_limit if channel.udp else MAX_TCP_MESSAGE
+
+
+def _negative_lifetime(answer: Answer) -> int | None:
+    """RFC 2308 §5: a negative answer lives min(SOA TTL, SOA MINIMUM)."""
+    if answer.answer and answer.rcode != NXDOMAIN:
+        return None
+    for record in answer.authority:
+        if record.rtype == QTYPE.SOA:
+            return min(record.ttl, record.rdata.times[4])
+    return None
+
+
+def _client_text(client: tuple) -> str:
+    return f"{client[0]}#{client[1]}" if len(client) > 1 else str(client[0])

@@ -1,0 +1,119 @@
+"""Build reply messages: error replies straight from bytes, full answers with dnslib (misses).
+
+Every reply keeps the client's ID and question as sent (letter case included), sets QR=1 and
+RA=1, copies RD and CD, and carries an OPT record advertising 1232 octets when the query had one
+(RFC 6891 §7), with the DO bit copied (RFC 3225 §3). AA and AD stay 0: we are a recursive server
+and do not validate DNSSEC.
+"""
+
+from __future__ import annotations
+
+from dnslib import CLASS, QTYPE, RD, RR, TXT, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
+
+from resolver.answer import Answer
+from resolver.server.config import EDNS_UDP_SIZE
+from resolver.server.query import ClientQuery
+from resolver.wire import HEADER_SIZE
+
+NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED = 0, 1, 2, 3, 4, 5
+BADVERS = 16  # RFC 6891 §9: extended rcode, carried half in the header, half in OPT
+
+# RFC 8482 §4.2: answer ANY with one synthesized HINFO instead of everything we hold.
+RFC8482_TTL = 3600
+RFC8482_HINFO = b"\x07RFC8482\x00"  # HINFO rdata: CPU "RFC8482", OS "" (dnslib has no HINFO)
+OPT_SIZE = 11  # our OPT record: root owner, fixed fields, no options
+MAX_TXT_STRING = 255  # RFC 1035 §3.3: a character-string is one length octet and its data
+
+
+def opt_record(do: bool, extended_rcode: int = 0) -> bytes:
+    """Our OPT pseudo-record: root owner, type 41, size 1232, version 0, DO copied, no options."""
+    return (
+        b"\x00\x00\x29"
+        + EDNS_UDP_SIZE.to_bytes(2, "big")
+        + bytes((extended_rcode, 0, 0x80 if do else 0, 0))
+        + b"\x00\x00"
+    )
+
+
+def reply_flags(query_flags: int, rcode: int, *, truncated: bool = False) -> bytes:
+    """Header octets 2-3 of a reply: QR, opcode copied, TC, RD copied, RA, CD copied, rcode."""
+    flags = 0x8000 | (query_flags & 0x7800) | (query_flags & 0x0100) | 0x0080
+    flags |= query_flags & 0x0010
+    if truncated:
+        flags |= 0x0200
+    return (flags | (rcode & 0xF)).to_bytes(2, "big")
+
+
+def error_reply(query: ClientQuery, rcode: int) -> bytes:
+    """A reply with no records: the question echoed when it could be read, OPT when EDNS."""
+    question = query.question or b""
+    counts = bytes((0, 1 if question else 0, 0, 0, 0, 0, 0, 1 if query.edns else 0))
+    opt = opt_record(query.do, rcode >> 4) if query.edns else b""
+    return query.data[:2] + reply_flags(query.flags, rcode) + counts + question + opt
+
+
+def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
+    """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA)."""
+    records = DNSRecord(
+        DNSHeader(id=query.id),
+        q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
+        rr=list(answer.answer),
+        auth=list(answer.authority),
+    )
+    return _finish(query, records, answer.rcode)
+
+
+def any_reply(query: ClientQuery) -> bytes:
+    """RFC 8482 minimal answer to a QTYPE=ANY query: one HINFO "RFC8482" "" at the name."""
+    records = DNSRecord(
+        DNSHeader(id=query.id),
+        q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
+    )
+    records.add_answer(
+        RR(
+            DNSLabel(list(query.labels)),
+            QTYPE.HINFO,
+            CLASS.IN,
+            RFC8482_TTL,
+            RD(RFC8482_HINFO),
+        )
+    )
+    return _finish(query, records, NOERROR)
+
+
+def txt_reply(query: ClientQuery, lines: list[str], ttl: int = 0) -> bytes:
+    """One TXT record per line at the question's name and class; long lines are split into
+    255-octet character-strings that a reader joins back together."""
+    records = DNSRecord(
+        DNSHeader(id=query.id),
+        q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
+    )
+    for line in lines:
+        data = line.encode()
+        chunks = [data[i : i + MAX_TXT_STRING] for i in range(0, len(data), MAX_TXT_STRING)]
+        records.add_answer(
+            RR(DNSLabel(list(query.labels)), QTYPE.TXT, query.qclass, ttl, TXT(chunks or [b""]))
+        )
+    return _finish(query, records, NOERROR)
+
+
+def _finish(query: ClientQuery, records: DNSRecord, rcode: int) -> bytes:
+    packed = bytearray(records.pack())
+    # Header and question exactly as the client sent them (dnslib packs labels as given, but
+    # the bytes are the contract, so they are written from the query itself).
+    packed[0:2] = query.data[0:2]
+    packed[2:4] = reply_flags(query.flags, rcode)
+    question = query.question or b""
+    packed[HEADER_SIZE : HEADER_SIZE + len(question)] = question
+    if query.edns:
+        packed[10:12] = (int.from_bytes(packed[10:12], "big") + 1).to_bytes(2, "big")
+        packed += opt_record(query.do, rcode >> 4)
+    return bytes(packed)
+
+
+def truncate(reply: bytes, question_end: int, edns: bool) -> bytes:
+    """The same reply with TC=1 and only the question (RFC 2181 §9 lets us drop every record,
+    and a client then retries over TCP); our OPT record, always last, is kept."""
+    counts = b"\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
+    opt = reply[-OPT_SIZE:] if edns else b""
+    return reply[:2] + bytes((reply[2] | 0x02, reply[3])) + counts + reply[12:question_end] + opt
