@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dnslib import CLASS, QTYPE, RDMAP, RR, DNSLabel, ZoneParser
+from dnslib import CLASS, QTYPE, RDMAP, RR, SRV, DNSLabel, ZoneParser
 from dnslib.dns import RD
+from dnslib.dns import label as relative_label
 from dnslib.label import DNSBuffer
 from dnslib.lex import WordLexer
 
@@ -128,7 +129,11 @@ class _LineParser(ZoneParser):
         if ttl is None:
             raise ValueError("record has no TTL and no $TTL is in force")
         self.last_ttl = ttl
-        rdata = RDMAP.get(rtype_text, RD).fromZone(rr, self.origin)
+        if rtype_text == "SRV" and len(rr) == 4:
+            # dnslib leaves a relative SRV target relative; RFC 1035 §5.1 appends the origin.
+            rdata = SRV(int(rr[0]), int(rr[1]), int(rr[2]), relative_label(rr[3], self.origin))
+        else:
+            rdata = RDMAP.get(rtype_text, RD).fromZone(rr, self.origin)
         record = RR(rname=label, rtype=rtype, rclass=_CLASSES[rclass or "IN"], ttl=ttl, rdata=rdata)
         record.pack(DNSBuffer())  # anything that cannot go on the wire fails here, not mid-answer
         return record

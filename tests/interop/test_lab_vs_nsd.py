@@ -1,0 +1,426 @@
+"""The lab's authoritative engine against NSD, serving the same zone files.
+
+For a lab host, NSD (Debian's /usr/sbin/nsd) is started on 127.0.0.1 with exactly that host's
+zones. Every probe (the same query bytes) goes to NSD over real UDP/TCP and to our engine
+(`Authority.respond`), and the two replies must agree: rcode (extended included), AA/TC/RD,
+question, each section as a multiset of records with TTLs, and the OPT record. Probes cover
+every name and type in the zones plus names below them, wildcard-covered and not-covered
+names, transports and EDNS sizes, and the malformed and unusual queries NSD answers in its own
+way. Where NSD and the lab differ, NSD is right and the lab gets fixed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dnslib import EDNS0, QTYPE, DNSHeader, DNSQuestion, DNSRecord
+
+from resolver.lab import DEFAULT_TOPOLOGY, Authority, load_zone, zone_file
+from resolver.lab.zone import key_to_text
+
+pytestmark = pytest.mark.interop
+
+NSD = shutil.which("nsd") or "/usr/sbin/nsd"
+NSD_START_TIMEOUT = 10.0  # seconds for NSD to read its zones and answer
+REPLY_TIMEOUT = 2.0  # seconds per probe; NSD answers loopback queries in well under 1 ms
+
+# Hosts whose zone sets together cover every zone file and every shape: root with glue,
+# two TLDs on one host, in-zone glue, parent and child on one host, wildcards, large RRsets.
+HOSTS = (
+    "a.root-servers.net.",
+    "a.gtld-servers.net.",
+    "a0.nic.org.",
+    "a.edu-servers.net.",
+    "a.ns.arpa.",
+    "ns1.cornell.edu.",
+    "ns.cs.cornell.edu.",
+    "ns1.example.com.",
+    "ns1.example.net.",
+    "ns1.example.org.",
+    "ns1.dns-host.net.",
+    "rev.dns-host.net.",
+    "ns.cycle-a.com.",
+    "ns.cycle-b.net.",
+    "ns3.flaky.com.",
+    "ns.evil.com.",
+    "ns.bank.com.",
+    "ns.slow.net.",
+)
+_ZONES_BY_HOST = {spec.name: spec.zones for spec in DEFAULT_TOPOLOGY}
+
+
+def _require_nsd() -> None:
+    if Path(NSD).exists():
+        return
+    message = f"nsd not installed ({NSD}); apt-get install nsd"
+    if os.environ.get("RESOLVER_REQUIRE_INTEROP") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 right now."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no free port for nsd")
+
+
+class Nsd:
+    """NSD in the foreground (-d) on 127.0.0.1:<port>, in a temporary directory."""
+
+    def __init__(self, zones: tuple[str, ...]) -> None:
+        self.zones = zones
+        self.dir = tempfile.mkdtemp(prefix="lab-nsd-")
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        d = self.dir
+        lines = [
+            "server:",
+            f"  ip-address: 127.0.0.1@{self.port}",
+            f'  zonesdir: "{d}"',
+            f'  pidfile: "{d}/nsd.pid"',
+            '  username: ""',
+            '  database: ""',
+            f'  zonelistfile: "{d}/zone.list"',
+            f'  xfrdfile: "{d}/xfrd.state"',
+            f'  xfrdir: "{d}"',
+            '  chroot: ""',
+            "  server-count: 1",
+            "  verbosity: 1",
+            f'  logfile: "{d}/nsd.log"',
+            "remote-control:",
+            "  control-enable: no",
+        ]
+        for origin in self.zones:
+            lines += ["zone:", f'  name: "{origin}"', f'  zonefile: "{zone_file(origin)}"']
+        conf = Path(d) / "nsd.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        self.process = subprocess.Popen(
+            [NSD, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        probe = DNSRecord.question(self.zones[0], "SOA").pack()
+        deadline = time.monotonic() + NSD_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if self.query(probe, "udp", timeout=0.2) is not None:
+                return
+        self.stop()
+        log = Path(d, "nsd.log")
+        detail = log.read_text() if log.exists() else ""
+        raise RuntimeError(f"nsd did not start for {self.zones}: {detail[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # our own child, by its PID
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process is not None and self.process.stderr:
+            self.process.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def query(self, wire: bytes, protocol: str, timeout: float = REPLY_TIMEOUT) -> bytes | None:
+        if protocol == "udp":
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(timeout)
+                sock.sendto(wire, ("127.0.0.1", self.port))
+                try:
+                    return sock.recv(65535)
+                except (TimeoutError, ConnectionRefusedError):
+                    return None
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(struct.pack("!H", len(wire)) + wire)
+            try:
+                prefix = _recv_exactly(sock, 2)
+                return _recv_exactly(sock, struct.unpack("!H", prefix)[0])
+            except (TimeoutError, ConnectionError, EOFError):
+                return None
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise EOFError("connection closed mid-message")
+        data += chunk
+    return data
+
+
+# ---------------------------------------------------------------------------- probes
+
+
+@dataclass(frozen=True)
+class Probe:
+    label: str
+    wire: bytes
+    protocol: str = "udp"
+
+
+def _query(
+    name: str, qtype: int, *, qclass: int = 1, edns: int | None = None, do: bool = False,
+    version: int = 0, protocol: str = "udp", opcode: int = 0, qid: int = 4242,
+) -> Probe:
+    record = DNSRecord(DNSHeader(id=qid, rd=1, opcode=opcode), q=DNSQuestion(name, qtype, qclass))
+    if edns is not None:
+        record.add_ar(EDNS0(udp_len=edns, version=version, flags="do" if do else ""))
+    where = f"{protocol}" + (f" edns {edns}" if edns is not None else "")
+    label = f"{name} {QTYPE.get(qtype, qtype)} class {qclass} opcode {opcode} {where}"
+    return Probe(label, record.pack(), protocol)
+
+
+def _below(labels: str, name: str) -> str:
+    return f"{labels}." if name == "." else f"{labels}.{name}"
+
+
+_MISSING_TYPES = (QTYPE.A, QTYPE.MX, QTYPE.TXT, QTYPE.AAAA, QTYPE.NS, QTYPE.DS, QTYPE.CNAME)
+
+
+def data_probes(zones: tuple[str, ...]) -> list[Probe]:
+    """Every name of the host's zones with its own types and some it lacks, plus names just
+    below each (NXDOMAIN, wildcard-covered or below a cut), in three transports."""
+    questions: list[tuple[str, int]] = []
+    for origin in zones:
+        zone = load_zone(zone_file(origin))
+        questions.append((_below("no-such-name", origin), QTYPE.A))
+        questions.append((origin, QTYPE.ANY))
+        for key in sorted(zone.names, key=len):
+            name = key_to_text(key)
+            types = list(zone.rrsets.get(key, {}))
+            for qtype in dict.fromkeys(types + list(_MISSING_TYPES)):
+                questions.append((name, qtype))
+            questions.append((name, QTYPE.ANY))
+            questions.append((_below("below", name), QTYPE.A))
+            questions.append((_below("two.below", name), QTYPE.TXT))
+    probes = []
+    for name, qtype in dict.fromkeys(questions):
+        probes.append(_query(name, qtype))
+        probes.append(_query(name, qtype, edns=1232))
+        probes.append(_query(name, qtype, protocol="tcp"))
+    return probes
+
+
+def _raw(label: str, wire: bytes, protocol: str = "udp") -> Probe:
+    return Probe(label, wire, protocol)
+
+
+def special_probes(zones: tuple[str, ...]) -> list[Probe]:
+    """Sizes, EDNS, classes, opcodes, transfers and malformed messages."""
+    apex = zones[0]
+    inside = _below("www", apex) if apex != "." else "www.example.com."
+    base = _query(inside, QTYPE.A).wire
+    header = bytearray(base[:12])
+    probes = [
+        _query("www.not-served.invalid.", QTYPE.A),
+        _query("www.not-served.invalid.", QTYPE.A, edns=1232),
+        _query(inside, QTYPE.A, edns=4096, do=True),
+        _query(inside, QTYPE.A, edns=100),
+        _query(inside, QTYPE.A, edns=1232, version=1),
+        _query(inside, QTYPE.A, qclass=3),
+        _query(inside, QTYPE.A, qclass=3, edns=1232),
+        _query(inside, QTYPE.A, qclass=4),
+        _query(inside, QTYPE.A, qclass=4, edns=1232),
+        _query(inside, QTYPE.A, qclass=255),
+        _query(_below("no-such-name", apex), QTYPE.A, qclass=255),
+        _query(apex, QTYPE.AXFR),
+        _query(apex, QTYPE.AXFR, edns=1232),
+        _query(apex, QTYPE.AXFR, protocol="tcp"),
+        _query(apex, QTYPE.AXFR, edns=1232, protocol="tcp"),
+        _query(inside, QTYPE.AXFR, protocol="tcp"),
+        _query("www.not-served.invalid.", QTYPE.AXFR, protocol="tcp"),
+        _query(apex, QTYPE.IXFR),
+        _query(apex, QTYPE.IXFR, protocol="tcp"),
+        _query("www.not-served.invalid.", QTYPE.IXFR),
+        _query(inside, 0),
+        _query(inside, 65280),
+        _query(inside, QTYPE.RRSIG),
+        _query(inside.upper(), QTYPE.A),
+        _query(inside, QTYPE.A, opcode=1),
+        _query(inside, QTYPE.A, opcode=2),
+        _query(inside, QTYPE.A, opcode=5),
+        _query(inside, QTYPE.A, opcode=2, edns=1232),
+        _query(apex, QTYPE.SOA, opcode=4),
+        _query("www.not-served.invalid.", QTYPE.SOA, opcode=4),
+        _raw("header only", base[:12]),
+        _raw("qdcount 0, header only", bytes(header[:4]) + b"\x00\x00" + bytes(header[6:])),
+        _raw("qdcount 0 with a question", bytes(header[:4]) + b"\x00\x00" + base[6:]),
+        _raw("qdcount 2 with one question", bytes(header[:4]) + b"\x00\x02" + base[6:]),
+        _raw("TC set in the query", bytes([header[0], header[1], header[2] | 0x02]) + base[3:]),
+        _raw("trailing garbage", base + b"\x01\x02\x03"),
+        _raw("question cut short", base[:20]),
+        _raw("compression pointer in qname", base[:12] + b"\xc0\x0c\x00\x01\x00\x01"),
+        _raw("ancount 1", base[:6] + b"\x00\x01" + base[8:]),
+        _raw("arcount 1, nothing there", base[:10] + b"\x00\x01" + base[12:]),
+    ]
+    two = DNSRecord(DNSHeader(id=7), q=DNSQuestion(inside, QTYPE.A))
+    two.add_question(DNSQuestion(apex, QTYPE.SOA))
+    probes.append(_raw("two questions", two.pack()))
+    double_opt = DNSRecord(DNSHeader(id=8), q=DNSQuestion(inside, QTYPE.A))
+    double_opt.add_ar(EDNS0(udp_len=1232))
+    double_opt.add_ar(EDNS0(udp_len=1232))
+    probes.append(_raw("two OPT records", double_opt.pack()))
+    return probes
+
+
+def size_probes(zones: tuple[str, ...]) -> list[Probe]:
+    """Large RRsets across the UDP size limits, where truncation decisions are made."""
+    probes = []
+    for name in ("big.example.com.", "huge.example.com.", "example.com.", "alias.example.com."):
+        for qtype in (QTYPE.TXT, QTYPE.ANY, QTYPE.A, QTYPE.MX):
+            probes.append(_query(name, qtype, protocol="udp"))
+            for size in (512, 600, 680, 700, 715, 730, 745, 1232, 4096):
+                probes.append(_query(name, qtype, edns=size))
+            probes.append(_query(name, qtype, protocol="tcp"))
+    return probes
+
+
+# ---------------------------------------------------------------------------- comparison
+
+_NAME_TYPES = {QTYPE.NS, QTYPE.CNAME, QTYPE.PTR, QTYPE.MX, QTYPE.SRV, QTYPE.SOA}
+
+
+def _record(rr) -> tuple:
+    data = str(rr.rdata)
+    if rr.rtype in _NAME_TYPES:
+        data = data.lower()
+    return (str(rr.rname).lower(), rr.rtype, rr.rclass, rr.ttl, data)
+
+
+def summarize(wire: bytes | None) -> dict | None:
+    """What must match between two servers' replies (not IDs of our own making, not order)."""
+    if wire is None:
+        return None
+    message = DNSRecord.parse(wire)
+    header = message.header
+    opts = [rr for rr in message.ar if rr.rtype == QTYPE.OPT]
+    opt = None
+    ext_rcode = 0
+    if opts:
+        rr = opts[0]
+        ext_rcode = rr.ttl >> 24
+        options = sorted((o.code, o.data) for o in rr.rdata)
+        opt = (rr.rclass, (rr.ttl >> 16) & 0xFF, bool(rr.ttl & 0x8000), options, len(opts))
+    return {
+        "id": header.id,
+        "rcode": header.rcode | (ext_rcode << 4),
+        "opcode": header.opcode,
+        "qr": header.qr,
+        "aa": header.aa,
+        "tc": header.tc,
+        "rd": header.rd,
+        "question": [(str(q.qname).lower(), q.qtype, q.qclass) for q in message.questions],
+        "answer": sorted(_record(rr) for rr in message.rr),
+        "authority": sorted(_record(rr) for rr in message.auth),
+        "additional": sorted(_record(rr) for rr in message.ar if rr.rtype != QTYPE.OPT),
+        "opt": opt,
+        "size": len(wire),
+    }
+
+
+class _Pair:
+    """NSD and our engine, each serving one lab host's zones; NSD starts on first use."""
+
+    def __init__(self, host: str) -> None:
+        self.zones = _ZONES_BY_HOST[host]
+        self.engine = Authority(load_zone(zone_file(origin)) for origin in self.zones)
+        self.nsd: Nsd | None = None
+
+    def started(self) -> _Pair:
+        if self.nsd is None:
+            self.nsd = Nsd(self.zones)
+            self.nsd.start()
+        return self
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    _require_nsd()
+    made: dict[str, _Pair] = {}
+
+    def get(host: str) -> _Pair:
+        if host not in made:
+            made[host] = _Pair(host)
+        return made[host].started()
+
+    yield get
+    for pair in made.values():
+        if pair.nsd is not None:
+            pair.nsd.stop()
+
+
+def _compare(
+    nsd: Nsd, engine: Authority, probes: list[Probe], timeout: float
+) -> tuple[int, list[str]]:
+    differences = []
+    for probe in probes:
+        theirs = summarize(nsd.query(probe.wire, probe.protocol, timeout))
+        ours = summarize(engine.respond(probe.wire, probe.protocol))
+        if theirs is not None and ours is not None:
+            # Sizes may differ by a few octets of name compression; everything else must not.
+            theirs.pop("size")
+            ours.pop("size")
+        if theirs != ours:
+            fields = (
+                sorted(k for k in theirs if theirs[k] != ours[k])
+                if theirs and ours else ["reply vs no reply"]
+            )
+            differences.append(
+                f"{probe.label}: differs in {fields}\n  nsd:  {theirs}\n  ours: {ours}"
+            )
+    return len(probes), differences
+
+
+def _assert_same(pair: _Pair, probes: list[Probe], timeout: float = REPLY_TIMEOUT) -> int:
+    assert pair.nsd is not None
+    count, differences = _compare(pair.nsd, pair.engine, probes, timeout)
+    assert not differences, f"{len(differences)} of {count} differ:\n" + "\n".join(
+        differences[:15]
+    )
+    return count
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_zone_data_answers_match_nsd(pairs, host):
+    assert _assert_same(pairs(host), data_probes(pairs(host).zones)) > 50
+
+
+@pytest.mark.parametrize("host", ["a.root-servers.net.", "ns1.example.com.", "ns1.example.org."])
+def test_unusual_and_malformed_queries_match_nsd(pairs, host):
+    _assert_same(pairs(host), special_probes(pairs(host).zones))
+
+
+def test_messages_nsd_ignores_get_no_reply_from_us_either(pairs):
+    base = _query("www.example.com.", QTYPE.A).wire
+    silent = [
+        _raw("empty datagram", b""),
+        _raw("QR set", base[:2] + bytes([base[2] | 0x80]) + base[3:]),
+    ]
+    # A missing reply costs the whole timeout, so these few get a short one.
+    _assert_same(pairs("ns1.example.com."), silent, timeout=0.5)
+
+
+def test_truncation_at_every_size_matches_nsd(pairs):
+    pair = pairs("ns1.example.com.")
+    assert _assert_same(pair, size_probes(pair.zones)) > 100
