@@ -116,12 +116,13 @@ class FakeResolver:
 class ServerThread:
     """A Server on its own event loop in a thread, bound to 127.0.0.1 port 0."""
 
-    def __init__(self, resolver: object, **config: object) -> None:
+    def __init__(self, resolver: object, clock=None, **config: object) -> None:
         config.setdefault("listen", [("127.0.0.1", 0)])
         self.config = ServerConfig(**config)
         self.resolver = resolver
         self.loop = asyncio.new_event_loop()
-        self.server = Server(self.config, resolver)
+        extra = {"clock": clock} if clock is not None else {}
+        self.server = Server(self.config, resolver, **extra)
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
@@ -341,6 +342,20 @@ def test_edns_variants_are_cached_apart(served):
     # second and third variants' misses from its own cache.)
     assert len(served.nameserver.cache) == 3
     assert len(served.resolver.calls) == 3
+
+
+def test_cached_ttls_count_down_and_expired_entries_are_never_served(fake):
+    now = [1000.0]
+    with ServerThread(fake, clock=lambda: now[0]) as server:
+        assert [rr.ttl for rr in server.ask(question("short.example.test.")).rr] == [60]
+        now[0] += 30.5
+        assert [rr.ttl for rr in server.ask(question("SHORT.example.test.")).rr] == [30]
+        now[0] += 29.4  # 59.9 s in the cache
+        assert [rr.ttl for rr in server.ask(question("short.example.test.")).rr] == [1]
+        assert len(fake.calls) == 1
+        now[0] += 0.1  # 60 s: expired, so asked again and cached afresh
+        assert [rr.ttl for rr in server.ask(question("short.example.test.")).rr] == [60]
+        assert len(fake.calls) == 2
 
 
 # ---- malformed input and policy --------------------------------------------------------------
@@ -916,3 +931,101 @@ def test_latency_histogram_percentiles():
     assert 0.1 <= summary["p50"] <= 0.125  # bucket bounds are within ~25%
     assert 10 <= summary["p99"] <= 12.5
     assert summary["max"] == 500 and summary["count"] == 100
+
+
+# ---- end to end: the real Resolver on the offline lab ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab():
+    from resolver.lab import Lab
+
+    with Lab(port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def lab_served(lab):
+    from resolver import Resolver
+
+    lab.reset_faults()
+    lab.reset_counters()
+    resolver = Resolver.for_lab(lab)
+    try:
+        with ServerThread(resolver) as server:
+            yield server
+    finally:
+        resolver.close()
+
+
+def test_lab_answers_through_the_server_and_hits_skip_the_network(lab, lab_served):
+    reply = lab_served.ask(question("WWW.cs.Cornell.EDU.", qid=11, edns=1232))
+    assert reply.header.rcode == 0 and reply.header.id == 11
+    assert str(reply.q.qname) == "WWW.cs.Cornell.EDU."
+    assert [str(rr.rdata) for rr in reply.rr if rr.rtype == QTYPE.A] == ["127.42.10.81"]
+    walked = lab.query_count()
+    assert walked >= 3  # root, edu, cornell.edu, cs.cornell.edu
+    for name in ("www.cs.cornell.edu.", "wWw.Cs.CoRnElL.eDu."):
+        again = lab_served.ask(question(name, edns=1232))
+        assert str(again.q.qname) == name and again.rr[0].ttl <= reply.rr[0].ttl
+    assert lab.query_count() == walked
+    nx = lab_served.ask(question("nope.example.com."))
+    assert nx.header.rcode == 3 and nx.auth[0].rtype == QTYPE.SOA
+
+
+def test_lab_big_answers_truncate_over_udp_and_come_whole_over_tcp(lab_served):
+    big = lab_served.ask(question("big.example.com.", "TXT"))
+    assert big.header.tc == 1 and not big.rr  # over 512 without EDNS
+    fits = lab_served.ask(question("big.example.com.", "TXT", edns=1232))
+    assert fits.header.tc == 0 and len(fits.rr) == 3
+    huge = lab_served.ask(question("huge.example.com.", "TXT", edns=4096))
+    assert huge.header.tc == 1 and not huge.rr  # over our 1232 cap
+    whole = DNSRecord.parse(lab_served.ask_tcp_raw(question("huge.example.com.", "TXT").pack()))
+    assert whole.header.tc == 0 and len(whole.rr) == 10
+
+
+def test_lab_identical_concurrent_queries_cause_one_walk(lab, lab_served):
+    from resolver import Resolver
+
+    # How many upstream queries one cold walk of www.slow.net takes (its server is slow, so the
+    # two client queries below overlap for certain).
+    with Resolver.for_lab(lab) as reference:
+        assert reference.query("www.slow.net.", "A").rcode == 0
+    one_walk = lab.query_count()
+    lab.reset_counters()
+    sockets = [lab_served.udp_socket() for _ in range(2)]
+    try:
+        for qid, sock in enumerate(sockets):
+            sock.sendto(question("www.slow.net.", qid=qid).pack(),
+                        (lab_served.host, lab_served.port))
+        for qid, sock in enumerate(sockets):
+            reply = DNSRecord.parse(sock.recvfrom(65535)[0])
+            assert reply.header.id == qid and str(reply.rr[0].rdata) == "127.42.26.80"
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert lab.query_count() == one_walk
+    assert lab_served.nameserver.stats.cache_misses == 2  # both missed; one resolution
+
+
+SERVE_LAB = [sys.executable, str(ROOT / "cli.py"), "serve", "--lab", "--listen", "127.0.0.1:0"]
+
+
+def test_sigterm_stops_resolve_serve_cleanly():
+    process = subprocess.Popen(SERVE_LAB, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = process.stderr.readline()
+        assert "serving DNS on 127.0.0.1:" in line, line
+        port = int(line.split("127.0.0.1:")[1].split()[0])
+        reply = DNSRecord.parse(ask_udp("127.0.0.1", port, question("www.cs.cornell.edu.").pack()))
+        assert reply.header.rcode == 0 and str(reply.rr[0].rdata) == "127.42.10.81"
+        assert fetch_stats("127.0.0.1", port, timeout=WAIT)["cache_misses"] == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(WAIT) == 0
+        rest = process.stderr.read()
+        assert "stopped" in rest and "Traceback" not in rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stderr.close()

@@ -9,6 +9,8 @@ import logging
 import signal
 import socket
 import sys
+import time
+from collections.abc import Callable
 
 from resolver.server.config import ServerConfig, ServerError
 from resolver.server.nameserver import Nameserver
@@ -30,9 +32,11 @@ class Server:
     bound (host, port) pairs, so port 0 picks a free port (the same for UDP and TCP).
     """
 
-    def __init__(self, config: ServerConfig, resolver: object) -> None:
+    def __init__(
+        self, config: ServerConfig, resolver: object, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config
-        self.nameserver = Nameserver(config, resolver)
+        self.nameserver = Nameserver(config, resolver, clock=clock)
         self.udp: list[UdpListener] = []
         self.tcp: list[TcpListener] = []
         self._stats_task: asyncio.Task | None = None

@@ -24,6 +24,7 @@ import asyncio
 import ipaddress
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from dnslib import CLASS, QTYPE
@@ -86,8 +87,12 @@ class Channel(Protocol):
 class Nameserver:
     """The answering logic of one server; owned by one event loop."""
 
-    def __init__(self, config: ServerConfig, resolver: object) -> None:
+    def __init__(
+        self, config: ServerConfig, resolver: object, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`clock` (monotonic seconds) ages cached replies and times answers; tests inject one."""
         self.config = config
+        self.clock = clock
         self.resolver = resolver
         self.stats = ServerStats()
         self.cache = AnswerCache(config.answer_cache_size)
@@ -107,7 +112,7 @@ class Nameserver:
 
     def handle(self, data: bytes, client: tuple, channel: Channel) -> bytes | None:
         """The reply to send now, or None (dropped, or deferred to `channel.deliver`)."""
-        start = time.monotonic()
+        start = self.clock()
         allowed = self._acl.get(client[0])
         if allowed is None:
             allowed = self._admit(client[0])
@@ -135,7 +140,7 @@ class Nameserver:
                     by_rcode[rcode] = by_rcode.get(rcode, 0) + 1
                     if len(reply) < entry.size:
                         stats.truncated += 1
-                    stats.latency.record(time.monotonic() - start)
+                    stats.latency.record(self.clock() - start)
                     if self.config.log_queries:
                         self._log_query(parse_query(data), client, channel, rcode, "hit", start)
                     return reply
@@ -232,7 +237,7 @@ class Nameserver:
         stats.count_rcode(rcode)
         if reply[2] & 0x02:
             stats.truncated += 1
-        elapsed = time.monotonic() - start
+        elapsed = self.clock() - start
         stats.latency.record(elapsed)
         if miss:
             stats.miss_latency.record(elapsed)
@@ -296,7 +301,7 @@ class Nameserver:
         self._deliver(waiters, answer, note)
 
     def _deliver(self, waiters: list[tuple], answer: Answer | None, note: str) -> None:
-        now = time.monotonic()
+        now = self.clock()
         built: dict[bytes, PackedReply | None] = {}
         for query, client, channel, start in waiters:
             variant = query.variant
@@ -382,7 +387,7 @@ class Nameserver:
             CLASS.get(query.qclass, query.qclass) if query.question is not None else "-",
             query.qtype_text if query.question is not None else "-",
             RCODE.get(rcode, rcode) if rcode != 16 else "BADVERS",
-            (time.monotonic() - start) * 1000,
+            (self.clock() - start) * 1000,
             size,
             note,
         )
