@@ -121,7 +121,10 @@ class _LineParser(ZoneParser):
         if not rr:
             raise ValueError("record has no type")
         rtype_text = rr.pop(0).upper()
-        rtype = getattr(QTYPE, rtype_text, None) if rtype_text.isidentifier() else None
+        try:
+            rtype = getattr(QTYPE, rtype_text)
+        except Exception:  # dnslib's Bimap raises its own error for unknown names
+            rtype = None
         if not isinstance(rtype, int):
             raise ValueError(f"unknown record type {rtype_text!r}")
         if ttl is None:
