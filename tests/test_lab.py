@@ -1,5 +1,7 @@
 """The lab internet: real queries over loopback UDP and TCP, and the pure engine directly.
 
+The `lab` fixture (tests/lab_fixtures.py, imported by conftest) is one session-wide lab.
+
 Each scenario is checked at the servers that take part in it (referrals with glue, the final
 authoritative answer), the topology is checked for consistency (a small iterative walk that
 uses only what the servers say must reach every resolvable scenario), and every fault mode,
@@ -41,12 +43,6 @@ from resolver.lab import (
 )
 from resolver.lab.topology import ZONES_DIR, AddressMap
 from resolver.lab.zone import name_key
-from tests import lab_fixtures
-
-# The shared fixtures (conftest may import them for every file; defining them here keeps this
-# file self-contained either way).
-lab = lab_fixtures.lab
-lab_per_test = lab_fixtures.lab_per_test
 
 REPLY_TIMEOUT = 2.0  # generous: a healthy lab host answers in well under a millisecond
 SILENCE_TIMEOUT = 0.3  # how long we listen before calling a host silent

@@ -62,7 +62,7 @@ class LabNetwork:
         self.handlers = list(handlers)
         self.requested_port = port
         self.port: int | None = None
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]  # set by start()
         self.errors: list[str] = []  # tracebacks of handler bugs (a test asserts none)
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.AbstractServer] = []
@@ -74,6 +74,7 @@ class LabNetwork:
     def start(self) -> int:
         """Bind every address, start the loop thread; returns the port in use."""
         port, sockets = self._bind()
+        self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         failure: list[BaseException] = []
         self._thread = threading.Thread(
@@ -90,7 +91,7 @@ class LabNetwork:
     def stop(self) -> None:
         if self._thread is None:
             return
-        if self.loop.is_running():
+        if not self.loop.is_closed() and self.loop.is_running():
             future = asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop)
             with contextlib.suppress(Exception):
                 future.result(STOP_TIMEOUT)
