@@ -500,6 +500,10 @@ class Iterator:
                     protocol=protocol,
                     timeout=timeout,
                 )
+                if timeout >= remaining:  # the deadline, not the server's RTO, cut this wait
+                    raise WalkAborted(
+                        "LIFETIME", walk.lifetime, f"deadline passed resolving {walk.qname}"
+                    ) from None
                 return None
             except TransportError as exc:
                 self.infra.record_timeout(address)  # unreachable: back off like a timeout

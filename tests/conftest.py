@@ -7,6 +7,8 @@ import socket
 
 import pytest
 
+from tests.lab_fixtures import lab, lab_per_test  # noqa: F401  (shared lab fixtures)
+
 
 class NonLoopbackTraffic(AssertionError):
     """A test tried to send a packet somewhere other than loopback."""

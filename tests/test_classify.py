@@ -31,7 +31,8 @@ def test_bailiwick():
 
 def test_referral_keeps_in_bailiwick_glue_and_drops_the_rest():
     r = reply(
-        "www.cs.cornell.edu.", "A",
+        "www.cs.cornell.edu.",
+        "A",
         ns="cornell.edu. 172800 IN NS ns1.cornell.edu.\ncornell.edu. 172800 IN NS ns.other.net.",
         ar="ns1.cornell.edu. 172800 IN A 127.42.3.1\n"
         "ns.other.net. 172800 IN A 127.42.9.9\n"
@@ -49,17 +50,22 @@ def test_referral_keeps_in_bailiwick_glue_and_drops_the_rest():
 
 def test_root_may_give_glue_for_any_name():
     r = reply(
-        "example.com.", "A",
+        "example.com.",
+        "A",
         ns="com. 172800 IN NS a.gtld-servers.net.",
         ar="a.gtld-servers.net. 172800 IN A 127.42.1.1",
     )
     result = classify(r, ".", "example.com.", QTYPE.A)
-    assert result.kind == Kind.REFERRAL and names(result.additional) == {("a.gtld-servers.net.", "A")}
+    assert result.kind == Kind.REFERRAL and names(result.additional) == {
+        ("a.gtld-servers.net.", "A")
+    }
 
 
 def test_forged_out_of_bailiwick_answer_records_are_dropped():
     r = reply(
-        "www.evil.com.", "A", aa=True,
+        "www.evil.com.",
+        "A",
+        aa=True,
         an="www.evil.com. 300 IN A 127.42.7.7\nwww.bank.com. 300 IN A 127.66.6.6",
         ns="bank.com. 300 IN NS ns.evil.com.",
         ar="www.bank.com. 300 IN A 127.66.6.6",
@@ -74,7 +80,9 @@ def test_forged_out_of_bailiwick_answer_records_are_dropped():
 
 def test_cname_chain_inside_the_zone_is_followed_and_outside_target_restarts():
     r = reply(
-        "www.example.com.", "A", aa=True,
+        "www.example.com.",
+        "A",
+        aa=True,
         an="www.example.com. 300 IN CNAME web.example.com.\n"
         "web.example.com. 300 IN CNAME cdn.example.net.\n"
         "cdn.example.net. 300 IN A 127.66.6.6",
@@ -88,7 +96,9 @@ def test_cname_chain_inside_the_zone_is_followed_and_outside_target_restarts():
 
 def test_cname_then_answer_in_zone():
     r = reply(
-        "www.example.com.", "A", aa=True,
+        "www.example.com.",
+        "A",
+        aa=True,
         an="www.example.com. 300 IN CNAME web.example.com.\nweb.example.com. 300 IN A 127.42.5.5",
     )
     result = classify(r, "example.com.", "www.example.com.", QTYPE.A)
@@ -100,12 +110,16 @@ def test_nxdomain_and_nodata_keep_the_soa():
     soa = "example.com. 3600 IN SOA ns1.example.com. host.example.com. 1 2 3 4 300"
     nx = classify(
         reply("nope.example.com.", "A", aa=True, rcode=RCODE.NXDOMAIN, ns=soa),
-        "example.com.", "nope.example.com.", QTYPE.A,
+        "example.com.",
+        "nope.example.com.",
+        QTYPE.A,
     )
     assert nx.kind == Kind.NXDOMAIN and nx.soa is not None
     nodata = classify(
         reply("www.example.com.", "MX", aa=True, ns=soa),
-        "example.com.", "www.example.com.", QTYPE.MX,
+        "example.com.",
+        "www.example.com.",
+        QTYPE.MX,
     )
     assert nodata.kind == Kind.NODATA and nodata.soa is not None
 
@@ -114,14 +128,17 @@ def test_soa_from_another_zone_is_not_accepted_for_negative_caching():
     forged = "com. 3600 IN SOA a.gtld. host. 1 2 3 4 86400"
     nx = classify(
         reply("nope.example.com.", "A", aa=True, rcode=RCODE.NXDOMAIN, ns=forged),
-        "example.com.", "nope.example.com.", QTYPE.A,
+        "example.com.",
+        "nope.example.com.",
+        QTYPE.A,
     )
     assert nx.kind == Kind.NXDOMAIN and nx.soa is None
 
 
 def test_upward_referral_is_lame():
     r = reply(
-        "www.example.com.", "A",
+        "www.example.com.",
+        "A",
         ns=". 518400 IN NS a.root-servers.net.",
         ar="a.root-servers.net. 518400 IN A 127.42.0.1",
     )
