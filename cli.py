@@ -40,7 +40,6 @@ PROG = "resolve"
 SUBCOMMANDS = ("lab", "serve", "stats")
 DEFAULT_SERVER_PORT = 5353  # where `resolve serve` listens by default
 DEFAULT_LAB_NETWORK = "127.42.0.0/16"
-DEFAULT_LAB_PORT = 5300  # an unprivileged port, so the lab runs without root
 
 EXIT_CODES_HELP = f"""\
 exit status:
@@ -505,15 +504,17 @@ def lab_command(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--network", type=_network, default=DEFAULT_LAB_NETWORK,
                         help=f"loopback block for the lab hosts (default {DEFAULT_LAB_NETWORK})")
-    parser.add_argument("--port", type=_port, default=DEFAULT_LAB_PORT,
-                        help=f"port every lab host listens on (default {DEFAULT_LAB_PORT})")
+    parser.add_argument("--port", type=_port, default=None,
+                        help="port every lab host listens on (default 53 when it may be bound, "
+                        "else a free port; 0 = a free port)")
     args = parser.parse_args(argv)
     if not ipaddress.ip_network(args.network).is_loopback:
         raise UsageError(f"the lab lives on loopback only; {args.network} is not loopback")
     from resolver.lab import run_lab_forever
 
     try:
-        return run_lab_forever(args.network, args.port, out=sys.stdout) or EXIT_ANSWER
+        run_lab_forever(args.network, args.port, out=sys.stdout)
+        return EXIT_ANSWER
     except OSError as exc:
         print(f"{PROG} lab: cannot start the lab: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR

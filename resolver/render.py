@@ -40,6 +40,34 @@ def outcome(answer: Answer) -> str:
     return NODATA
 
 
+def failure_reason(answer: Answer) -> str:
+    """Why a resolution ended in SERVFAIL, in words, from its trace ("" if it did not)."""
+    if outcome(answer) != SERVFAIL:
+        return ""
+    limits = [e for e in answer.trace if e.kind == "limit_reached" and e.depth == 0]
+    if limits:
+        limit = limits[-1]
+        return f"{limit.detail} ({limit.limit} = {limit.value})" if limit.detail else limit.limit
+    if answer.rcode != RCODE.SERVFAIL:
+        return f"the server answered {answer.rcode_text}"
+    # Otherwise the walk ran out of servers: say what happened to the last one it had.
+    last = next(
+        (e for e in reversed(answer.trace) if e.kind != "resolution_finished"), None
+    )
+    if last is None:
+        return ""
+    if last.kind == "timeout":
+        server = last.server_name or last.address
+        return f"{server} timed out after {format_ms(last.timeout)}; no other server was left"
+    if last.kind == "server_failed":
+        return f"{last.server_name or last.address}: {last.reason}; no other server was left"
+    if last.kind == "response":
+        return f"{last.server_name or last.address}: {last.summary}; no other server was left"
+    if last.kind == "subresolution_done" and not last.addresses:
+        return f"no address could be found for {last.ns_name}; no other server was left"
+    return "no server gave a usable answer"
+
+
 # --------------------------------------------------------------------------------------------
 # Style: colour and glyphs
 
@@ -230,6 +258,9 @@ def render_answer(answer: Answer, origin: Origin, style: Style | None = None) ->
         lines += ["", style.bold(";; ANSWER SECTION:"), *_record_table(answer.answer, style)]
     if answer.authority:
         lines += ["", style.bold(";; AUTHORITY SECTION:"), *_record_table(answer.authority, style)]
+    reason = failure_reason(answer)
+    if reason:
+        lines += ["", f";; SERVFAIL because: {reason}"]
     lines += ["", _summary_line(answer, origin), f";; {origin.description}"]
     return "\n".join(lines) + "\n"
 
@@ -266,6 +297,7 @@ def answer_to_dict(
         "status": outcome(answer),
         "rcode": answer.rcode_text,
         "canonical_name": answer.canonical_name,
+        "reason": failure_reason(answer) or None,
         "answer": [record_dict(rr) for rr in answer.answer],
         "authority": [record_dict(rr) for rr in answer.authority],
         "from_cache": answer.from_cache,
@@ -313,7 +345,8 @@ def _trace_summary(answer: Answer, style: Style) -> list[str]:
             + style.yellow(f"NODATA — {answer.canonical_name} has no {answer.rdtype_text} records")
         )
     else:
-        lines.append(style.bold("Answer: ") + style.red(f"{answer.rcode_text} — no answer"))
+        why = failure_reason(answer) or "no answer"
+        lines.append(style.bold("Answer: ") + style.red(f"{answer.rcode_text} — {why}"))
     if kind in (NXDOMAIN, NODATA) and answer.authority:
         lines += ["  " + line for line in _record_table(answer.authority, style)]
     servers = answer.servers_contacted
