@@ -194,6 +194,13 @@ class Lab:
         scenario = SCENARIOS[name]
         return replace(scenario, qname=self._map.text_name(scenario.qname))
 
+    def respond(self, address: str, wire: bytes, protocol: str = "udp") -> Reply | None:
+        """What the host at `address` sends back for `wire`, with no sockets: faults apply and
+        the query is counted, as on the network. Lets a simulation with a fake clock use the
+        lab's hosts. None when no lab host has that address (packets to it vanish)."""
+        runtime = next((r for r in self._runtimes.values() if r.host.address == address), None)
+        return None if runtime is None else self._handler(runtime)(wire, protocol)
+
     def address_of(self, host_name: str) -> str:
         return self._runtime(host_name).host.address
 

@@ -1,0 +1,167 @@
+"""The transport over real loopback sockets: reply validation, TCP framing, timeouts, policy."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+
+import pytest
+from dnslib import RR, DNSRecord
+
+from resolver import wire
+from resolver.policy import AddressPolicy
+from resolver.transport import (
+    ForbiddenAddress,
+    NetworkTransport,
+    QueryTimeout,
+    TransportError,
+    exchange,
+    new_query_id,
+    reply_matches,
+)
+
+
+def make_query(name: str = "www.example.com.") -> bytes:
+    return wire.build_query(name, 1, new_query_id())
+
+
+def answer_for(query: bytes, *, qid: int | None = None, name: str | None = None) -> bytes:
+    request = DNSRecord.parse(query)
+    if name is not None:
+        request = DNSRecord.question(name, "A")
+        request.header.id = DNSRecord.parse(query).header.id
+    reply = request.reply()
+    reply.add_answer(*RR.fromZone(f"{request.q.qname} 60 IN A 127.0.0.9"))
+    if qid is not None:
+        reply.header.id = qid
+    return reply.pack()
+
+
+class UdpServer:
+    """Answers each query with the packets `respond(query)` returns, in order."""
+
+    def __init__(self, respond) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.respond = respond
+        self.peers: list[tuple[str, int]] = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            self.peers.append(peer)
+            for packet in self.respond(data):
+                self.sock.sendto(packet, peer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_reply_matches_checks_id_qr_and_question():
+    query = make_query("WWW.Example.com.")
+    good = answer_for(query)
+    assert reply_matches(query, good)
+    assert not reply_matches(query, answer_for(query, qid=(wire.unpack_u16(query, 0) + 1) % 65536))
+    assert not reply_matches(query, answer_for(query, name="www.bank.com."))
+    assert not reply_matches(query, query)  # QR=0: our own query echoed back
+    assert not reply_matches(query, good[:5])
+
+
+def test_mismatched_replies_are_ignored_until_the_real_one():
+    def respond(query):
+        wrong_id = (wire.unpack_u16(query, 0) ^ 0x5A5A) or 1
+        return [
+            answer_for(query, qid=wrong_id),
+            answer_for(query, name="www.bank.com."),
+            b"\x00garbage",
+            answer_for(query),
+        ]
+
+    server = UdpServer(respond)
+    try:
+        query = make_query()
+        result = asyncio.run(exchange("127.0.0.1", server.port, query, timeout=2.0))
+        assert reply_matches(query, result.raw) and result.protocol == "udp"
+    finally:
+        server.close()
+
+
+def test_only_forged_replies_end_in_a_timeout():
+    server = UdpServer(lambda q: [answer_for(q, name="www.bank.com.")])
+    try:
+        with pytest.raises(QueryTimeout):
+            asyncio.run(exchange("127.0.0.1", server.port, make_query(), timeout=0.3))
+    finally:
+        server.close()
+
+
+def test_each_query_uses_a_fresh_source_port():
+    server = UdpServer(lambda q: [answer_for(q)])
+    try:
+        for _ in range(5):
+            asyncio.run(exchange("127.0.0.1", server.port, make_query(), timeout=2.0))
+    finally:
+        server.close()
+    assert len({port for _, port in server.peers}) == 5
+
+
+def test_tcp_framing_with_partial_writes():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            length = struct.unpack("!H", conn.recv(2, socket.MSG_WAITALL))[0]
+            query = conn.recv(length, socket.MSG_WAITALL)
+            framed = struct.pack("!H", len(answer_for(query))) + answer_for(query)
+            for i in range(0, len(framed), 3):  # dribble the reply out three octets at a time
+                conn.sendall(framed[i : i + 3])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        query = make_query()
+        result = asyncio.run(exchange("127.0.0.1", port, query, timeout=2.0, tcp=True))
+        assert reply_matches(query, result.raw) and result.protocol == "tcp"
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_connection_refused_is_a_transport_error():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    with pytest.raises(TransportError):
+        asyncio.run(exchange("127.0.0.1", port, make_query(), timeout=1.0, tcp=True))
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [("198.41.0.4", False), ("0.0.0.0", False), ("224.0.0.251", False), ("127.42.0.1", True)],
+)
+def test_policy_refuses_before_sending(address, allowed):
+    transport = NetworkTransport(AddressPolicy(["127.42.0.0/16"]))
+    if allowed:
+        assert transport.policy.permits(address)
+        return
+    with pytest.raises(ForbiddenAddress):
+        asyncio.run(transport.query(address, 53, make_query(), timeout=0.5))
+
+
+def test_loopback_needs_loopback_hints_or_an_allowed_network():
+    assert not AddressPolicy().permits("127.0.0.1")
+    assert AddressPolicy(allow_loopback=True).permits("127.0.0.1")
+    assert AddressPolicy(["127.0.0.0/8"]).permits("127.0.0.1")
+    assert AddressPolicy().permits("192.0.2.53")  # an ordinary unicast address
