@@ -271,6 +271,33 @@ def test_serve_then_ask_it_with_server_and_read_its_stats():
     assert server.returncode == 0
 
 
+def test_lab_command_serves_a_lab_that_root_hints_and_upstream_port_reach():
+    """`resolve lab` in the foreground; a plain `resolve --root-hints ... --upstream-port ...`."""
+    lab = subprocess.Popen(
+        [*CHECKOUT, "lab", "--port", "0"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        usage = None
+        for line in lab.stdout:  # it prints how to reach it once every host is bound
+            usage = re.search(r"--root-hints (\S+) --upstream-port (\d+)", line)
+            if usage:
+                break
+        assert usage, "the lab never said how to reach it"
+        hints, port = usage.group(1).rstrip(";"), usage.group(2)
+        proc = run("--root-hints", hints, "--upstream-port", port, "--short", "www.cs.cornell.edu")
+        assert proc.returncode == 0, proc.stderr
+        assert re.fullmatch(r"127\.42\.\d+\.\d+\n", proc.stdout)
+    finally:
+        lab.terminate()
+        out, _ = lab.communicate(timeout=RUN_TIMEOUT)
+    assert lab.returncode == 0 and "lab stopped" in out
+
+
 def test_server_that_does_not_answer_is_a_servfail_status():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, never replies
         silent.bind(("127.0.0.1", 0))
