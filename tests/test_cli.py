@@ -261,6 +261,13 @@ def test_serve_then_ask_it_with_server_and_read_its_stats():
         assert missing.returncode == cli.EXIT_NXDOMAIN, missing.stderr
         doc = json.loads(missing.stdout)
         assert doc["rcode"] == "NXDOMAIN" and doc["server"] == f"127.0.0.1#{port}"
+        # over 1232 octets: the UDP reply is truncated and the stub retries over TCP
+        big = run("--server", where, "--json", "huge.example.com", "TXT")
+        assert big.returncode == 0, big.stderr
+        big_doc = json.loads(big.stdout)
+        assert "tc" not in big_doc["flags"]
+        assert sum(len(r["data"]) for r in big_doc["answer"]) > 1232
+        assert f"127.0.0.1#{port} (TCP)" in run("--server", where, "huge.example.com", "TXT").stdout
         stats = run("stats", "--server", where, "--json")
         assert stats.returncode == 0, stats.stderr
         assert isinstance(json.loads(stats.stdout), dict)
