@@ -92,7 +92,7 @@ class Style:
             use_color = tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
         encoding = getattr(stream, "encoding", None) or "ascii"
         try:
-            "—→←│✗✓↪".encode(encoding)
+            "—→←│✗✓↪↳·…".encode(encoding)
             uni = True
         except (UnicodeEncodeError, LookupError):
             uni = False
