@@ -412,7 +412,8 @@ class _TraceLayout:
     def _records(self, depth: int, records: Sequence[str], indent: int = 3) -> None:
         shown = list(records[:MAX_RECORDS_PER_HOP])
         for rec in shown:
-            self._emit(depth, self.s.dim(" ".join(rec.split())), indent)
+            # Squeeze the column padding but keep the data as is (TXT strings may hold spaces).
+            self._emit(depth, self.s.dim(" ".join(rec.split(None, 4))), indent)
         if len(records) > len(shown):
             self._emit(depth, self.s.dim(f"… {len(records) - len(shown)} more"), indent)
 
@@ -589,5 +590,6 @@ class _TraceLayout:
             return  # the parent's "has address" line follows
         text = f"sub-resolution of {e.qname} {e.qtype} ended: {e.rcode}"
         if e.records:
-            text += f" {self.s.glyph('dash')} " + "; ".join(" ".join(r.split()) for r in e.records)
+            found = "; ".join(" ".join(r.split(None, 4)) for r in e.records)
+            text += f" {self.s.glyph('dash')} {found}"
         self._emit(e.depth, self.s.dim(text), 1)
