@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from dnslib import QTYPE, RR, DNSLabel
@@ -137,7 +137,7 @@ class Resolution:
     authoritative: bool = False
     delegation: bool = False
     refused: bool = False
-    answer: _Answer | None = None
+    answer: _Answer = field(default_factory=_Answer)
 
 
 class Authority:
@@ -221,7 +221,6 @@ class Authority:
             return self._encode(q, flags, REFUSED, _Answer(), False, ede=EDE_NOT_AUTHORITATIVE)
         if resolution.authoritative:
             flags |= AA
-        assert resolution.answer is not None
         return self._encode(q, flags, resolution.rcode, resolution.answer, resolution.delegation)
 
     def _refuse_transfer(self, q: Question, flags: int) -> bytes:
@@ -240,9 +239,8 @@ class Authority:
         zone = self.zone_for(key, q.qtype)
         if zone is None:
             return Resolution(refused=True)
-        result = Resolution(answer=_Answer())
+        result = Resolution()
         answer = result.answer
-        assert answer is not None
         owner = q.qname
         class_any = q.qclass == CLASS_ANY
         for hops in range(MAX_CNAME_CHAIN + 1):
@@ -252,7 +250,8 @@ class Authority:
                 result.authoritative = hops > 0
                 result.delegation = True
                 ns = zone.rrsets[cut][QTYPE.NS]
-                self._add(answer, zone, Section.AUTHORITY, ns[0].rname, ns, (zone.origin_key, cut))
+                identity = (zone.origin_key, cut, cut, QTYPE.NS)
+                self._add(answer, zone, Section.AUTHORITY, ns[0].rname, ns, identity)
                 return result
             result.authoritative = not class_any
             if key in zone.names:
@@ -310,9 +309,10 @@ class Authority:
         self, answer: _Answer, zone: Zone, section: Section, owner: DNSLabel,
         rrset: tuple[RR, ...], identity: tuple,
     ) -> bool:
-        """Add an RRset plus the addresses its targets need (RFC 1035 §3.3, additional data)."""
-        if len(identity) == 2:
-            identity = identity + (identity[1], rrset[0].rtype)
+        """Add an RRset plus the addresses its targets need (RFC 1035 §3.3, additional data).
+
+        `identity` is (zone, stored owner, owner as written, type): a wildcard's RRset written
+        under two query names is two RRsets; one RRset reached twice is added once."""
         added = answer.add(section, owner, rrset, identity)
         rtype = rrset[0].rtype
         if rtype == QTYPE.NS:
