@@ -137,7 +137,10 @@ def reply_to(
 
 def _rewrite(response: bytes, change) -> bytes:
     """Parse a response we built ourselves, let `change` edit it, and pack it again."""
-    record = DNSRecord.parse(response)
+    try:
+        record = DNSRecord.parse(response)
+    except Exception:  # we echo names dnslib cannot read (non-UTF-8 labels): leave them be
+        return response
     if not record.questions:
         return response  # an error reply without a question: nothing to rewrite
     change(record)
