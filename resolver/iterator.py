@@ -353,13 +353,13 @@ class Iterator:
             for address in [a for a in candidates if not self.policy.permits(a)]:
                 tried.add(address)
                 candidates.remove(address)
-                walk.emit(
-                    trace.ServerFailed,
+                self._server_failed(
+                    walk,
                     depth,
-                    zone=zone,
-                    server_name=delegation.addresses[address],
-                    address=address,
-                    reason=f"not queried: {self.policy.refusal(address)}",
+                    zone,
+                    delegation.addresses[address],
+                    address,
+                    f"not queried: {self.policy.refusal(address)}",
                 )
             if not candidates:
                 # Servers with known addresses are exhausted: resolve a glueless NS name.
@@ -410,13 +410,13 @@ class Iterator:
             )
             return []
         if ns_name in stack:  # we are already resolving this name further up: a cycle
-            walk.emit(
-                trace.ServerFailed,
+            self._server_failed(
+                walk,
                 depth,
-                zone=zone,
-                server_name=ns_name,
-                address="",
-                reason="cyclic dependency: this NS name's address needs this very lookup",
+                zone,
+                ns_name,
+                "",
+                "cyclic dependency: this NS name's address needs this very lookup",
             )
             return []
         inner = stack | {ns_name}
@@ -507,27 +507,13 @@ class Iterator:
                 return None
             except TransportError as exc:
                 self.infra.record_timeout(address)  # unreachable: back off like a timeout
-                walk.emit(
-                    trace.ServerFailed,
-                    depth,
-                    zone=zone,
-                    server_name=server_name,
-                    address=address,
-                    reason=str(exc),
-                )
+                self._server_failed(walk, depth, zone, server_name, address, str(exc))
                 return None
             self.infra.record_rtt(address, exchange.rtt)
             try:
                 reply = DNSRecord.parse(exchange.raw)
             except Exception:  # dnslib raises assorted errors on malformed data
-                walk.emit(
-                    trace.ServerFailed,
-                    depth,
-                    zone=zone,
-                    server_name=server_name,
-                    address=address,
-                    reason="malformed reply",
-                )
+                self._server_failed(walk, depth, zone, server_name, address, "malformed reply")
                 return None
             arrived = Reply(reply, exchange.rtt, len(exchange.raw), protocol)
             if reply.header.tc and not tcp:
@@ -561,6 +547,18 @@ class Iterator:
             return arrived
 
     # ---- reporting and caching --------------------------------------------------------------
+
+    def _server_failed(
+        self, walk: Walk, depth: int, zone: str, server_name: str, address: str, reason: str
+    ) -> None:
+        walk.emit(
+            trace.ServerFailed,
+            depth,
+            zone=zone,
+            server_name=server_name,
+            address=address,
+            reason=reason,
+        )
 
     def _report_plain(
         self,
