@@ -18,6 +18,16 @@ from resolver.server.replies import OPT_SIZE
 from resolver.wire import rr_ttl_offsets
 
 _TTL = struct.Struct(">I")
+# Header variants and OPT records repeat across entries (same flags and counts); one shared copy
+# each keeps an entry small. Bounded so odd replies cannot grow it without limit.
+_SHARED_MAX = 4096
+_shared: dict[object, object] = {}
+
+
+def _share(value: object) -> object:
+    if len(_shared) >= _SHARED_MAX:
+        return _shared.get(value, value)
+    return _shared.setdefault(value, value)
 
 
 class PackedReply:
@@ -26,9 +36,9 @@ class PackedReply:
     __slots__ = (
         "headers",
         "truncated_headers",
+        "opt",
         "template",
         "tail",
-        "opt",
         "ttls",
         "stored",
         "expires",
@@ -43,23 +53,28 @@ class PackedReply:
         """`reply` is a full reply to one query (wire.WireError if it does not parse);
         `lifetime` caps how long it may be served (a negative answer's SOA minimum, RFC 2308
         §5); the smallest record TTL caps it too."""
-        ttls = [(offset, _TTL.unpack_from(reply, offset)[0]) for offset in rr_ttl_offsets(reply)]
-        smallest = min((ttl for _, ttl in ttls), default=0)
+        offsets = rr_ttl_offsets(reply)
+        ttls = [_TTL.unpack_from(reply, offset)[0] for offset in offsets]
+        smallest = min(ttls, default=0)
         if lifetime is not None:
             smallest = min(smallest, lifetime)
         flags = int.from_bytes(reply[2:4], "big") & ~0x0110  # RD and CD come from each client
         counts = reply[4:12]
         truncated_counts = b"\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
-        self.headers = []
-        self.truncated_headers = []
-        for index in range(4):
+        headers = []
+        truncated_headers = []
+        for index in range(4):  # index = RD | CD << 1 of the query
             bits = flags | (0x0100 if index & 1 else 0) | (0x0010 if index & 2 else 0)
-            self.headers.append(bits.to_bytes(2, "big") + counts)
-            self.truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
+            headers.append(bits.to_bytes(2, "big") + counts)
+            truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
+        self.headers = _share(tuple(headers))
+        self.truncated_headers = _share(tuple(truncated_headers))
+        self.opt = _share(reply[-OPT_SIZE:]) if edns else b""
         self.template = reply[question_end:]
         self.tail = self.template
-        self.opt = reply[-OPT_SIZE:] if edns else b""
-        self.ttls = [(offset - question_end, ttl) for offset, ttl in ttls]
+        # Flat (offset in tail, original TTL, ...): smaller than a list of pairs.
+        pairs = zip(offsets, ttls, strict=True)
+        self.ttls = tuple(x for offset, ttl in pairs for x in (offset - question_end, ttl))
         self.stored = now
         self.expires = now + smallest
         self.age = 0
@@ -80,8 +95,9 @@ class PackedReply:
     def _age_to(self, age: int) -> None:
         tail = bytearray(self.template)
         pack = _TTL.pack_into
-        for offset, ttl in self.ttls:
-            pack(tail, offset, max(ttl - age, 0))
+        ttls = self.ttls
+        for i in range(0, len(ttls), 2):
+            pack(tail, ttls[i], max(ttls[i + 1] - age, 0))
         self.tail = bytes(tail)
         self.age = age
 
