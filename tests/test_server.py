@@ -634,6 +634,51 @@ def test_tcp_frames_split_across_writes_and_many_per_connection(served):
             assert reply.header.id == qid and str(reply.rr[0].rdata) == f"198.51.100.{qid}"
 
 
+def test_dozens_of_tcp_connections_with_pipelined_queries(served):
+    conns = [socket.create_connection((served.host, served.port), timeout=WAIT)
+             for _ in range(25)]
+    try:
+        for i, sock in enumerate(conns):
+            frames = b""
+            for j in range(8):
+                wire = question(f"host{(i + j) % 50}.example.test.", qid=j).pack()
+                frames += struct.pack("!H", len(wire)) + wire
+            sock.sendall(frames)
+        for i, sock in enumerate(conns):
+            answers = {}
+            for _ in range(8):
+                reply = DNSRecord.parse(read_frame(sock))
+                answers[reply.header.id] = str(reply.rr[0].rdata)
+            assert answers == {j: f"198.51.100.{(i + j) % 50}" for j in range(8)}
+    finally:
+        for sock in conns:
+            sock.close()
+    assert len(served.resolver.calls) == 32  # names host0..host31, each resolved once
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_ipv6_listener(fake):
+    with ServerThread(fake, listen=[("::1", 0)], allow=["::1/128"]) as server:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(WAIT)
+            sock.sendto(question("www.example.test.").pack(), ("::1", server.port))
+            reply = DNSRecord.parse(sock.recvfrom(65535)[0])
+        assert reply.header.rcode == 0 and len(reply.rr) == 2
+        with socket.create_connection(("::1", server.port), timeout=WAIT) as sock:
+            wire = question("www.example.test.", "AAAA").pack()
+            sock.sendall(struct.pack("!H", len(wire)) + wire)
+            assert str(DNSRecord.parse(read_frame(sock)).rr[0].rdata) == "2001:db8::1"
+
+
 def test_tcp_malformed_frames_do_not_end_the_connection(served):
     with socket.create_connection((served.host, served.port), timeout=WAIT) as sock:
         bad = _wire(qd=2, body=Q_A + Q_A)
