@@ -33,6 +33,7 @@ MAX_REFERRALS = 24  # zone cuts followed in one walk; real names have well under
 MAX_CNAME_LINKS = 12  # CNAME/restart hops; longer chains are loops or abuse (Unbound allows 11)
 MAX_SUBRESOLUTION_DEPTH = 3  # nesting of glueless NS address lookups (A needs B needs C)
 MAX_NS_LOOKUPS_PER_DELEGATION = 4  # NS names resolved for one zone cut: NXNSAttack mitigation
+MAX_SUBRESOLUTIONS = 16  # NS address lookups in one resolution, even those the cache answers
 DEFAULT_LIFETIME = 10.0  # overall deadline of one resolution, seconds
 DEFAULT_QUERY_TIMEOUT = 2.0  # upper bound of one upstream query's timeout (infra RTO below it)
 EDNS_PAYLOAD = 1232  # DNS flag day 2020: avoids IP fragmentation on common paths
@@ -90,6 +91,7 @@ class Walk:
     lifetime: float
     started: float = 0.0
     queries_sent: int = 0
+    subresolutions: int = 0
     events: list[trace.TraceEvent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -157,6 +159,7 @@ class Iterator:
 
     async def run(self, walk: Walk) -> Outcome:
         """Resolve walk.qname/walk.qtype; limits and the deadline turn into SERVFAIL."""
+        walk.emit(trace.ResolutionStarted, 0, qname=walk.qname, qtype=type_name(walk.qtype))
         try:
             outcome = await self._resolve(walk.qname, walk.qtype, walk, 0, frozenset())
         except WalkAborted as abort:
@@ -320,6 +323,8 @@ class Iterator:
 
     def _delegation_from_cache(self, zone: str, ns_names: list[str]) -> Delegation:
         addresses: dict[str, str] = {}
+        if zone == ".":  # the hints always know how to reach the roots, whatever the cache lost
+            addresses.update(self._hints_delegation().addresses)
         for ns in ns_names:
             for rtype in (QTYPE.A, QTYPE.AAAA):
                 hit = self.cache.get(ns, rtype)
@@ -409,6 +414,11 @@ class Iterator:
                 detail=f"not resolving {ns_name} for {zone}",
             )
             return []
+        walk.subresolutions += 1
+        if walk.subresolutions > MAX_SUBRESOLUTIONS:
+            raise WalkAborted(
+                "MAX_SUBRESOLUTIONS", MAX_SUBRESOLUTIONS, f"NS address lookups for {walk.qname}"
+            )
         if ns_name in stack:  # we are already resolving this name further up: a cycle
             self._server_failed(
                 walk,

@@ -170,3 +170,35 @@ def test_server_that_rejects_edns_is_asked_without_it(setup):
     queries = [e for e in answer.trace if isinstance(e, QuerySent)]
     assert (queries[-2].edns, queries[-1].edns) == (True, False)
     assert not resolver.iterator.infra.edns_ok("127.42.21.1")
+
+
+def test_priming_answer_without_addresses_falls_back_to_the_hints(setup):
+    resolver, _, _, network = setup
+
+    class StripsRootGlue:
+        """Root servers that answer `. NS` without the servers' addresses."""
+
+        async def query(self, address, port, query, *, timeout, tcp=False):
+            exchange = await network.query(address, port, query, timeout=timeout, tcp=tcp)
+            reply = DNSRecord.parse(exchange.raw)
+            if str(reply.q.qname) == "." and reply.q.qtype == QTYPE.NS:
+                reply.ar = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
+                return Exchange(reply.pack(), exchange.rtt, exchange.protocol)
+            return exchange
+
+    resolver.iterator.transport = StripsRootGlue()
+    answer = resolver.resolve("www.cs.cornell.edu.")
+    assert [str(rr.rdata) for rr in answer.rrset] == ["127.42.10.81"]
+    assert not [e for e in answer.trace if e.depth > 0]  # no lookups of root server names
+    assert answer.upstream_queries == 5
+
+
+def test_resolution_starts_and_finishes_in_the_trace(setup):
+    resolver, _, _, _ = setup
+    trace = resolver.resolve("www.example.com.").trace
+    assert (trace[0].kind, trace[0].depth, trace[0].qname) == (
+        "resolution_started",
+        0,
+        "www.example.com.",
+    )
+    assert trace[-1].kind == "resolution_finished"

@@ -286,6 +286,7 @@ def test_referral_outside_allowed_networks_is_not_followed(lab):
         ("MAX_CNAME_LINKS", 1, "cname_chain"),
         ("MAX_SUBRESOLUTION_DEPTH", 0, "glueless"),
         ("MAX_NS_LOOKUPS_PER_DELEGATION", 0, "glueless"),
+        ("MAX_SUBRESOLUTIONS", 0, "glueless"),
     ],
 )
 def test_each_limit_ends_in_servfail(lab, monkeypatch, limit, value, scenario_name):
