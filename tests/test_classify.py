@@ -162,3 +162,17 @@ def test_refused_is_lame_and_servfail_is_an_error():
 def test_non_authoritative_empty_reply_is_lame():
     r = reply("www.example.com.", "A")
     assert classify(r, "example.com.", "www.example.com.", QTYPE.A).kind == Kind.LAME
+
+
+def test_dname_is_not_cached_but_its_synthesised_cname_is_followed():
+    # dnslib has no DNAME text form; its wire data is a plain name, as a CNAME's is.
+    from dnslib import CNAME
+
+    msg = DNSRecord.question("www.old.example.", "A").reply()
+    msg.header.aa = 1
+    msg.add_answer(RR("old.example.", QTYPE.DNAME, ttl=300, rdata=CNAME("new.example.")))
+    msg.add_answer(RR("www.old.example.", QTYPE.CNAME, ttl=300, rdata=CNAME("www.new.example.")))
+    result = classify(DNSRecord.parse(msg.pack()), "example.", "www.old.example.", QTYPE.A)
+    assert result.kind == Kind.CNAME and result.canonical_name == "www.new.example."
+    assert names(result.answer) == {("www.old.example.", "CNAME")}
+    assert ("old.example.", "DNAME") in names(result.dropped)
