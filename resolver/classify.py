@@ -134,8 +134,9 @@ def classify(reply: DNSRecord, zone: str, qname: str, qtype: int) -> Classified:
         result.authority = own_ns
     elif chain:
         loops = canonical in {name_of(rr) for rr in chain}
-        if in_bailiwick(canonical, zone) and (soa or aa) and not loops:
-            # The chain ends inside this zone at a name without the asked type: NODATA.
+        if in_bailiwick(canonical, zone) and soa and not loops:
+            # The chain ends at a name without the asked type, and the SOA proves it: NODATA.
+            # Without the SOA the target may sit below a cut of this zone: restart there.
             result.kind = Kind.NODATA
             result.authority = soa[:1]
         else:

@@ -176,3 +176,26 @@ def test_dname_is_not_cached_but_its_synthesised_cname_is_followed():
     assert result.kind == Kind.CNAME and result.canonical_name == "www.new.example."
     assert names(result.answer) == {("www.old.example.", "CNAME")}
     assert ("old.example.", "DNAME") in names(result.dropped)
+
+
+def test_cname_into_a_delegated_child_without_soa_restarts_at_the_target():
+    r = reply(
+        "www.example.com.",
+        "A",
+        aa=True,
+        an="www.example.com. 300 IN CNAME www.sub.example.com.",
+    )
+    result = classify(r, "example.com.", "www.example.com.", QTYPE.A)
+    assert result.kind == Kind.CNAME and result.canonical_name == "www.sub.example.com."
+
+
+def test_cname_to_an_in_zone_name_without_the_type_is_nodata():
+    r = reply(
+        "www.example.com.",
+        "MX",
+        aa=True,
+        an="www.example.com. 300 IN CNAME web.example.com.",
+        ns="example.com. 3600 IN SOA ns1.example.com. host.example.com. 1 2 3 4 300",
+    )
+    result = classify(r, "example.com.", "www.example.com.", QTYPE.MX)
+    assert result.kind == Kind.NODATA and result.canonical_name == "web.example.com."
