@@ -280,37 +280,75 @@ def _query_parser() -> _Parser:
     )  # fmt: skip
     parser.add_argument("-t", dest="default_type", metavar="TYPE", default="A",
                         help="type for names given without one (default A)")  # fmt: skip
-    parser.add_argument("-f", dest="batch", metavar="FILE",
-                        help="read queries from FILE, one 'NAME [TYPE]' per line ('-' = stdin)")
+    parser.add_argument(
+        "-f",
+        dest="batch",
+        metavar="FILE",
+        help="read queries from FILE, one 'NAME [TYPE]' per line ('-' = stdin)",
+    )
     out = parser.add_argument_group("output")
     fmt = out.add_mutually_exclusive_group()
     fmt.add_argument("--short", action="store_true", help="just the data, one per line")
-    fmt.add_argument("--json", action="store_true",
-                     help="one JSON document (an array of them for several queries)")
-    out.add_argument("--trace", action="store_true",
-                     help="show the walk: every server asked, what it said, what came from cache")
-    out.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                     help="ANSI colour: auto (default) = only when stdout is a terminal")
+    fmt.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON document (an array of them for several queries)",
+    )
+    out.add_argument(
+        "--trace",
+        action="store_true",
+        help="show the walk: every server asked, what it said, what came from cache",
+    )
+    out.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="ANSI colour: auto (default) = only when stdout is a terminal",
+    )
     where = parser.add_argument_group("where to resolve")
-    where.add_argument("--lab", action="store_true",
-                       help="resolve inside the offline lab internet, started in-process")
-    where.add_argument("--root-hints", metavar="FILE",
-                       help="root hints file (named.root format) instead of the IANA one")
-    where.add_argument("--server", metavar="HOST[:PORT]", type=_host_port_arg,
-                       help="ask a running recursive nameserver (e.g. `resolve serve`) instead; "
-                       f"PORT defaults to {DEFAULT_SERVER_PORT}, where `resolve serve` listens")
+    where.add_argument(
+        "--lab",
+        action="store_true",
+        help="resolve inside the offline lab internet, started in-process",
+    )
+    where.add_argument(
+        "--root-hints",
+        metavar="FILE",
+        help="root hints file (named.root format) instead of the IANA one",
+    )
+    where.add_argument(
+        "--server",
+        metavar="HOST[:PORT]",
+        type=_host_port_arg,
+        help="ask a running recursive nameserver (e.g. `resolve serve`) instead; "
+        f"PORT defaults to {DEFAULT_SERVER_PORT}, where `resolve serve` listens",
+    )
     where.add_argument("--tcp", action="store_true", help="with --server: ask over TCP")
-    where.add_argument("--upstream-port", type=_upstream_port, metavar="N",
-                       help="port the authoritative servers listen on (default 53)")
-    where.add_argument("-4", dest="ipv4_only", action="store_true",
-                       help="query upstream servers over IPv4 only")
+    where.add_argument(
+        "--upstream-port",
+        type=_upstream_port,
+        metavar="N",
+        help="port the authoritative servers listen on (default 53)",
+    )
+    where.add_argument(
+        "-4", dest="ipv4_only", action="store_true", help="query upstream servers over IPv4 only"
+    )
     tuning = parser.add_argument_group("limits")
-    tuning.add_argument("--timeout", type=_seconds, metavar="S",
-                        help="longest wait for one upstream reply (with --server: for the reply)")
-    tuning.add_argument("--lifetime", type=_seconds, metavar="S",
-                        help="overall deadline of one resolution (default 10)")
-    tuning.add_argument("--no-cache", action="store_true",
-                        help="start every query with an empty cache")
+    tuning.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="S",
+        help="longest wait for one upstream reply (with --server: for the reply)",
+    )
+    tuning.add_argument(
+        "--lifetime",
+        type=_seconds,
+        metavar="S",
+        help="overall deadline of one resolution (default 10)",
+    )
+    tuning.add_argument(
+        "--no-cache", action="store_true", help="start every query with an empty cache"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -425,24 +463,44 @@ def _resolver_options(args: argparse.Namespace) -> dict:
     return opts
 
 
+class StartError(Exception):
+    """The resolver cannot start (the lab cannot bind or load its zones); one-line message."""
+
+
+def _open_resolver(
+    args: argparse.Namespace, stack: contextlib.ExitStack, opts: dict
+) -> tuple[Resolver, str]:
+    """The resolver the options ask for (in-process lab or root hints) and where it resolves.
+
+    Bad hints are a UsageError; a lab that cannot start is a StartError."""
+    try:
+        if args.lab:
+            from resolver.lab import Lab, ZoneError
+
+            try:
+                lab = stack.enter_context(Lab(port=0))
+            except (OSError, ZoneError) as exc:  # cannot bind loopback, or a broken zone file
+                raise StartError(
+                    f"cannot start the lab: {getattr(exc, 'strerror', None) or exc}"
+                ) from None
+            resolver = Resolver.for_lab(lab, **opts)
+            where = f"offline lab, port {lab.port}"
+        else:
+            resolver = Resolver(args.root_hints, **opts)
+            where = f"root hints {resolver.hints.path}"
+    except HintsError as exc:
+        raise UsageError(str(exc)) from None
+    stack.callback(resolver.close)
+    return resolver, where
+
+
 def _run_in_process(args: argparse.Namespace, questions: list[Question], out: _Output) -> int:
     with contextlib.ExitStack() as stack:
         try:
-            if args.lab:
-                from resolver.lab import Lab
-
-                lab = stack.enter_context(Lab(port=0))
-                resolver = Resolver.for_lab(lab, **_resolver_options(args))
-                where = f"offline lab, port {lab.port}"
-            else:
-                resolver = Resolver(args.root_hints, **_resolver_options(args))
-                where = f"root hints {resolver.hints.path}"
-        except HintsError as exc:
-            raise UsageError(str(exc)) from None
-        except OSError as exc:  # the lab could not bind its loopback addresses
-            print(f"{PROG}: cannot start the lab: {exc.strerror or exc}", file=sys.stderr)
+            resolver, where = _open_resolver(args, stack, _resolver_options(args))
+        except StartError as exc:
+            print(f"{PROG}: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        stack.callback(resolver.close)
         origin = Origin(f"in-process iterative resolution ({where})")
         status = EXIT_ANSWER
         for question in questions:
@@ -502,11 +560,19 @@ def lab_command(argv: Sequence[str]) -> int:
         epilog=f"example:\n  {PROG} lab --port 5300\n\n{EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--network", type=_network, default=DEFAULT_LAB_NETWORK,
-                        help=f"loopback block for the lab hosts (default {DEFAULT_LAB_NETWORK})")
-    parser.add_argument("--port", type=_port, default=None,
-                        help="port every lab host listens on (default 53 when it may be bound, "
-                        "else a free port; 0 = a free port)")
+    parser.add_argument(
+        "--network",
+        type=_network,
+        default=DEFAULT_LAB_NETWORK,
+        help=f"loopback block for the lab hosts (default {DEFAULT_LAB_NETWORK})",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help="port every lab host listens on (default 53 when it may be bound, "
+        "else a free port; 0 = a free port)",
+    )
     args = parser.parse_args(argv)
     if not ipaddress.ip_network(args.network).is_loopback:
         raise UsageError(f"the lab lives on loopback only; {args.network} is not loopback")
@@ -537,31 +603,65 @@ examples:
 {EXIT_CODES_HELP}""",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--listen", action="append", type=_host_port_arg, default=[],
-                        metavar="ADDR[:PORT]",
-                        help=f"address to serve on, repeatable; IPv6 as [::1]:{DEFAULT_PORT} "
-                        f"(default 127.0.0.1 and ::1)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                        help=f"port for --listen addresses given without one (default "
-                        f"{DEFAULT_PORT})")
+    parser.add_argument(
+        "--listen",
+        action="append",
+        type=_host_port_arg,
+        default=[],
+        metavar="ADDR[:PORT]",
+        help=f"address to serve on, repeatable; IPv6 as [::1]:{DEFAULT_PORT} "
+        f"(default 127.0.0.1 and ::1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port for --listen addresses given without one (default {DEFAULT_PORT})",
+    )
     parser.add_argument("--root-hints", metavar="FILE", help="root hints file (default: IANA's)")
-    parser.add_argument("--lab", action="store_true",
-                        help="resolve inside the offline lab internet, started in-process")
-    parser.add_argument("--upstream-port", type=_upstream_port, metavar="N",
-                        help="port the authoritative servers listen on (default 53)")
-    parser.add_argument("-4", dest="ipv4_only", action="store_true",
-                        help="query upstream servers over IPv4 only")
-    parser.add_argument("--cache-size", type=_positive_int, metavar="N",
-                        help="RRsets kept in the cache (default 100000)")
-    parser.add_argument("--min-ttl", type=_non_negative_int, metavar="S",
-                        help="cache records at least this long (default 0)")
-    parser.add_argument("--max-ttl", type=_positive_int, metavar="S",
-                        help="cache records at most this long (default 86400)")
-    parser.add_argument("--allow", action="append", type=_network, default=[], metavar="NET",
-                        help="client network allowed to query, repeatable "
-                        "(default 127.0.0.0/8 and ::1/128)")
-    parser.add_argument("--stats-interval", type=_seconds, metavar="S",
-                        help="log the counters every S seconds")
+    parser.add_argument(
+        "--lab",
+        action="store_true",
+        help="resolve inside the offline lab internet, started in-process",
+    )
+    parser.add_argument(
+        "--upstream-port",
+        type=_upstream_port,
+        metavar="N",
+        help="port the authoritative servers listen on (default 53)",
+    )
+    parser.add_argument(
+        "-4", dest="ipv4_only", action="store_true", help="query upstream servers over IPv4 only"
+    )
+    parser.add_argument(
+        "--cache-size",
+        type=_positive_int,
+        metavar="N",
+        help="RRsets kept in the cache (default 100000)",
+    )
+    parser.add_argument(
+        "--min-ttl",
+        type=_non_negative_int,
+        metavar="S",
+        help="cache records at least this long (default 0)",
+    )
+    parser.add_argument(
+        "--max-ttl",
+        type=_positive_int,
+        metavar="S",
+        help="cache records at most this long (default 86400)",
+    )
+    parser.add_argument(
+        "--allow",
+        action="append",
+        type=_network,
+        default=[],
+        metavar="NET",
+        help="client network allowed to query, repeatable (default 127.0.0.0/8 and ::1/128)",
+    )
+    parser.add_argument(
+        "--stats-interval", type=_seconds, metavar="S", help="log the counters every S seconds"
+    )
     parser.add_argument("--log-queries", action="store_true", help="log one line per query")
     args = parser.parse_args(argv)
     if args.lab and (args.root_hints or args.upstream_port is not None):
@@ -587,19 +687,10 @@ examples:
 
     with contextlib.ExitStack() as stack:
         try:
-            if args.lab:
-                from resolver.lab import Lab
-
-                lab = stack.enter_context(Lab(port=0))
-                resolver = Resolver.for_lab(lab, **opts)
-            else:
-                resolver = Resolver(args.root_hints, **opts)
-        except HintsError as exc:
-            raise UsageError(str(exc)) from None
-        except OSError as exc:
-            print(f"{PROG} serve: cannot start the lab: {exc.strerror or exc}", file=sys.stderr)
+            resolver, _ = _open_resolver(args, stack, opts)
+        except StartError as exc:
+            print(f"{PROG} serve: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        stack.callback(resolver.close)
         try:
             return run_server(config, resolver)
         except ServerError as exc:
@@ -615,12 +706,21 @@ def stats_command(argv: Sequence[str]) -> int:
         f"{EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--server", type=_host_port_arg, default=("127.0.0.1", None),
-                        metavar="ADDR[:PORT]",
-                        help=f"the nameserver (default 127.0.0.1:{DEFAULT_SERVER_PORT})")
+    parser.add_argument(
+        "--server",
+        type=_host_port_arg,
+        default=("127.0.0.1", None),
+        metavar="ADDR[:PORT]",
+        help=f"the nameserver (default 127.0.0.1:{DEFAULT_SERVER_PORT})",
+    )
     parser.add_argument("--json", action="store_true", help="print the counters as JSON")
-    parser.add_argument("--timeout", type=_seconds, default=2.0, metavar="S",
-                        help="how long to wait for the reply (default 2)")
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=2.0,
+        metavar="S",
+        help="how long to wait for the reply (default 2)",
+    )
     args = parser.parse_args(argv)
     host, port = args.server
     port = DEFAULT_SERVER_PORT if port is None else port
