@@ -337,6 +337,37 @@ def profile_under_load(hints: str, upstream_port: int, names: Path, workdir: Pat
     return rows[:15]
 
 
+def answer_cache_entry_bytes(count: int = 20_000) -> float:
+    """Bytes one cached packed reply (key included) costs, by tracemalloc, in-process: the
+    server's own share of its per-RRset figure; the rest is the resolver's RRset cache."""
+    import gc
+    import tracemalloc
+
+    from dnslib import RR
+
+    from resolver.answer import Answer
+    from resolver.server.answer_cache import AnswerCache, PackedReply
+    from resolver.server.query import parse_query
+    from resolver.server.replies import answer_reply
+    from resolver.wire import build_query
+
+    prepared = []
+    for i in range(count):
+        name = f"n{i}.wild.example.com."
+        query = parse_query(build_query(name, 1, 7, rd=True, edns_payload=1232))
+        answer = Answer(name, 1, 1, 0, name, answer=RR.fromZone(f"{name} 3600 IN A 127.42.20.99"))
+        prepared.append((query, answer_reply(query, answer)))
+    gc.collect()
+    tracemalloc.start()
+    cache = AnswerCache(count)
+    for query, reply in prepared:
+        cache.put(query.key, PackedReply(reply, query.question_end, 0.0, edns=True,
+                                         lifetime=None))
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return used / count
+
+
 def memory(servers: list[Server], count: int, workdir: Path) -> dict[str, dict]:
     names = write_names(workdir / "memory-names.txt",
                         [(f"n{i}.wild.example.com.", "A") for i in range(count)])
@@ -447,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_memory:
             print(f"\n== memory after caching {args.memory_rrsets} distinct RRsets", flush=True)
             report["memory"] = memory(servers, args.memory_rrsets, workdir)
+            report["answer_cache_entry_bytes"] = answer_cache_entry_bytes()
+            print(f"  of which one packed reply in the answer cache: "
+                  f"{report['answer_cache_entry_bytes']:.0f} B (tracemalloc, in-process)")
     finally:
         for server in servers:
             server.stop()
@@ -476,6 +510,9 @@ def print_report(report: dict) -> None:
         print(f"memory {name:14} {figures['bytes_per_rrset']:7.0f} bytes per RRset "
               f"({figures['rrsets']} RRsets, RSS {figures['rss_before_kib'] / 1024:.1f} -> "
               f"{figures['rss_after_kib'] / 1024:.1f} MiB)")
+    if "answer_cache_entry_bytes" in report:
+        print(f"  (the server's answer cache: {report['answer_cache_entry_bytes']:.0f} bytes of "
+              f"that per entry; the rest is the resolver's RRset cache and allocator slack)")
 
 
 if __name__ == "__main__":
