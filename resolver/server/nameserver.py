@@ -343,7 +343,7 @@ class Nameserver:
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
             )
-        except (ValueError, TypeError, AttributeError):  # WireError is a ValueError
+        except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
         if answer.rcode in (0, NXDOMAIN) and entry.expires > now:
