@@ -273,7 +273,10 @@ class Iterator:
         if result.kind == Kind.CNAME:
             return Outcome(RCODE.NOERROR, result.answer, target=result.canonical_name)
         rcode = RCODE.NXDOMAIN if result.kind == Kind.NXDOMAIN else RCODE.NOERROR
-        return Outcome(rcode, result.answer, result.authority, canonical_name=result.canonical_name)
+        # Minimal responses, like Unbound's default: authority carries only a negative answer's
+        # SOA. The zone's NS set is cached, but repeating it in every reply only adds size.
+        authority = [] if result.kind == Kind.ANSWER else result.authority
+        return Outcome(rcode, result.answer, authority, canonical_name=result.canonical_name)
 
     async def _closest_delegation(
         self, qname: str, qtype: int, walk: Walk, depth: int, stack: frozenset
