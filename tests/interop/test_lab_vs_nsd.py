@@ -11,27 +11,17 @@ way. Where NSD and the lab differ, NSD is right and the lab gets fixed.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import struct
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from dnslib import EDNS0, QTYPE, DNSHeader, DNSQuestion, DNSRecord
 
 from resolver.lab import DEFAULT_TOPOLOGY, Authority, load_zone, zone_file
 from resolver.lab.zone import key_to_text
+from tests.interop.nsd_harness import NSD, REPLY_TIMEOUT, Nsd, require_tool
 
 pytestmark = pytest.mark.interop
 
-NSD = shutil.which("nsd") or "/usr/sbin/nsd"
-NSD_START_TIMEOUT = 10.0  # seconds for NSD to read its zones and answer
-REPLY_TIMEOUT = 2.0  # seconds per probe; NSD answers loopback queries in well under 1 ms
 
 # Hosts whose zone sets together cover every zone file and every shape: root with glue,
 # two TLDs on one host, in-zone glue, parent and child on one host, wildcards, large RRsets.
@@ -58,117 +48,6 @@ HOSTS = (
 _ZONES_BY_HOST = {spec.name: spec.zones for spec in DEFAULT_TOPOLOGY}
 
 
-def _require_nsd() -> None:
-    if Path(NSD).exists():
-        return
-    message = f"nsd not installed ({NSD}); apt-get install nsd"
-    if os.environ.get("RESOLVER_REQUIRE_INTEROP") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1 right now."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free port for nsd")
-
-
-class Nsd:
-    """NSD in the foreground (-d) on 127.0.0.1:<port>, in a temporary directory."""
-
-    def __init__(self, zones: tuple[str, ...]) -> None:
-        self.zones = zones
-        self.dir = tempfile.mkdtemp(prefix="lab-nsd-")
-        self.port = _free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        d = self.dir
-        lines = [
-            "server:",
-            f"  ip-address: 127.0.0.1@{self.port}",
-            f'  zonesdir: "{d}"',
-            f'  pidfile: "{d}/nsd.pid"',
-            '  username: ""',
-            '  database: ""',
-            f'  zonelistfile: "{d}/zone.list"',
-            f'  xfrdfile: "{d}/xfrd.state"',
-            f'  xfrdir: "{d}"',
-            '  chroot: ""',
-            "  server-count: 1",
-            "  verbosity: 1",
-            f'  logfile: "{d}/nsd.log"',
-            "remote-control:",
-            "  control-enable: no",
-        ]
-        for origin in self.zones:
-            lines += ["zone:", f'  name: "{origin}"', f'  zonefile: "{zone_file(origin)}"']
-        conf = Path(d) / "nsd.conf"
-        conf.write_text("\n".join(lines) + "\n")
-        self.process = subprocess.Popen(
-            [NSD, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        probe = DNSRecord.question(self.zones[0], "SOA").pack()
-        deadline = time.monotonic() + NSD_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            if self.query(probe, "udp", timeout=0.2) is not None:
-                return
-        self.stop()
-        log = Path(d, "nsd.log")
-        detail = log.read_text() if log.exists() else ""
-        raise RuntimeError(f"nsd did not start for {self.zones}: {detail[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # our own child, by its PID
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        if self.process is not None and self.process.stderr:
-            self.process.stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def query(self, wire: bytes, protocol: str, timeout: float = REPLY_TIMEOUT) -> bytes | None:
-        if protocol == "udp":
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-                sock.settimeout(timeout)
-                sock.sendto(wire, ("127.0.0.1", self.port))
-                try:
-                    return sock.recv(65535)
-                except (TimeoutError, ConnectionRefusedError):
-                    return None
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
-            sock.sendall(struct.pack("!H", len(wire)) + wire)
-            try:
-                prefix = _recv_exactly(sock, 2)
-                return _recv_exactly(sock, struct.unpack("!H", prefix)[0])
-            except (TimeoutError, ConnectionError, EOFError):
-                return None
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise EOFError("connection closed mid-message")
-        data += chunk
-    return data
-
-
 # ---------------------------------------------------------------------------- probes
 
 
@@ -180,8 +59,16 @@ class Probe:
 
 
 def _query(
-    name: str, qtype: int, *, qclass: int = 1, edns: int | None = None, do: bool = False,
-    version: int = 0, protocol: str = "udp", opcode: int = 0, qid: int = 4242,
+    name: str,
+    qtype: int,
+    *,
+    qclass: int = 1,
+    edns: int | None = None,
+    do: bool = False,
+    version: int = 0,
+    protocol: str = "udp",
+    opcode: int = 0,
+    qid: int = 4242,
 ) -> Probe:
     record = DNSRecord(DNSHeader(id=qid, rd=1, opcode=opcode), q=DNSQuestion(name, qtype, qclass))
     if edns is not None:
@@ -349,14 +236,13 @@ class _Pair:
 
     def started(self) -> _Pair:
         if self.nsd is None:
-            self.nsd = Nsd(self.zones)
-            self.nsd.start()
+            self.nsd = Nsd({origin: zone_file(origin) for origin in self.zones}).start()
         return self
 
 
 @pytest.fixture(scope="module")
 def pairs():
-    _require_nsd()
+    require_tool(NSD, "nsd")
     made: dict[str, _Pair] = {}
 
     def get(host: str) -> _Pair:
@@ -384,7 +270,8 @@ def _compare(
         if theirs != ours:
             fields = (
                 sorted(k for k in theirs if theirs[k] != ours[k])
-                if theirs and ours else ["reply vs no reply"]
+                if theirs and ours
+                else ["reply vs no reply"]
             )
             differences.append(
                 f"{probe.label}: differs in {fields}\n  nsd:  {theirs}\n  ours: {ours}"
@@ -395,9 +282,7 @@ def _compare(
 def _assert_same(pair: _Pair, probes: list[Probe], timeout: float = REPLY_TIMEOUT) -> int:
     assert pair.nsd is not None
     count, differences = _compare(pair.nsd, pair.engine, probes, timeout)
-    assert not differences, f"{len(differences)} of {count} differ:\n" + "\n".join(
-        differences[:15]
-    )
+    assert not differences, f"{len(differences)} of {count} differ:\n" + "\n".join(differences[:15])
     return count
 
 
