@@ -8,17 +8,17 @@ server's ACL applies before anything else.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import secrets
-import socket
 
-from dnslib import CLASS, EDNS0, QTYPE, DNSRecord
+from dnslib import CLASS, QTYPE, DNSRecord
 
+from resolver import wire
 from resolver.server.config import ServerError
+from resolver.transport import TransportError, exchange, new_query_id
 
 STATS_LABELS = (b"stats", b"resolver")
 STATS_NAME = "stats.resolver."
-MAX_TCP_MESSAGE = 65_535
 
 
 class StatsQueryError(ServerError):
@@ -58,48 +58,19 @@ def read_stats_reply(reply: DNSRecord) -> dict:
 
 def fetch_stats(host: str, port: int, timeout: float = 2.0) -> dict:
     """Ask a running server for its counters (UDP with EDNS, TCP when truncated)."""
-    query = DNSRecord.question(STATS_NAME, "TXT", "CH")
-    query.header.id = secrets.randbelow(65536)
-    query.add_ar(EDNS0(udp_len=1232))
-    wire = query.pack()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    query = wire.build_query(STATS_NAME, QTYPE.TXT, new_query_id(), qclass=CLASS.CH)
+
+    async def ask() -> bytes:
+        reply = await exchange(host, port, query, timeout=timeout)
+        if wire.Header.parse(reply.raw).tc:
+            reply = await exchange(host, port, query, timeout=timeout, tcp=True)
+        return reply.raw
+
     try:
-        with socket.socket(family, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(timeout)
-            sock.connect((host, port))
-            sock.send(wire)
-            while True:
-                raw = sock.recv(MAX_TCP_MESSAGE)
-                if raw[:2] == wire[:2]:
-                    break
+        raw = asyncio.run(ask())
         reply = DNSRecord.parse(raw)
-        if reply.header.tc:
-            reply = DNSRecord.parse(_exchange_tcp(family, host, port, wire, timeout))
-    except StatsQueryError:
-        raise
-    except TimeoutError:
-        raise StatsQueryError(f"no reply from {host} port {port} within {timeout} s") from None
-    except OSError as error:
-        raise StatsQueryError(f"cannot query {host} port {port}: {error.strerror}") from None
+    except TransportError as error:  # timeouts say "no reply from HOST port N within S s"
+        raise StatsQueryError(str(error)) from None
     except Exception as error:  # dnslib raises assorted errors on garbage
         raise StatsQueryError(f"unreadable reply from {host} port {port}: {error}") from None
     return read_stats_reply(reply)
-
-
-def _exchange_tcp(family: int, host: str, port: int, wire: bytes, timeout: float) -> bytes:
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect((host, port))
-        sock.sendall(len(wire).to_bytes(2, "big") + wire)
-        length = int.from_bytes(_recv_exactly(sock, 2), "big")
-        return _recv_exactly(sock, length)
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise StatsQueryError("connection closed in the middle of the reply")
-        data += chunk
-    return data
