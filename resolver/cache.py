@@ -30,13 +30,37 @@ DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours fo
 
 
 class Trust(enum.IntEnum):
-    """RFC 2181 §5.4.1 ranking of where data came from, low to high."""
+    """RFC 2181 §5.4.1 ranking of where data came from, low to high (Unbound's rrset_trust)."""
 
-    ADDITIONAL = 1  # glue / additional section
-    AUTHORITY = 2  # authority section of a non-authoritative reply (referral NS)
-    ANSWER_NONAUTH = 3  # answer section without AA
-    AUTH_AUTHORITY = 4  # authority section of an authoritative reply
-    AUTH_ANSWER = 5  # answer section with AA=1
+    NONAUTH_EXTRA = 0  # authority/additional of a non-AA *answer*: never replaces a delegation
+    ADDITIONAL = 1  # glue (additional section of a referral) and additional data of AA replies
+    AUTHORITY = 2  # a referral's NS set: the parent's view of the delegation
+    ANSWER_NONAUTH = 3  # answer without AA, and the CNAME chain beyond the QNAME's own RRset
+    AUTH_AUTHORITY = 4  # authority section of an authoritative reply (apex NS, SOA)
+    AUTH_ANSWER = 5  # the QNAME's own RRset in an answer with AA=1
+
+
+class Section(enum.Enum):
+    ANSWER = "answer"
+    AUTHORITY = "authority"
+    ADDITIONAL = "additional"
+
+
+def trust_of(section: Section, *, aa: bool, referral: bool = False, chain_index: int = 0) -> Trust:
+    """The trust a record earns from where it arrived (RFC 2181 §5.4.1).
+
+    `referral`: the reply delegates (its NS set is the parent's view, even with AA=1, since NS
+    records at a cut are not the parent's authoritative data). `chain_index`: the position of the
+    RRset's owner in the answer's CNAME chain, 0 for the QNAME itself; only the QNAME's own RRset
+    of an AA answer is authoritative, the rest of the chain may belong to other zones.
+    """
+    if section is Section.ANSWER:
+        return Trust.AUTH_ANSWER if aa and chain_index == 0 else Trust.ANSWER_NONAUTH
+    if referral:
+        return Trust.AUTHORITY if section is Section.AUTHORITY else Trust.ADDITIONAL
+    if not aa:
+        return Trust.NONAUTH_EXTRA
+    return Trust.AUTH_AUTHORITY if section is Section.AUTHORITY else Trust.ADDITIONAL
 
 
 @dataclass(frozen=True)
@@ -206,7 +230,7 @@ class RRsetCache:
         rtype: int,
         rclass: int = CLASS.IN,
         *,
-        min_trust: Trust = Trust.ADDITIONAL,
+        min_trust: Trust = Trust.NONAUTH_EXTRA,
     ) -> CachedRRset | None:
         """The live RRset for (name, rtype, rclass) of at least min_trust, TTLs counted down."""
         with self._entries.timer as now:  # one instant for the liveness check and the TTL
