@@ -2,7 +2,11 @@
 
 Records are kept per RRset (owner name, type, class), as RFC 2181 §5 asks, with the trust level of
 the section they came from (RFC 2181 §5.4.1) so that glue never overwrites an authoritative
-answer. Negative answers (NXDOMAIN, NODATA) are kept per RFC 2308 with the zone's SOA.
+answer. Negative answers (NXDOMAIN, NODATA) are kept per RFC 2308 with the zone's SOA, and
+resolution failures (no usable answer at all) briefly per RFC 9520.
+
+One TTL rule covers everything handed out: `clamp()` and `clamp_negative()` give records the TTL
+the cache itself would give them, so a first answer and the later cached copy agree.
 
 Pure: no I/O, time comes from an injectable clock (float seconds), so tests use a fake clock.
 Not thread-safe: one event loop owns a cache; callers must not share it across threads.
@@ -11,6 +15,7 @@ Not thread-safe: one event loop owns a cache; callers must not share it across t
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +32,18 @@ _TTL_EPSILON = 1e-6
 
 DEFAULT_MAX_TTL = 86_400  # a day: bounds how long bad data can live (Unbound's cache-max-ttl)
 DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours for negative data
+MAX_RFC2181_TTL = 2**31 - 1  # RFC 2181 §8: the largest TTL; no configured maximum may exceed it
+
+# RFC 9520 §3 (resolution failures): cache each failure for at least 1 s, back off for repeated
+# failures, never longer than 5 minutes. We start at the 1 s floor and double per consecutive
+# failure of the same question, but stop at 5 s, far below the RFC's 5-minute ceiling: a lab or
+# real zone that comes back is then answered again within seconds, while a dead zone still costs
+# at most one walk per question every 5 s.
+FAILURE_TTL_MIN = 1
+FAILURE_TTL_MAX = 5
+# A new failure within this long after the previous one stopped being served continues its
+# streak (and doubles); after a longer quiet spell the back-off starts again at FAILURE_TTL_MIN.
+FAILURE_STREAK_WINDOW = FAILURE_TTL_MAX
 
 
 class Trust(enum.IntEnum):
@@ -84,6 +101,18 @@ class NegativeEntry:
     rcode: int
     soa: tuple[RR, ...]
     ttl: int
+    trust: Trust = Trust.AUTH_AUTHORITY
+
+
+@dataclass(frozen=True)
+class FailureEntry:
+    """A remembered resolution failure (RFC 9520): why, and for how many more seconds."""
+
+    name: str
+    rtype: int
+    reason: str
+    ttl: int
+    failures: int  # consecutive failures of this question, this one included
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +125,18 @@ class _Stored:
     trust: Trust
     rcode: int  # NOERROR for positive data
     records: tuple[RR, ...]
+    expires: float
+    serial: int  # store order: an NXDOMAIN hides only positive data stored before it
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A resolution failure: served until `until`, its streak remembered until `expires`."""
+
+    name: str
+    reason: str
+    failures: int
+    until: float
     expires: float
 
 
@@ -146,9 +187,9 @@ def _dedupe(records: Iterable[RR]) -> tuple[RR, ...]:
 
 
 class RRsetCache:
-    """RRsets and negative answers with per-entry expiry and LRU eviction at maxsize.
+    """RRsets, negative answers and resolution failures with per-entry expiry and LRU eviction.
 
-    Positive and negative entries share one bound (maxsize counts both). Not thread-safe.
+    Positive, negative and failure entries share one bound (maxsize counts all). Not thread-safe.
     """
 
     def __init__(
@@ -162,18 +203,70 @@ class RRsetCache:
     ) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
-        if not 0 <= min_ttl <= max_ttl:
-            raise ValueError("need 0 <= min_ttl <= max_ttl")
+        if not 0 <= min_ttl <= max_ttl <= MAX_RFC2181_TTL:
+            raise ValueError(f"need 0 <= min_ttl <= max_ttl <= {MAX_RFC2181_TTL}")
         if max_negative_ttl < 0:
             raise ValueError("max_negative_ttl must not be negative")
         self.max_ttl = max_ttl
         self.min_ttl = min_ttl
         self.max_negative_ttl = max_negative_ttl
         self._clock = clock
-        # Keys: ("+", name, rtype, rclass) for RRsets, ("-", name, rtype|None) for negative data.
+        self._serials = itertools.count()
+        # Keys: ("+", name, rtype, rclass) for RRsets, ("-", name, rtype|None) for negative data,
+        # ("!", name, rtype) for resolution failures.
         self._entries: TLRUCache = TLRUCache(
             maxsize=maxsize, ttu=lambda _key, value, _now: value.expires, timer=clock
         )
+
+    # -- the TTL rule -------------------------------------------------------------------------
+
+    def _clamp_ttl(self, ttl: int) -> int:
+        """The TTL the cache gives a record that arrived with `ttl` (0: not cached).
+
+        The wire field is an unsigned 32-bit number. RFC 8767 §4 updates RFC 2181 §8: a value
+        with the high-order bit set is read as the large positive number it is (not as 0, as
+        RFC 2181 had it), and so is capped at the configured maximum like any other TTL that is
+        too long. TTL 0 stays 0: the data may be used for the transaction at hand only
+        (RFC 1035 §3.2.1), so min_ttl does not apply to it.
+        """
+        if ttl <= 0:
+            return 0
+        return min(max(ttl, self.min_ttl), self.max_ttl)
+
+    def clamp(self, records: Iterable[RR]) -> list[RR]:
+        """Copies of records with the TTL the cache gives them, in the order given.
+
+        Per RRset (RFC 2181 §5.2: one TTL per RRset, the minimum of its records), clamped to
+        [min_ttl, max_ttl] with the RFC 8767 §4 reading of TTLs over 2**31 - 1. Records of
+        several RRsets may be passed together. An RRset with a TTL-0 record comes back with
+        TTL 0: usable for this answer, not cached. Hand these to clients, not the originals.
+        """
+        records = list(records)
+        ttls: dict[tuple[str, int, int], int] = {}
+        for rr in records:
+            key = (canonical_name(rr.rname), rr.rtype, rr.rclass)
+            ttls[key] = min(ttls.get(key, rr.ttl), rr.ttl)
+        return [
+            _with_ttl(rr, self._clamp_ttl(ttls[(canonical_name(rr.rname), rr.rtype, rr.rclass)]))
+            for rr in records
+        ]
+
+    def negative_ttl(self, soa: RR) -> int:
+        """How long a negative answer carrying `soa` is cached, in seconds (0: not cached).
+
+        RFC 2308 §5: min(SOA TTL, SOA MINIMUM), here also bounded by max_negative_ttl and
+        max_ttl. Both SOA fields are unsigned 32-bit values; one with the high bit set is large
+        and so loses to the caps (RFC 8767 §4). Raises ValueError for a non-SOA record.
+        """
+        if soa.rtype != QTYPE.SOA:
+            raise ValueError("negative answers are cached with their zone's SOA record")
+        minimum = soa.rdata.times[4]
+        return max(0, min(soa.ttl, minimum, self.max_negative_ttl, self.max_ttl))
+
+    def clamp_negative(self, soa: RR) -> RR:
+        """A copy of `soa` with the negative TTL, as the authority section of a negative answer
+        carries it (RFC 2308 §3) and as the cache would serve it."""
+        return _with_ttl(soa, self.negative_ttl(soa))
 
     # -- positive data ------------------------------------------------------------------------
 
@@ -182,7 +275,10 @@ class RRsetCache:
 
         Not stored: empty input, any record with TTL 0 (the authority said "do not cache"), or a
         live entry of higher trust already present (equal or higher trust replaces). The TTL is
-        the minimum over the records (RFC 2181 §5.2), clamped to [min_ttl, max_ttl].
+        the one clamp() gives. Replacing a live NS RRset (at any trust), or a live A/AAAA RRset
+        with data weaker than an answer (glue, referral, non-AA extra data), never moves its
+        expiry later: the ghost-domain defence (CVE-2012-1033), so a delegation the parent has
+        removed dies when its original TTL runs out even while the child keeps re-sending it.
         Raises ValueError if the records are not one RRset (mixed owner, type or class).
         """
         records = tuple(records)
@@ -197,17 +293,18 @@ class RRsetCache:
                 first.rclass,
             ):
                 raise ValueError(f"records for {owner} {first.rtype} are not one RRset")
-        ttl = min(rr.ttl for rr in records)
-        if ttl <= 0:
-            return False
-        ttl = min(max(ttl, self.min_ttl), self.max_ttl)
-        if ttl <= 0:  # max_ttl of 0 disables caching
+        ttl = self._clamp_ttl(min(rr.ttl for rr in records))
+        if ttl <= 0:  # a TTL-0 record, or max_ttl 0 (caching disabled)
             return False
         key = ("+", owner, first.rtype, first.rclass)
         now = self._clock()
+        expires = now + ttl
         existing = self._entries.get(key)
-        if existing is not None and existing.trust > trust:
-            return False
+        if existing is not None:
+            if existing.trust > trust:
+                return False
+            if _keeps_expiry(first.rtype, trust):
+                expires = min(expires, existing.expires)
         self._entries[key] = _Stored(
             name=str(first.rname),
             rtype=first.rtype,
@@ -215,8 +312,10 @@ class RRsetCache:
             trust=Trust(trust),
             rcode=RCODE.NOERROR,
             records=_dedupe(records),
-            expires=now + ttl,
+            expires=expires,
+            serial=next(self._serials),
         )
+        self._entries.pop(("!", owner, first.rtype), None)
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
             # Glue and referral data are too weak to overrule a negative answer.
@@ -232,11 +331,26 @@ class RRsetCache:
         *,
         min_trust: Trust = Trust.NONAUTH_EXTRA,
     ) -> CachedRRset | None:
-        """The live RRset for (name, rtype, rclass) of at least min_trust, TTLs counted down."""
+        """The live RRset for (name, rtype, rclass) of at least min_trust, TTLs counted down.
+
+        An RRset stored before a live NXDOMAIN for its name, and of no higher trust than that
+        NXDOMAIN, is gone: the name was since found not to exist.
+        """
+        owner = canonical_name(name)
+        key = ("+", owner, rtype, rclass)
         with self._entries.timer as now:  # one instant for the liveness check and the TTL
-            stored = self._entries.get(("+", canonical_name(name), rtype, rclass))
+            stored = self._entries.get(key)
             if stored is None or stored.trust < min_trust:
                 return None
+            if rclass == CLASS.IN:
+                nxdomain = self._entries.get(("-", owner, None))
+                if (
+                    nxdomain is not None
+                    and nxdomain.serial > stored.serial
+                    and nxdomain.trust >= stored.trust
+                ):
+                    del self._entries[key]
+                    return None
             ttl = _remaining(stored.expires, now)
         return CachedRRset(
             name=stored.name,
@@ -261,15 +375,27 @@ class RRsetCache:
 
     # -- negative data (RFC 2308) -------------------------------------------------------------
 
-    def put_negative(self, name: str, rtype: int | None, rcode: int, soa: RR) -> None:
+    def put_negative(
+        self,
+        name: str,
+        rtype: int | None,
+        rcode: int,
+        soa: RR,
+        trust: Trust = Trust.AUTH_AUTHORITY,
+    ) -> None:
         """Remember that name does not exist (NXDOMAIN) or has no rtype data (NOERROR/NODATA).
 
-        The negative TTL is min(SOA TTL, SOA MINIMUM) (RFC 2308 §5), clamped by max_ttl and
-        max_negative_ttl; a result of 0 is not cached. NXDOMAIN covers every type at name, so
-        rtype is ignored for it. Raises ValueError for a non-SOA record or NOERROR without rtype.
+        The TTL is negative_ttl(soa); 0 is not cached. NXDOMAIN covers every type at name, so
+        rtype is ignored for it. A live negative entry of higher trust is kept. Negative data
+        never removes positive data of higher trust: NODATA drops the (name, rtype) RRset only
+        if that RRset's trust is <= `trust`, and NXDOMAIN hides (see get()) only older RRsets at
+        the name of trust <= `trust` (a parent's server denying a delegated child's name must
+        not delete the child's authoritative data). Clears a failure entry for the question.
+        Raises ValueError for a non-SOA record or NOERROR without rtype.
         """
         if soa.rtype != QTYPE.SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")
+        question_type = rtype
         if rcode == RCODE.NXDOMAIN:
             rtype = None
         elif rcode == RCODE.NOERROR:
@@ -277,24 +403,33 @@ class RRsetCache:
                 raise ValueError("a NODATA answer is cached for one rtype")
         else:
             raise ValueError(f"rcode {rcode} is not a negative answer to cache")
-        minimum = soa.rdata.times[4]
-        ttl = min(soa.ttl, minimum, self.max_ttl, self.max_negative_ttl)
+        ttl = self.negative_ttl(soa)
         if ttl <= 0:
             return
         owner = canonical_name(name)
+        key = ("-", owner, rtype)
         now = self._clock()
-        self._entries[("-", owner, rtype)] = _Stored(
+        existing = self._entries.get(key)
+        if existing is not None and existing.trust > trust:
+            return
+        self._entries[key] = _Stored(
             name=str(name),
             rtype=rtype,
             rclass=CLASS.IN,
-            trust=Trust.AUTH_AUTHORITY,
+            trust=Trust(trust),
             rcode=rcode,
             records=(soa,),
             expires=now + ttl,
+            serial=next(self._serials),
         )
+        if question_type is not None:
+            self._entries.pop(("!", owner, question_type), None)
         if rtype is not None:
-            # The newer statement wins: a fresh NODATA overrides an older positive RRset.
-            self._entries.pop(("+", owner, rtype, CLASS.IN), None)
+            # The newer statement wins over positive data no more trusted than itself.
+            positive_key = ("+", owner, rtype, CLASS.IN)
+            positive = self._entries.get(positive_key)
+            if positive is not None and positive.trust <= trust:
+                del self._entries[positive_key]
 
     def get_negative(self, name: str, rtype: int) -> NegativeEntry | None:
         """A live NXDOMAIN entry for name (any rtype) or a NODATA entry for (name, rtype)."""
@@ -312,17 +447,64 @@ class RRsetCache:
             rcode=stored.rcode,
             soa=tuple(_with_ttl(rr, ttl) for rr in stored.records),
             ttl=ttl,
+            trust=stored.trust,
         )
 
     def remove_negative(self, name: str, rtype: int | None) -> None:
         """Forget a negative entry (rtype None: the NXDOMAIN entry)."""
         self._entries.pop(("-", canonical_name(name), rtype), None)
 
+    # -- resolution failures (RFC 9520) -------------------------------------------------------
+
+    def put_failure(self, name: str, rtype: int, reason: str) -> int:
+        """Remember that resolving (name, rtype) failed (no server gave a usable answer);
+        returns how many seconds get_failure() will report it.
+
+        FAILURE_TTL_MIN for a first failure, doubled for each consecutive failure of the same
+        question up to FAILURE_TTL_MAX (RFC 9520 §3; see the constants for the choice). A
+        failure within FAILURE_STREAK_WINDOW of the previous one's end continues the streak.
+        """
+        owner = canonical_name(name)
+        key = ("!", owner, rtype)
+        now = self._clock()
+        previous = self._entries.get(key)
+        failures = 1 if previous is None else previous.failures + 1
+        # The exponent is capped so a long streak cannot build a huge integer.
+        ttl = min(FAILURE_TTL_MIN * 2 ** min(failures - 1, 16), FAILURE_TTL_MAX)
+        until = now + ttl
+        self._entries[key] = _Failure(
+            name=str(name),
+            reason=reason,
+            failures=failures,
+            until=until,
+            expires=until + FAILURE_STREAK_WINDOW,
+        )
+        return ttl
+
+    def get_failure(self, name: str, rtype: int) -> FailureEntry | None:
+        """The live failure entry for (name, rtype): its reason and remaining seconds."""
+        with self._entries.timer as now:
+            stored = self._entries.get(("!", canonical_name(name), rtype))
+            if stored is None or now >= stored.until:
+                return None
+            ttl = _remaining(stored.until, now)
+        return FailureEntry(
+            name=stored.name, rtype=rtype, reason=stored.reason, ttl=ttl, failures=stored.failures
+        )
+
     # -- housekeeping -------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        """Live entries, RRsets and negative ones together."""
+        """Live entries: RRsets, negative answers and failures together."""
         return len(self._entries)
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def _keeps_expiry(rtype: int, trust: Trust) -> bool:
+    """Whether replacing a live (rtype) RRset with data of `trust` keeps the old expiry as a
+    ceiling: always for NS, and for addresses below answer trust (CVE-2012-1033)."""
+    if rtype == QTYPE.NS:
+        return True
+    return rtype in (QTYPE.A, QTYPE.AAAA) and trust < Trust.ANSWER_NONAUTH

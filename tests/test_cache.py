@@ -10,7 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolver.cache import (
+    FAILURE_TTL_MAX,
+    FAILURE_TTL_MIN,
     CachedRRset,
+    FailureEntry,
     NegativeEntry,
     RRsetCache,
     Trust,
@@ -304,12 +307,12 @@ def test_authoritative_answer_replaces_glue(cache: RRsetCache) -> None:
 
 
 def test_equal_trust_replaces_and_refreshes(cache: RRsetCache, clock: FakeClock) -> None:
-    cache.put([ns("example.", "a.ns.example.", ttl=100)], Trust.AUTHORITY)
+    cache.put([a("www.example.", "192.0.2.1", ttl=100)], Trust.AUTH_ANSWER)
     clock.advance(90)
-    assert cache.put([ns("example.", "b.ns.example.", ttl=100)], Trust.AUTHORITY)
+    assert cache.put([a("www.example.", "192.0.2.2", ttl=100)], Trust.AUTH_ANSWER)
     clock.advance(90)
-    got = cache.get("example.", QTYPE.NS)
-    assert got is not None and got.ttl == 10 and str(got.records[0].rdata) == "b.ns.example."
+    got = cache.get("www.example.", QTYPE.A)
+    assert got is not None and got.ttl == 10 and str(got.records[0].rdata) == "192.0.2.2"
 
 
 def test_lower_trust_is_stored_after_the_higher_one_expires(
@@ -363,7 +366,10 @@ def test_trust_and_expiry_match_a_reference_model(puts: list[tuple[float, Trust,
         expected = ttl > 0 and (live is None or live[0] <= trust)
         assert cache.put([a("k.example.", address, ttl=ttl)], trust) is expected
         if expected:
-            model = (trust, now + ttl, address)
+            expires = now + ttl
+            if live is not None and trust < Trust.ANSWER_NONAUTH:
+                expires = min(expires, live[1])  # weak address data never extends (ghost rule)
+            model = (trust, expires, address)
         got = cache.get("k.example.", QTYPE.A)
         live = model if model is not None and now < model[1] else None
         if live is None:
@@ -457,7 +463,9 @@ def test_positive_answer_clears_contradicting_negative_data(cache: RRsetCache) -
 def test_nodata_clears_the_positive_rrset_of_that_type(cache: RRsetCache) -> None:
     cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
     cache.put([ns("h.example.", "ns.h.example.")], Trust.AUTH_ANSWER)
-    cache.put_negative("h.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300))
+    cache.put_negative(
+        "h.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300), trust=Trust.AUTH_ANSWER
+    )
     assert cache.get("h.example.", QTYPE.A) is None
     assert cache.get("h.example.", QTYPE.NS) is not None
 
@@ -515,3 +523,263 @@ def test_len_counts_only_live_entries(cache: RRsetCache, clock: FakeClock) -> No
     assert len(cache) == 2
     clock.advance(40)
     assert len(cache) == 1
+
+
+# -- one TTL rule for everything handed out (RFC 2181 §5.2, §8; RFC 8767 §4; RFC 2308 §5) -----
+
+
+@pytest.mark.parametrize(
+    ("ttl", "expected"),
+    [
+        (2**31 + 5, 3600),  # high bit set: a large positive value, capped (RFC 8767 §4), not 0
+        (2**32 - 1, 3600),
+        (2**31 - 1, 3600),
+        (7200, 3600),  # over max_ttl
+        (300, 300),
+        (5, 60),  # under min_ttl
+        (0, 0),  # TTL 0 stays 0: this answer only, never cached, min_ttl does not apply
+    ],
+)
+def test_clamp_gives_the_ttl_the_cache_would_serve(
+    clock: FakeClock, ttl: int, expected: int
+) -> None:
+    cache = RRsetCache(min_ttl=60, max_ttl=3600, clock=clock)
+    record = a("t.example.", "192.0.2.1", ttl=ttl)
+    (clamped,) = cache.clamp([record])
+    assert clamped.ttl == expected
+    assert record.ttl == ttl  # a copy: the caller's record is untouched
+    stored = cache.put([record], Trust.AUTH_ANSWER)
+    got = cache.get("t.example.", QTYPE.A)
+    if expected == 0:
+        assert stored is False and got is None
+    else:
+        assert got is not None and got.ttl == expected == clamped.ttl
+
+
+def test_clamp_takes_the_minimum_per_rrset_and_keeps_order(cache: RRsetCache) -> None:
+    records = [
+        a("x.example.", "192.0.2.1", ttl=500),
+        ns("example.", "ns.example.", ttl=2**32 - 1),
+        a("X.Example.", "192.0.2.2", ttl=120),
+        ns("example.", "ns2.example.", ttl=7200),
+    ]
+    clamped = cache.clamp(records)
+    assert [rr.ttl for rr in clamped] == [120, 7200, 120, 7200]
+    assert [str(rr.rdata) for rr in clamped] == [str(rr.rdata) for rr in records]
+
+
+@pytest.mark.parametrize(
+    ("soa_ttl", "minimum", "expected"),
+    [
+        (3600, 300, 300),
+        (60, 900, 60),
+        (2**31 + 5, 600, 600),  # a high-bit SOA TTL is large, not 0
+        (2**32 - 1, 2**32 - 1, 3600),  # both huge: capped at max_ttl
+        (86400, 86400, 3600),
+        (0, 300, 0),
+    ],
+)
+def test_negative_ttl_and_clamp_negative(
+    clock: FakeClock, soa_ttl: int, minimum: int, expected: int
+) -> None:
+    cache = RRsetCache(max_ttl=3600, max_negative_ttl=10800, clock=clock)
+    record = soa("example.", soa_ttl, minimum)
+    assert cache.negative_ttl(record) == expected
+    carried = cache.clamp_negative(record)
+    assert carried.rtype == QTYPE.SOA and carried.ttl == expected
+    assert record.ttl == soa_ttl  # a copy
+    cache.put_negative("gone.example.", None, RCODE.NXDOMAIN, record)
+    entry = cache.get_negative("gone.example.", QTYPE.A)
+    if expected == 0:
+        assert entry is None
+    else:
+        # The first negative answer and the cached one carry the same SOA TTL.
+        assert entry is not None and entry.ttl == expected == entry.soa[0].ttl
+
+
+def test_negative_ttl_caps_at_max_negative_ttl(clock: FakeClock) -> None:
+    cache = RRsetCache(max_negative_ttl=100, clock=clock)
+    assert cache.negative_ttl(soa("example.", 86400, 86400)) == 100
+    assert cache.negative_ttl(soa("example.", 2**31 + 5, 2**32 - 1)) == 100
+    with pytest.raises(ValueError):
+        cache.negative_ttl(a("example.", "192.0.2.1"))
+
+
+def test_max_ttl_above_the_rfc_2181_limit_is_refused() -> None:
+    with pytest.raises(ValueError):
+        RRsetCache(max_ttl=2**31)
+
+
+def test_ttl_zero_glue_is_not_cached(cache: RRsetCache) -> None:
+    # The iterator uses TTL-0 glue straight from the referral that carried it; the cache never
+    # keeps it, so no later question can be sent to an address the zone said not to remember.
+    assert cache.put([a("ns1.zero.example.", "192.0.2.53", ttl=0)], Trust.ADDITIONAL) is False
+    assert cache.get("ns1.zero.example.", QTYPE.A) is None
+    assert cache.clamp([a("ns1.zero.example.", "192.0.2.53", ttl=0)])[0].ttl == 0
+
+
+# -- ghost domains (CVE-2012-1033) ----------------------------------------------------------
+
+
+def test_a_removed_delegation_dies_with_its_original_ttl(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    # The parent's referral gave ghost.example. a 1-hour NS set; the parent then removed the
+    # delegation, but the child's servers keep answering with their own NS set, at every trust.
+    cache.put([ns("ghost.example.", "ns.ghost.example.", ttl=3600)], Trust.AUTHORITY)
+    for trust in (Trust.AUTHORITY, Trust.AUTH_AUTHORITY, Trust.AUTH_ANSWER):
+        clock.advance(1000)
+        assert cache.put([ns("ghost.example.", "ns.ghost.example.", ttl=86400)], trust)
+        got = cache.get("ghost.example.", QTYPE.NS)
+        assert got is not None and got.trust == trust
+        assert got.ttl <= 3600 - (clock.now - 1000)  # never past the referral's expiry
+    clock.advance(600)  # 3600 s after the referral
+    assert cache.get("ghost.example.", QTYPE.NS) is None
+    assert cache.closest_zone_cut("www.ghost.example.") is None
+
+
+def test_a_replacing_ns_set_may_shorten_the_expiry(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([ns("example.", "ns.example.", ttl=3600)], Trust.AUTHORITY)
+    cache.put([ns("example.", "ns.example.", ttl=60)], Trust.AUTH_ANSWER)
+    got = cache.get("example.", QTYPE.NS)
+    assert got is not None and got.ttl == 60
+    clock.advance(60)
+    # Once it has expired, a fresh referral starts a new lifetime.
+    assert cache.put([ns("example.", "ns.example.", ttl=3600)], Trust.AUTHORITY)
+    got = cache.get("example.", QTYPE.NS)
+    assert got is not None and got.ttl == 3600
+
+
+@pytest.mark.parametrize("rtype", ["A", "AAAA"])
+@pytest.mark.parametrize("trust", [Trust.NONAUTH_EXTRA, Trust.ADDITIONAL, Trust.AUTHORITY])
+def test_glue_never_extends_a_live_address_rrset(
+    cache: RRsetCache, clock: FakeClock, rtype: str, trust: Trust
+) -> None:
+    def address(ttl: int) -> RR:
+        if rtype == "A":
+            return a("ns.ghost.example.", "192.0.2.53", ttl=ttl)
+        return RR(DNSLabel("ns.ghost.example."), QTYPE.AAAA, ttl=ttl, rdata=AAAA("2001:db8::53"))
+
+    cache.put([address(600)], trust)
+    clock.advance(500)
+    assert cache.put([address(86400)], trust)
+    got = cache.get("ns.ghost.example.", getattr(QTYPE, rtype))
+    assert got is not None and got.ttl == 100
+    clock.advance(100)
+    assert cache.get("ns.ghost.example.", getattr(QTYPE, rtype)) is None
+
+
+def test_answers_do_refresh_addresses(cache: RRsetCache, clock: FakeClock) -> None:
+    cache.put([a("ns.example.", "192.0.2.53", ttl=600)], Trust.ADDITIONAL)
+    clock.advance(500)
+    assert cache.put([a("ns.example.", "192.0.2.53", ttl=600)], Trust.ANSWER_NONAUTH)
+    got = cache.get("ns.example.", QTYPE.A)
+    assert got is not None and got.ttl == 600
+
+
+# -- negative data never removes more trusted positive data --------------------------------
+
+
+def test_a_parents_nodata_keeps_the_childs_authoritative_rrset(cache: RRsetCache) -> None:
+    cache.put([a("www.child.example.", "192.0.2.80")], Trust.AUTH_ANSWER)
+    cache.put_negative(
+        "www.child.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300)
+    )  # default trust: AUTH_AUTHORITY, below the child's AA answer
+    got = cache.get("www.child.example.", QTYPE.A)
+    assert got is not None and str(got.records[0].rdata) == "192.0.2.80"
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative", "kept"),
+    [
+        (Trust.ADDITIONAL, Trust.AUTH_AUTHORITY, False),
+        (Trust.ANSWER_NONAUTH, Trust.AUTH_AUTHORITY, False),
+        (Trust.AUTH_AUTHORITY, Trust.AUTH_AUTHORITY, False),  # equal: the newer statement wins
+        (Trust.AUTH_ANSWER, Trust.AUTH_AUTHORITY, True),
+        (Trust.AUTH_ANSWER, Trust.ANSWER_NONAUTH, True),
+    ],
+)
+@pytest.mark.parametrize("rcode", [RCODE.NOERROR, RCODE.NXDOMAIN])
+def test_negative_data_removes_only_positive_data_it_outranks(
+    cache: RRsetCache, positive: Trust, negative: Trust, kept: bool, rcode: int
+) -> None:
+    cache.put([a("h.example.", "192.0.2.1")], positive)
+    cache.put_negative("h.example.", QTYPE.A, rcode, soa("example.", 3600, 300), trust=negative)
+    assert (cache.get("h.example.", QTYPE.A) is not None) is kept
+    entry = cache.get_negative("h.example.", QTYPE.A)
+    assert entry is not None and entry.trust == negative
+
+
+def test_nxdomain_hides_every_weaker_rrset_at_the_name_but_not_newer_ones(
+    cache: RRsetCache,
+) -> None:
+    cache.put([ns("gone.example.", "ns.gone.example.")], Trust.AUTHORITY)
+    cache.put([a("gone.example.", "192.0.2.1")], Trust.ANSWER_NONAUTH)
+    cache.put_negative("gone.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
+    assert cache.get("gone.example.", QTYPE.NS) is None
+    assert cache.get("gone.example.", QTYPE.A) is None
+    assert cache.closest_zone_cut("www.gone.example.") is None
+    # Glue stored after the NXDOMAIN is not hidden by it (and does not overrule it either).
+    cache.put([a("gone.example.", "192.0.2.9")], Trust.ADDITIONAL)
+    assert cache.get("gone.example.", QTYPE.A) is not None
+    assert cache.get_negative("gone.example.", QTYPE.A) is not None
+
+
+def test_weaker_negative_data_does_not_replace_stronger(cache: RRsetCache) -> None:
+    strong = soa("example.", 3600, 300)
+    weak = soa("example.", 3600, 60)
+    cache.put_negative("h.example.", QTYPE.A, RCODE.NOERROR, strong, trust=Trust.AUTH_ANSWER)
+    cache.put_negative("h.example.", QTYPE.A, RCODE.NOERROR, weak, trust=Trust.ANSWER_NONAUTH)
+    entry = cache.get_negative("h.example.", QTYPE.A)
+    assert entry is not None and entry.ttl == 300 and entry.trust == Trust.AUTH_ANSWER
+
+
+# -- resolution failures (RFC 9520) ---------------------------------------------------------
+
+
+def test_a_failure_is_remembered_for_a_second_then_backs_off(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    assert FAILURE_TTL_MIN == 1 and FAILURE_TTL_MAX == 5
+    assert cache.get_failure("dead.example.", QTYPE.A) is None
+    seen = []
+    for _ in range(6):
+        ttl = cache.put_failure("dead.example.", QTYPE.A, "all servers timed out")
+        seen.append(ttl)
+        entry = cache.get_failure("Dead.Example", QTYPE.A)
+        assert isinstance(entry, FailureEntry)
+        assert entry.ttl == ttl and entry.reason == "all servers timed out"
+        clock.advance(ttl - 0.5)
+        assert cache.get_failure("dead.example.", QTYPE.A) is not None
+        clock.advance(0.5)
+        assert cache.get_failure("dead.example.", QTYPE.A) is None  # retried once it lapses
+    assert seen == [1, 2, 4, 5, 5, 5]
+    assert cache.get_failure("dead.example.", QTYPE.AAAA) is None  # per question
+
+
+def test_a_failure_streak_ends_after_a_quiet_spell(cache: RRsetCache, clock: FakeClock) -> None:
+    for _ in range(3):
+        clock.advance(cache.put_failure("flaky.example.", QTYPE.A, "timeout"))
+    clock.advance(FAILURE_TTL_MAX + 1)
+    assert cache.put_failure("flaky.example.", QTYPE.A, "timeout") == FAILURE_TTL_MIN
+
+
+def test_an_answer_or_a_negative_answer_clears_the_failure(cache: RRsetCache) -> None:
+    cache.put_failure("back.example.", QTYPE.A, "timeout")
+    cache.put([a("back.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    assert cache.get_failure("back.example.", QTYPE.A) is None
+    for rtype, rcode in ((QTYPE.AAAA, RCODE.NOERROR), (QTYPE.MX, RCODE.NXDOMAIN)):
+        cache.put_failure("back.example.", rtype, "timeout")
+        cache.put_negative("back.example.", rtype, rcode, soa("example.", 3600, 300))
+        assert cache.get_failure("back.example.", rtype) is None
+    # A cleared streak starts again at the floor.
+    assert cache.put_failure("back.example.", QTYPE.A, "timeout") == FAILURE_TTL_MIN
+
+
+def test_failures_share_the_cache_bound(clock: FakeClock) -> None:
+    cache = RRsetCache(maxsize=3, clock=clock)
+    for i in range(10):
+        cache.put_failure(f"f{i}.example.", QTYPE.A, "timeout")
+        assert len(cache) <= 3
+    cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    assert len(cache) == 3 and cache.get("h.example.", QTYPE.A) is not None
