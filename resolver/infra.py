@@ -209,9 +209,7 @@ class ServerRecords:
 
     # -- feedback -----------------------------------------------------------------------------
 
-    def report(
-        self, address: str, zone: str, feedback: Feedback, rtt: float | None = None
-    ) -> None:
+    def report(self, address: str, zone: str, feedback: Feedback, rtt: float | None = None) -> None:
         """Record what happened when we asked `address` a question in `zone`.
 
         OK needs `rtt` (seconds): it updates srtt/rttvar. Any feedback meaning the server replied

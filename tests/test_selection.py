@@ -17,20 +17,10 @@ from resolver.selection import (
     Feedback,
     InfraCache,
 )
+from tests.fakenet import FakeClock
 
 ZONE = "example."
 SERVERS = [f"192.0.2.{i}" for i in range(1, 9)]
-
-
-class FakeClock:
-    def __init__(self, now: float = 500.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -135,7 +125,7 @@ def test_a_dead_fast_server_costs_a_few_timeouts_not_one_per_query(
     timeouts = 0
     for _ in range(100):  # 100 queries in 10 s, each trying usable servers until one answers
         tried: set[str] = set()
-        while (address := infra.choose([s for s in (dead, alive) if s not in tried], ZONE)):
+        while address := infra.choose([s for s in (dead, alive) if s not in tried], ZONE):
             tried.add(address)
             if address == dead:
                 timeouts += 1
