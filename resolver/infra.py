@@ -80,7 +80,7 @@ RTT_ALPHA = 1 / 8
 RTT_BETA = 1 / 4
 # A server is backed off only after this many consecutive timeouts: one lost datagram (or two)
 # is not a dead server. With 1 % independent loss, three losses in a row happen once in a
-# million queries; Knot Resolver waits for 4 (KR_NS_TIMEOUT_ROW_DEAD), Unbound for a handful.
+# million queries; Knot Resolver waits for 4 (KR_NS_TIMEOUT_ROW_DEAD).
 BACKOFF_AFTER = 3
 # The back-off window: 5 s, 10 s, 20 s, ... capped at 2 minutes, so a dead server is skipped by
 # the queries that follow, yet is tried again within minutes in case it recovers.
@@ -154,6 +154,10 @@ class _Server:
         else:  # rttvar first, with the old srtt
             self.rttvar = (1 - RTT_BETA) * self.rttvar + RTT_BETA * abs(self.srtt - rtt)
             self.srtt = (1 - RTT_ALPHA) * self.srtt + RTT_ALPHA * rtt
+
+    def rtt_estimate(self) -> float | None:
+        """srtt + 4*rttvar (RFC 6298 §2), unclamped; None if never measured."""
+        return None if self.srtt is None else self.srtt + 4 * self.rttvar
 
     def time_out(self, now: float) -> None:
         """One more consecutive timeout; from the BACKOFF_AFTER-th on, back the server off."""
@@ -246,9 +250,10 @@ class ServerRecords:
 
     def _rto(self, server: _Server | None) -> float:
         """RFC 6298 §2: srtt + 4*rttvar clamped to [min_rto, max_rto]; initial_rto unmeasured."""
-        if server is None or server.srtt is None:
+        estimate = server.rtt_estimate() if server is not None else None
+        if estimate is None:
             return self.initial_rto
-        return min(max(server.srtt + 4 * server.rttvar, self.min_rto), self.max_rto)
+        return min(max(estimate, self.min_rto), self.max_rto)
 
     def timeout(self, address: str, *, tcp: bool = False, attempt: int = 0) -> float:
         """How long to wait for this server's reply: its RTO, doubled per `attempt` (the number

@@ -2,22 +2,25 @@
 
 The iterator reports every exchange with `report(address, zone, Feedback, rtt)` and asks
 `choose(candidates, zone)` for the next server. Selection works like Knot Resolver's
-(lib/selection.c) and PowerDNS's: mostly the best server, sometimes another, never a bad one.
+(lib/selection.c) and PowerDNS's: mostly the best server, sometimes another, never one that is
+backed off, lame or broken.
 
 1. Drop the candidates we should not ask now (`usable()`): servers backed off after
    BACKOFF_AFTER consecutive timeouts, and servers lame (15 min) or broken (30 s) for this zone.
-2. Rank the rest by expected RTT: the server's retransmit timeout (srtt + 4*rttvar, so a jittery
-   server ranks behind a steady one of the same mean), doubled per consecutive timeout not yet
-   forgiven by a reply. A server never tried ranks at UNKNOWN_SERVER_NICENESS.
+2. Rank the rest by expected RTT: srtt + 4*rttvar (so a jittery server ranks behind a steady
+   one of the same mean), doubled per consecutive timeout not yet ended by a reply. A server
+   never tried ranks at UNKNOWN_SERVER_NICENESS.
 3. Pick the best one (ties broken at random, so on a cold cache the first query goes to a
    random server) -- except with probability EXPLORE_PROBABILITY pick one of the others at
    random, so that their RTT estimates stay fresh and a server that got faster is noticed.
 
 So once a fast server is measured, slower and untried ones get only the exploration share of
-the queries (Unbound instead chooses at random within a 400 ms band of the best, which sends a
-good part of the queries to servers tens of milliseconds slower). `choose()` returns None when
-no candidate is usable: the iterator then asks `probe_due()` whether a backed-off server may be
-probed, and otherwise fails the query at once instead of waiting on dead servers.
+the queries. (Unbound, and this resolver before, chose at random among the servers within
+400 ms of the best: with two servers at 10 ms and one at 300 ms, the slow one got a third.)
+
+`choose()` returns None when no candidate is usable: the iterator then asks `probe_due()`
+whether a backed-off server may be probed, and otherwise fails the query at once instead of
+waiting on dead servers.
 
 The records behind this (RTT, timeouts, back-off, marks, EDNS, bounds) live in
 resolver/infra.py. Randomness comes from an injectable random.Random; no I/O.
@@ -46,9 +49,9 @@ __all__ = [
     "ServerStats",
 ]
 
-# Share of choices that go to a usable server other than the best, at random (Knot Resolver's
-# EPSILON, 1/20): enough to keep the other servers' RTT estimates fresh, little enough that the
-# resolver's latency stays that of its best server.
+# Share of choices that go to a usable server other than the best, at random (about what Knot
+# Resolver's lib/selection.c explores): enough to keep the other servers' RTT estimates fresh,
+# little enough that the resolver's latency stays that of its best server.
 EXPLORE_PROBABILITY = 0.05
 # The expected RTT we assume for a server never tried (Unbound's UNKNOWN_SERVER_NICENESS,
 # 376 ms): worse than any server measured fast, better than one measured slow or timing out.
@@ -77,11 +80,15 @@ class InfraCache(ServerRecords):
         self._rng = rng if rng is not None else random.SystemRandom()
 
     def expected_rtt(self, address: str) -> float:
-        """What we expect a query to this server to cost, for ranking (seconds)."""
+        """What we expect a query to this server to cost, for ranking (seconds): srtt + 4*rttvar
+        (not clamped to min_rto, so 10 ms beats 40 ms), initial_rto if it only ever timed out,
+        doubled per consecutive timeout; UNKNOWN_SERVER_NICENESS if never tried."""
         server = self._server(address)
         if server is None or (server.srtt is None and server.timeouts == 0):
             return UNKNOWN_SERVER_NICENESS
-        return self._rto(server) * 2 ** min(server.timeouts, MAX_DOUBLINGS)
+        estimate = server.rtt_estimate()
+        base = self.initial_rto if estimate is None else estimate
+        return base * 2 ** min(server.timeouts, MAX_DOUBLINGS)
 
     def usable(self, candidates: Sequence[str], zone: str) -> list[str]:
         """The candidates choose() may pick, best first: not backed off, not lame or broken

@@ -55,6 +55,16 @@ def test_slow_server_gets_only_the_exploration_share(infra: InfraCache) -> None:
     assert picked[fast1] > 350 and picked[fast2] > 350  # equally fast: they share the load
 
 
+def test_a_few_milliseconds_count(infra: InfraCache) -> None:
+    # Both are below min_rto: their timeouts are equal, but 10 ms is still better than 40 ms.
+    near, far = SERVERS[:2]
+    train(infra, near, 0.010)
+    train(infra, far, 0.040)
+    assert infra.timeout(near) == infra.timeout(far)
+    assert infra.usable([far, near], ZONE) == [near, far]
+    assert choices(infra, [far, near])[near] > 900
+
+
 def test_the_exploration_share_is_about_five_percent(infra: InfraCache) -> None:
     fast, slow = SERVERS[:2]
     train(infra, fast, 0.02)
