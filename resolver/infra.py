@@ -221,7 +221,8 @@ class ServerRecords:
         TIMEOUT and UNREACHABLE count consecutive timeouts (back-off from the BACKOFF_AFTER-th).
         REFUSED and LAME mark it lame for zone (LAME_TTL); SERVFAIL, FORMERR, NOTIMP, MALFORMED
         and MISMATCH mark it broken for zone (BROKEN_TTL). EDNS_REJECTED: query it without OPT
-        for NO_EDNS_TTL. TRUNCATED costs the server nothing.
+        for NO_EDNS_TTL. TRUNCATED costs the server nothing. Give a reply's rtt once, so that
+        one reply is one RTT sample.
         """
         feedback = Feedback(feedback)
         if feedback is Feedback.OK and rtt is None:
