@@ -1,23 +1,33 @@
-"""Infrastructure cache: what we learned about each upstream server, and which one to ask next.
+"""Infrastructure cache records: what we learned about each upstream server.
 
-Per server address: smoothed RTT and its variance (RFC 6298), consecutive timeouts with an
-exponential back-off (so a dead server costs one timeout, not one per query), lameness per zone,
-and whether it chokes on EDNS. order() turns that into a server selection in the manner of
-Unbound's iterator: servers whose expected RTT is within a band of the best are chosen among at
-random, untried servers always fall inside that band (so they get explored), and lame or
-backed-off servers go last.
+The iterator tells us what happened each time it asked a server, in a closed vocabulary
+(`Feedback`, like Knot Resolver's `kr_selection_error` and PowerDNS's throttle reasons), and we
+keep per server address:
 
-Pure: no I/O; time comes from an injectable clock, randomness from an injectable random.Random.
-Not thread-safe: one event loop owns it.
+- a smoothed RTT and its variance (RFC 6298 §2), from which `timeout()` derives the retransmit
+  timeout for the next query;
+- consecutive timeouts, and after BACKOFF_AFTER of them a back-off window (5 s doubling to 2 min)
+  during which the server is skipped, except for one probe per PROBE_INTERVAL (`probe_due()`);
+- per-zone marks: *lame* (REFUSED, or not authoritative for the zone: 15 min) and *broken*
+  (SERVFAIL, FORMERR, NOTIMP, a malformed or mismatched reply: 30 s), at most
+  MAX_ZONE_MARKS_PER_SERVER of them;
+- whether it rejects EDNS (then it is queried without OPT for NO_EDNS_TTL).
+
+Records are bounded: at most `maxsize` servers (least recently used dropped first), and a
+server without news for HOST_TTL is forgotten. Which server to ask next is decided from these
+records in resolver/selection.py.
+
+Pure: no I/O; time comes from an injectable clock. Not thread-safe: one event loop owns it.
 """
 
 from __future__ import annotations
 
+import enum
 import math
-import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from cachetools import TLRUCache
 
@@ -25,56 +35,157 @@ from resolver.cache import canonical_name
 
 Clock = Callable[[], float]
 
+
+class Feedback(enum.StrEnum):
+    """What happened when we asked a server one question."""
+
+    OK = "ok"  # a usable reply arrived after `rtt` seconds
+    TIMEOUT = "timeout"  # no reply within timeout()
+    UNREACHABLE = "unreachable"  # the network said no (ICMP unreachable, TCP connect refused)
+    REFUSED = "refused"  # rcode REFUSED: it will not answer for this zone
+    LAME = "lame"  # it answered, but is not authoritative for the zone it was delegated
+    SERVFAIL = "servfail"  # rcode SERVFAIL
+    FORMERR = "formerr"  # rcode FORMERR to a query without EDNS
+    NOTIMP = "notimp"  # rcode NOTIMP
+    EDNS_REJECTED = "edns_rejected"  # FORMERR/NOTIMP without OPT to a query with OPT
+    TRUNCATED = "truncated"  # TC=1 over UDP: the answer needs TCP (no fault of the server)
+    MALFORMED = "malformed"  # the reply could not be parsed
+    MISMATCH = "mismatch"  # the reply's ID or question did not match the query
+
+
+# Feedback meaning the server itself replied: it is reachable, so its timeout streak ends, and
+# an rtt given with it is a round-trip sample. (MISMATCH is not here: a reply that does not
+# match the query may not come from the server at all.)
+ANSWERED = frozenset(
+    {
+        Feedback.OK,
+        Feedback.REFUSED,
+        Feedback.LAME,
+        Feedback.SERVFAIL,
+        Feedback.FORMERR,
+        Feedback.NOTIMP,
+        Feedback.EDNS_REJECTED,
+        Feedback.TRUNCATED,
+        Feedback.MALFORMED,
+    }
+)
+_TIMED_OUT = frozenset({Feedback.TIMEOUT, Feedback.UNREACHABLE})
+_LAME = frozenset({Feedback.REFUSED, Feedback.LAME})
+_BROKEN = frozenset(
+    {Feedback.SERVFAIL, Feedback.FORMERR, Feedback.NOTIMP, Feedback.MALFORMED, Feedback.MISMATCH}
+)
+
 # RFC 6298 §2 gains for the smoothed RTT and its variance.
 RTT_ALPHA = 1 / 8
 RTT_BETA = 1 / 4
-# Servers whose expected RTT is within this of the best one form the "fast band" chosen among at
-# random (Unbound's RTT_BAND, 400 ms): spreads load, and measurements are too noisy to rank finer.
-RTT_BAND = 0.4
-# The expected RTT we assume for a server never tried (Unbound's UNKNOWN_SERVER_NICENESS, 376 ms):
-# below RTT_BAND, so an untried server is always in the fast band and gets explored.
-UNKNOWN_SERVER_NICENESS = 0.376
-# Back-off after consecutive timeouts: 5 s, 10 s, 20 s, ... capped at 2 minutes, so a dead server
-# is skipped by the queries that follow, yet is probed again within minutes in case it recovers.
+# A server is backed off only after this many consecutive timeouts: one lost datagram (or two)
+# is not a dead server. With 1 % independent loss, three losses in a row happen once in a
+# million queries; Knot Resolver waits for 4 (KR_NS_TIMEOUT_ROW_DEAD).
+BACKOFF_AFTER = 3
+# The back-off window: 5 s, 10 s, 20 s, ... capped at 2 minutes, so a dead server is skipped by
+# the queries that follow, yet is tried again within minutes in case it recovers.
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 120.0
-# How long to query a server without OPT after it answered EDNS with FORMERR/NOTIMP, and how long
-# a server's statistics live without news (both Unbound's infra-host-ttl, 15 minutes).
+# While a server is backed off, at most one probe query per this interval (probe_due()): a dead
+# zone costs one query per 5 s per server, and a zone that comes back answers within seconds.
+PROBE_INTERVAL = 5.0
+# A server lame for a zone (REFUSED, or a referral/answer showing it is not authoritative) is
+# avoided there for 15 minutes (Unbound's infra-lame-ttl): lameness is a configuration error
+# that takes an operator to fix.
+LAME_TTL = 900.0
+# A server that failed a query for a zone (SERVFAIL, FORMERR, NOTIMP, garbage) is avoided there
+# for 30 s, so the next queries prefer its siblings. Short, because these are often transient
+# (a SERVFAIL may be a backend hiccup, a mismatch may be one spoofed packet), and a short mark
+# cannot make the whole zone unreachable for long if all its servers fail once together.
+BROKEN_TTL = 30.0
+# How long to query a server without OPT after it rejected EDNS, and how long a server's record
+# lives without news (both Unbound's infra-host-ttl, 15 minutes).
 NO_EDNS_TTL = 900.0
 HOST_TTL = 900.0
-# Cap on the doubling exponent, so huge timeout counts cannot overflow a float.
-_MAX_DOUBLINGS = 30
+# Lame and broken marks kept per server. A hoster's server may be lame for many zones; past this
+# the lapsed marks go first, then the oldest, so a record's size stays bounded (a dropped mark
+# costs at most one more query to that server for that zone).
+MAX_ZONE_MARKS_PER_SERVER = 64
+# A TCP exchange costs at least two round trips (the handshake, then the query), so its timeout
+# is at least this many times the UDP one.
+TCP_ROUND_TRIPS = 2
+# Cap on doubling exponents, so huge counts cannot overflow a float.
+MAX_DOUBLINGS = 30
 
 
 @dataclass
 class ServerStats:
     """A snapshot of one server's record (a copy: changing it changes nothing in the cache)."""
 
-    srtt: float | None  # None: never answered
+    srtt: float | None  # None: never measured
     rttvar: float
-    timeouts: int  # consecutive, reset by an answer
+    timeouts: int  # consecutive, reset by any reply
     backoff_until: float  # clock time; in the past when not backed off
     no_edns: bool
     lame_zones: set[str] = field(default_factory=set)
+    broken_zones: set[str] = field(default_factory=set)
+
+
+class _Mark(NamedTuple):
+    until: float  # clock time
+    lame: bool  # True: lame (LAME_TTL); False: broken (BROKEN_TTL)
 
 
 @dataclass(slots=True)
-class _Host:
+class _Server:
     srtt: float | None = None
     rttvar: float = 0.0
     timeouts: int = 0
     backoff_until: float = -math.inf
+    next_probe: float = -math.inf
     no_edns_until: float = -math.inf
-    lame_until: dict[str, float] = field(default_factory=dict)  # zone -> clock time
+    marks: dict[str, _Mark] = field(default_factory=dict)  # zone -> mark, oldest first
 
     def forget_by(self, now: float) -> float:
         """When this record may be dropped: nothing in it matters after that time."""
-        deadlines = (self.backoff_until, self.no_edns_until, *self.lame_until.values())
-        return max(now + HOST_TTL, *deadlines)
+        marks = (mark.until for mark in self.marks.values())
+        return max(now + HOST_TTL, self.backoff_until, self.no_edns_until, *marks)
+
+    def sample(self, rtt: float) -> None:
+        """RFC 6298 §2.2-2.3: fold one round-trip time into srtt and rttvar."""
+        if self.srtt is None:  # first measurement
+            self.srtt = rtt
+            self.rttvar = rtt / 2
+        else:  # rttvar first, with the old srtt
+            self.rttvar = (1 - RTT_BETA) * self.rttvar + RTT_BETA * abs(self.srtt - rtt)
+            self.srtt = (1 - RTT_ALPHA) * self.srtt + RTT_ALPHA * rtt
+
+    def rtt_estimate(self) -> float | None:
+        """srtt + 4*rttvar (RFC 6298 §2), unclamped; None if never measured."""
+        return None if self.srtt is None else self.srtt + 4 * self.rttvar
+
+    def time_out(self, now: float) -> None:
+        """One more consecutive timeout; from the BACKOFF_AFTER-th on, back the server off."""
+        self.timeouts += 1
+        if self.timeouts >= BACKOFF_AFTER:
+            doublings = min(self.timeouts - BACKOFF_AFTER, MAX_DOUBLINGS)
+            self.backoff_until = now + min(BACKOFF_BASE * 2**doublings, BACKOFF_MAX)
+            self.next_probe = max(self.next_probe, now + PROBE_INTERVAL)
+
+    def mark(self, zone: str, mark: _Mark, now: float) -> None:
+        """Mark the server lame or broken for zone, keeping at most MAX_ZONE_MARKS_PER_SERVER."""
+        current = self.marks.pop(zone, None)
+        if current is not None and current.until > mark.until:
+            mark = current  # a 30 s broken mark does not shorten a 15 min lame one
+        if len(self.marks) >= MAX_ZONE_MARKS_PER_SERVER:
+            self.marks = {z: m for z, m in self.marks.items() if now < m.until}
+        while len(self.marks) >= MAX_ZONE_MARKS_PER_SERVER:
+            del self.marks[next(iter(self.marks))]  # the oldest
+        self.marks[zone] = mark
+
+    def marked(self, zone: str, now: float) -> _Mark | None:
+        mark = self.marks.get(zone)
+        return mark if mark is not None and now < mark.until else None
 
 
-class InfraCache:
-    """Per-server RTT, timeouts, lameness and EDNS capability, bounded by maxsize (LRU)."""
+class ServerRecords:
+    """Per-server RTT, timeouts and back-off, lame/broken marks and EDNS capability, bounded by
+    maxsize (LRU). Fed by report(); resolver.selection.InfraCache adds the choice of server."""
 
     def __init__(
         self,
@@ -84,7 +195,6 @@ class InfraCache:
         min_rto: float = 0.05,
         max_rto: float = 3.0,
         maxsize: int = 10_000,
-        rng: random.Random | None = None,
     ) -> None:
         if not 0 < min_rto <= initial_rto <= max_rto:
             raise ValueError("need 0 < min_rto <= initial_rto <= max_rto")
@@ -94,165 +204,132 @@ class InfraCache:
         self.initial_rto = initial_rto
         self.min_rto = min_rto
         self.max_rto = max_rto
-        # SystemRandom by default: which server gets a query is one more thing an off-path
-        # spoofer would have to guess. Tests pass random.Random(seed).
-        self._rng = rng if rng is not None else random.SystemRandom()
-        self._hosts: TLRUCache = TLRUCache(
-            maxsize=maxsize, ttu=lambda _key, host, now: host.forget_by(now), timer=clock
+        self._servers: TLRUCache[str, _Server] = TLRUCache(
+            maxsize=maxsize, ttu=lambda _key, server, now: server.forget_by(now), timer=clock
         )
 
-    # -- bookkeeping --------------------------------------------------------------------------
+    def _server(self, address: str) -> _Server | None:
+        return self._servers.get(address)
 
-    def _host(self, address: str) -> _Host | None:
-        return self._hosts.get(address)
+    # -- feedback -----------------------------------------------------------------------------
 
-    def _update(self, address: str, change: Callable[[_Host, float], None]) -> None:
+    def report(self, address: str, zone: str, feedback: Feedback, rtt: float | None = None) -> None:
+        """Record what happened when we asked `address` a question in `zone`.
+
+        OK needs `rtt` (seconds): it updates srtt/rttvar. Any feedback meaning the server replied
+        (ANSWERED) ends its timeout streak and back-off, and takes `rtt` as a sample if given.
+        TIMEOUT and UNREACHABLE count consecutive timeouts (back-off from the BACKOFF_AFTER-th).
+        REFUSED and LAME mark it lame for zone (LAME_TTL); SERVFAIL, FORMERR, NOTIMP, MALFORMED
+        and MISMATCH mark it broken for zone (BROKEN_TTL). EDNS_REJECTED: query it without OPT
+        for NO_EDNS_TTL. TRUNCATED costs the server nothing. Give a reply's rtt once, so that
+        one reply is one RTT sample.
+        """
+        feedback = Feedback(feedback)
+        if feedback is Feedback.OK and rtt is None:
+            raise ValueError("Feedback.OK needs the round-trip time")
+        if rtt is not None and not (math.isfinite(rtt) and rtt >= 0):
+            raise ValueError(f"not a round-trip time: {rtt!r}")
+        key = canonical_name(zone)
         now = self._clock()
-        host = self._hosts.get(address) or _Host()
-        change(host, now)
-        self._hosts[address] = host  # re-insert: refreshes LRU order and the forget-by time
+        server = self._servers.get(address) or _Server()
+        if feedback in ANSWERED:
+            if rtt is not None:
+                server.sample(rtt)
+            server.timeouts = 0
+            server.backoff_until = -math.inf
+        if feedback in _TIMED_OUT:
+            server.time_out(now)
+        elif feedback in _LAME:
+            server.mark(key, _Mark(now + LAME_TTL, lame=True), now)
+        elif feedback in _BROKEN:
+            server.mark(key, _Mark(now + BROKEN_TTL, lame=False), now)
+        elif feedback is Feedback.EDNS_REJECTED:
+            server.no_edns_until = now + NO_EDNS_TTL
+        self._servers[address] = server  # re-insert: refreshes LRU order and the forget-by time
 
     # -- timing -------------------------------------------------------------------------------
 
-    def rto(self, address: str) -> float:
-        """Retransmit timeout for this server now: srtt + 4*rttvar (RFC 6298 §2), clamped to
-        [min_rto, max_rto]; initial_rto if never measured; doubled per consecutive timeout."""
-        host = self._host(address)
-        if host is None:
+    def _rto(self, server: _Server | None) -> float:
+        """RFC 6298 §2: srtt + 4*rttvar clamped to [min_rto, max_rto]; initial_rto unmeasured."""
+        estimate = server.rtt_estimate() if server is not None else None
+        if estimate is None:
             return self.initial_rto
-        if host.srtt is None:
-            base = self.initial_rto
-        else:
-            base = min(max(host.srtt + 4 * host.rttvar, self.min_rto), self.max_rto)
-        return min(base * 2 ** min(host.timeouts, _MAX_DOUBLINGS), self.max_rto)
+        return min(max(estimate, self.min_rto), self.max_rto)
 
-    def record_rtt(self, address: str, rtt: float) -> None:
-        """The server answered after rtt seconds: update srtt/rttvar, forgive its timeouts."""
-        if not (math.isfinite(rtt) and rtt >= 0):
-            raise ValueError(f"not a round-trip time: {rtt!r}")
+    def timeout(self, address: str, *, tcp: bool = False, attempt: int = 0) -> float:
+        """How long to wait for this server's reply: its RTO, doubled per `attempt` (the number
+        of earlier tries of this query to this server) up to max_rto; over TCP, twice that, and
+        at least initial_rto.
 
-        def change(host: _Host, _now: float) -> None:
-            if host.srtt is None:  # RFC 6298 §2.2: first measurement
-                host.srtt = rtt
-                host.rttvar = rtt / 2
-            else:  # §2.3: rttvar first, with the old srtt
-                host.rttvar = (1 - RTT_BETA) * host.rttvar + RTT_BETA * abs(host.srtt - rtt)
-                host.srtt = (1 - RTT_ALPHA) * host.srtt + RTT_ALPHA * rtt
-            host.timeouts = 0
-            host.backoff_until = -math.inf
+        TCP is used after a truncated UDP answer, so the server is known to be alive and a
+        too-short timeout wastes the exchange, while a longer one costs little: hence the floor.
+        """
+        udp = min(
+            self._rto(self._server(address)) * 2 ** min(max(attempt, 0), MAX_DOUBLINGS),
+            self.max_rto,
+        )
+        return max(TCP_ROUND_TRIPS * udp, self.initial_rto) if tcp else udp
 
-        self._update(address, change)
+    # -- availability -------------------------------------------------------------------------
 
-    def record_timeout(self, address: str) -> None:
-        """The server did not answer in time: count it and back the server off."""
+    def _backed_off(self, server: _Server | None, now: float) -> bool:
+        return server is not None and now < server.backoff_until
 
-        def change(host: _Host, now: float) -> None:
-            host.timeouts += 1
-            doublings = min(host.timeouts - 1, _MAX_DOUBLINGS)
-            host.backoff_until = now + min(BACKOFF_BASE * 2**doublings, BACKOFF_MAX)
-
-        self._update(address, change)
-
-    def is_backed_off(self, address: str) -> bool:
-        host = self._host(address)
-        return host is not None and self._clock() < host.backoff_until
-
-    # -- lameness -----------------------------------------------------------------------------
-
-    def mark_lame(self, address: str, zone: str, ttl: float = 900) -> None:
-        """The server is not authoritative for zone (lame delegation): avoid it there for ttl s."""
-        key = canonical_name(zone)
-
-        def change(host: _Host, now: float) -> None:
-            # Drop lapsed marks so a long-lived server's record does not grow without bound.
-            host.lame_until = {z: t for z, t in host.lame_until.items() if now < t}
-            host.lame_until[key] = now + ttl
-
-        self._update(address, change)
-
-    def is_lame(self, address: str, zone: str) -> bool:
-        host = self._host(address)
-        if host is None:
+    def probe_due(self, address: str) -> bool:
+        """May a query go to this server now? True if it is not backed off; if it is, True at
+        most once per PROBE_INTERVAL (this call records the probe), else False."""
+        server = self._server(address)
+        now = self._clock()
+        if server is None or not self._backed_off(server, now):
+            return True
+        if now < server.next_probe:
             return False
-        until = host.lame_until.get(canonical_name(zone))
-        return until is not None and self._clock() < until
+        server.next_probe = now + PROBE_INTERVAL
+        return True
 
-    # -- EDNS ---------------------------------------------------------------------------------
-
-    def record_no_edns(self, address: str) -> None:
-        """The server answered a query with OPT by FORMERR/NOTIMP: query it without OPT a while."""
-
-        def change(host: _Host, now: float) -> None:
-            host.no_edns_until = now + NO_EDNS_TTL
-
-        self._update(address, change)
+    def _avoided(self, address: str, zone: str, now: float) -> bool:
+        """Backed off, or lame or broken for zone (a canonical name)."""
+        server = self._server(address)
+        return server is not None and (
+            self._backed_off(server, now) or server.marked(zone, now) is not None
+        )
 
     def edns_ok(self, address: str) -> bool:
-        host = self._host(address)
-        return host is None or not self._clock() < host.no_edns_until
+        """May the query to this server carry OPT (it has not rejected EDNS lately)?"""
+        server = self._server(address)
+        return server is None or not self._clock() < server.no_edns_until
 
-    # -- selection ----------------------------------------------------------------------------
-
-    def selection_rtt(self, address: str) -> float:
-        """What we expect a query to this server to cost, for ranking: its rto() once measured
-        or after timeouts, UNKNOWN_SERVER_NICENESS if never tried."""
-        host = self._host(address)
-        if host is None or (host.srtt is None and host.timeouts == 0):
-            return UNKNOWN_SERVER_NICENESS
-        return self.rto(address)
-
-    def order(self, addresses: Sequence[str], zone: str) -> list[str]:
-        """The addresses in the order to try them for a query in zone (a permutation).
-
-        First the fast band (expected RTT within RTT_BAND of the best; untried servers always
-        qualify) in random order, then the slower ones by expected RTT, then the demoted ones:
-        backed-off servers (soonest back first), then servers lame for zone. Demoted servers
-        stay in the list so a query can still go somewhere when all of them are demoted.
-        """
-        now = self._clock()
-        usable: list[tuple[float, str]] = []
-        backed_off: list[tuple[float, str]] = []
-        lame: list[tuple[float, str]] = []
-        for address in addresses:
-            rank = self.selection_rtt(address)
-            if self.is_lame(address, zone):
-                lame.append((rank, address))
-            elif self.is_backed_off(address):
-                host = self._host(address)
-                backed_off.append((host.backoff_until if host else now, address))
-            else:
-                usable.append((rank, address))
-
-        ordered: list[str] = []
-        if usable:
-            best = min(rank for rank, _ in usable)
-            band = [address for rank, address in usable if rank <= best + RTT_BAND]
-            self._rng.shuffle(band)
-            ordered.extend(band)
-            slow = [(rank, address) for rank, address in usable if rank > best + RTT_BAND]
-            ordered.extend(address for _, address in sorted(slow, key=lambda item: item[0]))
-        ordered.extend(address for _, address in sorted(backed_off, key=lambda item: item[0]))
-        ordered.extend(address for _, address in sorted(lame, key=lambda item: item[0]))
-        return ordered
+    # -- housekeeping -------------------------------------------------------------------------
 
     def stats(self, address: str) -> ServerStats | None:
         """A snapshot of what we know about the server, or None if nothing."""
-        host = self._host(address)
-        if host is None:
+        server = self._server(address)
+        if server is None:
             return None
         now = self._clock()
         return ServerStats(
-            srtt=host.srtt,
-            rttvar=host.rttvar,
-            timeouts=host.timeouts,
-            backoff_until=host.backoff_until,
-            no_edns=now < host.no_edns_until,
-            lame_zones={zone for zone, until in host.lame_until.items() if now < until},
+            srtt=server.srtt,
+            rttvar=server.rttvar,
+            timeouts=server.timeouts,
+            backoff_until=server.backoff_until,
+            no_edns=now < server.no_edns_until,
+            lame_zones={z for z, m in server.marks.items() if m.lame and now < m.until},
+            broken_zones={z for z, m in server.marks.items() if not m.lame and now < m.until},
         )
 
     def __len__(self) -> int:
         """Servers we hold a record for."""
-        return len(self._hosts)
+        return len(self._servers)
 
     def clear(self) -> None:
-        self._hosts.clear()
+        self._servers.clear()
+
+
+def __getattr__(name: str) -> Any:
+    # Kept until the iterator rewrite lands: api.py and iterator.py import InfraCache from here.
+    # Imported lazily because resolver.selection builds on this module.
+    if name == "InfraCache":
+        from resolver.selection import InfraCache
+
+        return InfraCache
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

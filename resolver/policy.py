@@ -6,6 +6,10 @@ reserved space, and loopback -- unless the root hints themselves are on loopback
 loopback is listed in the allowed networks. With `allowed_networks` set, only those networks are
 queried at all (like Unbound's do-not-query lists, inverted): the test fixtures set it to
 loopback so that a test that would reach a public address fails loudly instead.
+
+An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) reaches the IPv4 host it
+carries, so it is judged as that IPv4 address: ::ffff:0.0.0.0 is "this network",
+::ffff:127.0.0.1 is loopback, ::ffff:224.0.0.1 is multicast.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class AddressPolicy:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return "not an IP address"
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # judged as the IPv4 address it carries
         if any(ip in net for net in _NEVER):
             return "a special-purpose address that is never a DNS server"
         if ip.is_loopback and not self.allow_loopback:

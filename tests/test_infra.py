@@ -1,4 +1,5 @@
-"""Infrastructure cache: RTT smoothing, timeouts and back-off, lameness, EDNS memory, selection."""
+"""Infrastructure cache records: RTT smoothing, retransmit timeouts, timeouts and back-off,
+probes, lame and broken marks, EDNS memory, and the bounds on all of it."""
 
 from __future__ import annotations
 
@@ -10,25 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolver.infra import (
+    BACKOFF_AFTER,
     BACKOFF_MAX,
+    BROKEN_TTL,
     HOST_TTL,
+    LAME_TTL,
+    MAX_ZONE_MARKS_PER_SERVER,
     NO_EDNS_TTL,
-    RTT_BAND,
-    UNKNOWN_SERVER_NICENESS,
-    InfraCache,
+    PROBE_INTERVAL,
+    Feedback,
     ServerStats,
 )
+from resolver.selection import InfraCache
+from tests.fakenet import FakeClock
 
-
-class FakeClock:
-    def __init__(self, now: float = 500.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+A, B = "192.0.2.1", "192.0.2.2"
 
 
 @pytest.fixture
@@ -43,71 +40,67 @@ def infra(clock: FakeClock) -> InfraCache:
 
 def train(infra: InfraCache, address: str, rtt: float, samples: int = 30) -> None:
     for _ in range(samples):
-        infra.record_rtt(address, rtt)
+        infra.report(address, "example.", Feedback.OK, rtt)
 
 
-# -- RTT and RTO ----------------------------------------------------------------------------
+def time_out(infra: InfraCache, address: str, times: int = 1) -> None:
+    for _ in range(times):
+        infra.report(address, "example.", Feedback.TIMEOUT)
 
 
-def test_unknown_server_gets_initial_rto_and_no_stats(infra: InfraCache) -> None:
-    assert infra.rto("192.0.2.1") == 0.8
-    assert infra.stats("192.0.2.1") is None
-    assert infra.edns_ok("192.0.2.1") and not infra.is_backed_off("192.0.2.1")
-    assert not infra.is_lame("192.0.2.1", "example.")
+def backed_off(infra: InfraCache, address: str) -> bool:
+    return address not in infra.usable([address], "example.")
+
+
+# -- RTT and the retransmit timeout ---------------------------------------------------------
+
+
+def test_unknown_server_gets_initial_timeout_and_no_stats(infra: InfraCache) -> None:
+    assert infra.timeout(A) == 0.8
+    assert infra.stats(A) is None
+    assert infra.edns_ok(A) and infra.probe_due(A)
+    assert infra.usable([A], "example.") == [A]
+    assert len(infra) == 0  # asking about a server does not create a record
 
 
 def test_first_samples_follow_rfc_6298(infra: InfraCache) -> None:
-    infra.record_rtt("192.0.2.1", 0.1)
-    stats = infra.stats("192.0.2.1")
+    infra.report(A, "example.", Feedback.OK, 0.1)
+    stats = infra.stats(A)
     assert isinstance(stats, ServerStats)
     assert stats.srtt == pytest.approx(0.1) and stats.rttvar == pytest.approx(0.05)
-    assert infra.rto("192.0.2.1") == pytest.approx(0.1 + 4 * 0.05)
-    infra.record_rtt("192.0.2.1", 0.2)
-    stats = infra.stats("192.0.2.1")
+    assert infra.timeout(A) == pytest.approx(0.1 + 4 * 0.05)
+    infra.report(A, "example.", Feedback.OK, 0.2)
+    stats = infra.stats(A)
     assert stats is not None
     assert stats.rttvar == pytest.approx(0.75 * 0.05 + 0.25 * 0.1)
     assert stats.srtt == pytest.approx(0.875 * 0.1 + 0.125 * 0.2)
 
 
 def test_srtt_converges_to_the_measured_rtt(infra: InfraCache) -> None:
-    train(infra, "192.0.2.1", 0.1, samples=40)
-    stats = infra.stats("192.0.2.1")
+    train(infra, A, 0.1, samples=40)
+    stats = infra.stats(A)
     assert stats is not None and stats.srtt == pytest.approx(0.1, rel=1e-3)
     assert stats.rttvar < 0.001
-    train(infra, "192.0.2.1", 0.3, samples=80)  # the path got slower
-    stats = infra.stats("192.0.2.1")
+    train(infra, A, 0.3, samples=80)  # the path got slower
+    stats = infra.stats(A)
     assert stats is not None and stats.srtt == pytest.approx(0.3, rel=0.01)
-    assert infra.rto("192.0.2.1") == pytest.approx(0.3, rel=0.05)
+    assert infra.timeout(A) == pytest.approx(0.3, rel=0.05)
 
 
-def test_rto_is_clamped(infra: InfraCache) -> None:
-    train(infra, "192.0.2.1", 0.001)
-    assert infra.rto("192.0.2.1") == 0.05  # min_rto
-    train(infra, "192.0.2.2", 10.0)
-    assert infra.rto("192.0.2.2") == 3.0  # max_rto
-
-
-def test_rto_doubles_per_consecutive_timeout_up_to_max(infra: InfraCache) -> None:
-    address = "192.0.2.1"
-    assert [infra.rto(address)] == [0.8]
-    seen = []
-    for _ in range(4):
-        infra.record_timeout(address)
-        seen.append(infra.rto(address))
-    assert seen == [1.6, 3.0, 3.0, 3.0]
-    train(infra, "192.0.2.2", 0.2)
-    base = infra.rto("192.0.2.2")
-    infra.record_timeout("192.0.2.2")
-    assert infra.rto("192.0.2.2") == pytest.approx(2 * base)
-    infra.record_rtt("192.0.2.2", 0.2)  # an answer forgives the timeouts
-    assert infra.rto("192.0.2.2") == pytest.approx(base, rel=0.1)
-
-
-def test_bad_rtt_values_are_refused(infra: InfraCache) -> None:
+def test_ok_needs_a_valid_rtt(infra: InfraCache) -> None:
+    with pytest.raises(ValueError):
+        infra.report(A, "example.", Feedback.OK)
     for bad in (-0.1, float("nan"), float("inf")):
         with pytest.raises(ValueError):
-            infra.record_rtt("192.0.2.1", bad)
-    assert infra.stats("192.0.2.1") is None
+            infra.report(A, "example.", Feedback.OK, bad)
+    with pytest.raises(ValueError):
+        infra.report(A, "example.", "no-such-feedback")  # type: ignore[arg-type]
+    assert infra.stats(A) is None
+
+
+def test_feedback_may_be_given_as_its_string(infra: InfraCache) -> None:
+    infra.report(A, "example.", "refused")  # type: ignore[arg-type]
+    assert infra.stats(A).lame_zones == {"example."}
 
 
 def test_bad_limits_are_refused() -> None:
@@ -119,10 +112,40 @@ def test_bad_limits_are_refused() -> None:
         InfraCache(maxsize=0)
 
 
+def test_timeout_is_clamped(infra: InfraCache) -> None:
+    train(infra, A, 0.001)
+    assert infra.timeout(A) == 0.05  # min_rto
+    train(infra, B, 10.0)
+    assert infra.timeout(B) == 3.0  # max_rto
+
+
+def test_timeout_doubles_per_attempt_up_to_max(infra: InfraCache) -> None:
+    assert [infra.timeout(A, attempt=n) for n in range(5)] == [0.8, 1.6, 3.0, 3.0, 3.0]
+    train(infra, B, 0.2)
+    base = infra.timeout(B)
+    assert infra.timeout(B, attempt=1) == pytest.approx(2 * base)
+    assert infra.timeout(B, attempt=2) == pytest.approx(4 * base)
+    assert infra.timeout(B, attempt=10_000) == 3.0
+
+
+def test_tcp_timeout_allows_for_the_handshake(infra: InfraCache) -> None:
+    # A server 50 ms away: the UDP timeout is about one RTT, but a TCP exchange needs two
+    # (SYN/SYN-ACK, then query/answer). A truncated answer must not time out over TCP.
+    train(infra, A, 0.05)
+    udp = infra.timeout(A)
+    tcp = infra.timeout(A, tcp=True)
+    assert udp == pytest.approx(0.05, rel=0.05)
+    assert tcp >= 2 * udp and tcp > 2 * 0.05
+    # A slow server: still at least twice the UDP timeout, on every attempt.
+    train(infra, B, 0.9)
+    for attempt in range(3):
+        assert infra.timeout(B, tcp=True, attempt=attempt) >= 2 * infra.timeout(B, attempt=attempt)
+
+
 _EVENTS = st.lists(
     st.one_of(
-        st.tuples(st.just("rtt"), st.floats(min_value=0, max_value=100)),
-        st.tuples(st.just("timeout"), st.just(0.0)),
+        st.tuples(st.just(Feedback.OK), st.floats(min_value=0, max_value=100)),
+        st.tuples(st.sampled_from([f for f in Feedback if f is not Feedback.OK]), st.none()),
         st.tuples(st.just("wait"), st.floats(min_value=0, max_value=1000)),
     ),
     max_size=40,
@@ -130,271 +153,269 @@ _EVENTS = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(events=_EVENTS)
-def test_rto_always_within_bounds(events: list[tuple[str, float]]) -> None:
+@given(events=_EVENTS, attempt=st.integers(min_value=0, max_value=100))
+def test_timeout_always_within_bounds(events: list, attempt: int) -> None:
     clock = FakeClock()
     infra = InfraCache(clock=clock, rng=random.Random(0))
     for kind, value in events:
-        if kind == "rtt":
-            infra.record_rtt("192.0.2.1", value)
-        elif kind == "timeout":
-            infra.record_timeout("192.0.2.1")
-        else:
+        if kind == "wait":
             clock.advance(value)
-        assert 0.05 <= infra.rto("192.0.2.1") <= 3.0
-        assert 0.05 <= infra.selection_rtt("192.0.2.1") <= 3.0
+        else:
+            infra.report(A, "example.", kind, value)
+        assert 0.05 <= infra.timeout(A, attempt=attempt) <= 3.0
+        assert 0.8 <= infra.timeout(A, tcp=True, attempt=attempt) <= 6.0
+        stats = infra.stats(A)  # None once forgotten
+        assert stats is None or len(stats.lame_zones) + len(stats.broken_zones) <= 1
 
 
-# -- timeouts and back-off ------------------------------------------------------------------
+# -- timeouts, back-off and probes ----------------------------------------------------------
+
+
+def test_one_lost_datagram_is_not_a_dead_server(infra: InfraCache) -> None:
+    train(infra, A, 0.02)
+    for _ in range(BACKOFF_AFTER - 1):
+        time_out(infra, A)
+        assert not backed_off(infra, A)
+    time_out(infra, A)
+    assert backed_off(infra, A)
+    assert BACKOFF_AFTER == 3
+
+
+def test_unreachable_counts_like_a_timeout(infra: InfraCache) -> None:
+    infra.report(A, "example.", Feedback.UNREACHABLE)
+    infra.report(A, "example.", Feedback.TIMEOUT)
+    infra.report(A, "example.", Feedback.UNREACHABLE)
+    assert infra.stats(A).timeouts == 3 and backed_off(infra, A)
 
 
 def test_backoff_grows_with_consecutive_timeouts_and_is_capped(
     infra: InfraCache, clock: FakeClock
 ) -> None:
-    address = "192.0.2.1"
+    time_out(infra, A, BACKOFF_AFTER - 1)
     windows = []
     for _ in range(8):
-        infra.record_timeout(address)
-        stats = infra.stats(address)
+        time_out(infra, A)
+        stats = infra.stats(A)
         assert stats is not None
         windows.append(stats.backoff_until - clock.now)
-        assert infra.is_backed_off(address)
+        assert backed_off(infra, A)
         clock.advance(windows[-1])  # wait it out, then it times out again
-        assert not infra.is_backed_off(address)
+        assert not backed_off(infra, A)
     assert windows == [5, 10, 20, 40, 80, 120, 120, 120]
     assert max(windows) == BACKOFF_MAX
-    assert infra.stats(address).timeouts == 8
+    assert infra.stats(A).timeouts == BACKOFF_AFTER - 1 + 8
 
 
-def test_backed_off_server_is_last_until_the_backoff_passes(
+@pytest.mark.parametrize(
+    "answer", [Feedback.OK, Feedback.SERVFAIL, Feedback.REFUSED, Feedback.TRUNCATED]
+)
+def test_any_reply_ends_the_timeout_streak(infra: InfraCache, answer: Feedback) -> None:
+    time_out(infra, A, BACKOFF_AFTER + 2)
+    assert backed_off(infra, A)
+    infra.report(A, "other.", answer, 0.03)
+    stats = infra.stats(A)
+    assert stats is not None and stats.timeouts == 0 and stats.srtt == pytest.approx(0.03)
+    assert A in infra.usable([A], "example.")
+
+
+def test_a_mismatched_reply_does_not_prove_the_server_alive(infra: InfraCache) -> None:
+    # It may be a spoofed packet: no RTT sample, the timeout streak goes on.
+    time_out(infra, A, BACKOFF_AFTER)
+    infra.report(A, "example.", Feedback.MISMATCH, 0.01)
+    stats = infra.stats(A)
+    assert stats is not None and stats.timeouts == BACKOFF_AFTER and stats.srtt is None
+    assert backed_off(infra, A)
+
+
+def test_probe_due_is_true_for_servers_not_backed_off(infra: InfraCache) -> None:
+    time_out(infra, A, BACKOFF_AFTER - 1)
+    assert all(infra.probe_due(A) for _ in range(10))
+    assert all(infra.probe_due(B) for _ in range(10))
+
+
+def test_a_backed_off_server_is_probed_once_per_interval(
     infra: InfraCache, clock: FakeClock
 ) -> None:
-    fast, slow = "192.0.2.1", "192.0.2.2"
-    train(infra, fast, 0.01)
-    train(infra, slow, 1.0)
-    assert infra.order([slow, fast], "example.") == [fast, slow]
-    infra.record_timeout(fast)
-    for _ in range(20):
-        assert infra.order([fast, slow], "example.") == [slow, fast]
-    clock.advance(5)
-    # Back-off over: its doubled RTO (0.1 s) still beats the slow server by far.
-    assert infra.order([slow, fast], "example.") == [fast, slow]
-    infra.record_rtt(fast, 0.01)
-    stats = infra.stats(fast)
-    assert stats is not None and stats.timeouts == 0 and not infra.is_backed_off(fast)
-    assert infra.order([slow, fast], "example.") == [fast, slow]
+    time_out(infra, A, BACKOFF_AFTER + 4)  # backed off for 80 s
+    probes = []
+    for step in range(480):  # a query every 1/8 s (exact in binary) for 60 s
+        if infra.probe_due(A):
+            probes.append(step / 8)
+        clock.advance(1 / 8)
+    assert probes == [PROBE_INTERVAL * n for n in range(1, 12)]
 
 
-def test_a_dead_server_costs_one_timeout_not_one_per_query(
+def test_a_dead_zone_costs_one_query_per_interval_and_answers_soon_after_it_returns(
     infra: InfraCache, clock: FakeClock
 ) -> None:
-    dead, alive = "192.0.2.1", "192.0.2.2"
-    timeouts = 0
-    for _ in range(50):  # 50 queries in 5 seconds, each tries servers in order() until one answers
-        for address in infra.order([dead, alive], "example."):
-            if address == dead:
-                timeouts += 1
-                infra.record_timeout(dead)
-            else:
-                infra.record_rtt(alive, 0.03)
+    """The iterator's loop: choose(); when nothing is usable, probe the backed-off servers
+    that are due, else answer SERVFAIL at once."""
+    servers = [A, B]
+    alive = False
+    sent = Counter()
+    answered_at = None
+    for step in range(900):  # a query every 0.1 s for 90 s; the zone comes back at 60 s
+        now = step / 10
+        alive = now >= 60
+        choice = infra.choose(servers, "example.")
+        targets = [choice] if choice else [s for s in servers if infra.probe_due(s)]
+        for address in targets:
+            sent[address] += 1
+            if alive:
+                infra.report(address, "example.", Feedback.OK, 0.02)
+                answered_at = answered_at if answered_at is not None else now
                 break
-        clock.advance(0.099)
-    assert timeouts == 1
+            infra.report(address, "example.", Feedback.TIMEOUT)
+        clock.advance(0.1)
+    # Dead for 60 s: a few timeouts to notice, then at most one probe per 5 s per server.
+    queries_while_dead = sum(sent.values()) - (900 - 600)
+    assert queries_while_dead <= 2 * (BACKOFF_AFTER + 60 / PROBE_INTERVAL + 1)
+    assert answered_at is not None and 60 <= answered_at <= 60 + PROBE_INTERVAL
 
 
-def test_when_every_server_is_backed_off_all_are_still_returned(
+# -- lame and broken marks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("feedback", [Feedback.REFUSED, Feedback.LAME])
+def test_lameness_is_per_zone_and_lasts_fifteen_minutes(
+    infra: InfraCache, clock: FakeClock, feedback: Feedback
+) -> None:
+    infra.report(A, "Example.COM.", feedback)
+    assert infra.usable([A, B], "example.com") == [B]  # same zone, any case, no trailing dot
+    assert infra.usable([A, B], "example.org.") == [A, B]
+    assert infra.usable([A, B], "sub.example.com.") == [A, B]
+    stats = infra.stats(A)
+    assert stats is not None and stats.lame_zones == {"example.com."} and not stats.broken_zones
+    clock.advance(LAME_TTL - 0.1)
+    assert infra.usable([A], "example.com.") == []
+    clock.advance(0.1)
+    assert infra.usable([A], "example.com.") == [A]
+    assert LAME_TTL == 900
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    [Feedback.SERVFAIL, Feedback.FORMERR, Feedback.NOTIMP, Feedback.MALFORMED, Feedback.MISMATCH],
+)
+def test_a_failing_server_is_avoided_in_that_zone_for_a_short_while(
+    infra: InfraCache, clock: FakeClock, feedback: Feedback
+) -> None:
+    train(infra, A, 0.01)
+    train(infra, B, 0.2)
+    infra.report(A, "example.com.", feedback)
+    stats = infra.stats(A)
+    assert stats is not None and stats.broken_zones == {"example.com."} and not stats.lame_zones
+    for _ in range(50):  # the next queries go to the other server
+        assert infra.choose([A, B], "example.com.") == B
+    assert infra.usable([A, B], "example.org.") == [A, B]
+    clock.advance(BROKEN_TTL)
+    assert infra.usable([A, B], "example.com.") == [A, B]
+    assert BROKEN_TTL == 30
+
+
+def test_a_broken_mark_does_not_shorten_a_lame_one(infra: InfraCache, clock: FakeClock) -> None:
+    infra.report(A, "example.", Feedback.LAME)
+    infra.report(A, "example.", Feedback.SERVFAIL)
+    clock.advance(BROKEN_TTL + 1)
+    assert infra.usable([A], "example.") == []
+    assert infra.stats(A).lame_zones == {"example."}
+
+
+def test_truncation_costs_the_server_nothing(infra: InfraCache) -> None:
+    train(infra, A, 0.02)
+    before = infra.stats(A)
+    infra.report(A, "example.", Feedback.TRUNCATED)
+    assert infra.stats(A) == before
+    assert infra.usable([A], "example.") == [A] and infra.edns_ok(A)
+
+
+def test_zone_marks_per_server_are_bounded_lapsed_first_then_oldest(
     infra: InfraCache, clock: FakeClock
 ) -> None:
-    servers = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
-    infra.record_timeout(servers[0])
-    infra.record_timeout(servers[0])  # backed off for 10 s
-    clock.advance(1)
-    infra.record_timeout(servers[1])  # until now + 5 s: back soonest
-    infra.record_timeout(servers[2])
-    infra.record_timeout(servers[2])
-    infra.record_timeout(servers[2])  # 20 s
-    assert all(infra.is_backed_off(s) for s in servers)
-    assert infra.order(servers, "example.") == [servers[1], servers[0], servers[2]]
-
-
-# -- lameness -------------------------------------------------------------------------------
-
-
-def test_lameness_is_per_zone_and_expires(infra: InfraCache, clock: FakeClock) -> None:
-    address = "192.0.2.1"
-    infra.mark_lame(address, "Example.COM.", ttl=60)
-    assert infra.is_lame(address, "example.com.")
-    assert infra.is_lame(address, "example.com")  # same zone, no trailing dot
-    assert not infra.is_lame(address, "example.org.")
-    assert not infra.is_lame(address, "sub.example.com.")
-    assert not infra.is_lame("192.0.2.2", "example.com.")
-    stats = infra.stats(address)
-    assert stats is not None and stats.lame_zones == {"example.com."}
-    clock.advance(59.9)
-    assert infra.is_lame(address, "example.com.")
-    clock.advance(0.1)
-    assert not infra.is_lame(address, "example.com.")
-    assert infra.stats(address).lame_zones == set()
-
-
-def test_default_lame_ttl_is_fifteen_minutes(infra: InfraCache, clock: FakeClock) -> None:
-    infra.mark_lame("192.0.2.1", "example.")
-    clock.advance(899)
-    assert infra.is_lame("192.0.2.1", "example.")
-    clock.advance(1)
-    assert not infra.is_lame("192.0.2.1", "example.")
-
-
-def test_lame_server_is_ordered_last_for_that_zone_only(infra: InfraCache) -> None:
-    lame, other = "192.0.2.1", "192.0.2.2"
-    train(infra, lame, 0.01)
-    train(infra, other, 1.0)
-    infra.mark_lame(lame, "example.com.")
-    assert infra.order([lame, other], "example.com.") == [other, lame]
-    assert infra.order([lame, other], "example.org.") == [lame, other]
-
-
-def test_backed_off_servers_come_before_lame_ones(infra: InfraCache) -> None:
-    lame, backed_off, good = "192.0.2.1", "192.0.2.2", "192.0.2.3"
-    infra.mark_lame(lame, "example.")
-    infra.record_timeout(backed_off)
-    assert infra.order([lame, backed_off, good], "example.") == [good, backed_off, lame]
-
-
-def test_long_lame_mark_outlives_the_host_ttl(infra: InfraCache, clock: FakeClock) -> None:
-    infra.mark_lame("192.0.2.1", "example.", ttl=HOST_TTL * 2)
-    clock.advance(HOST_TTL + 1)
-    assert infra.is_lame("192.0.2.1", "example.")
+    infra.report(A, "kept.", Feedback.LAME)  # the oldest mark, in force for 15 minutes
+    for i in range(MAX_ZONE_MARKS_PER_SERVER - 1):
+        infra.report(A, f"b{i}.", Feedback.SERVFAIL)
+    clock.advance(BROKEN_TTL)  # the broken marks lapse
+    for i in range(10):
+        infra.report(A, f"l{i}.", Feedback.REFUSED)
+    stats = infra.stats(A)
+    assert stats is not None and "kept." in stats.lame_zones  # lapsed marks went first
+    for i in range(10, 3 * MAX_ZONE_MARKS_PER_SERVER):  # a server lame for very many zones
+        infra.report(A, f"l{i}.", Feedback.REFUSED)
+    stats = infra.stats(A)
+    assert stats is not None and len(stats.lame_zones) == MAX_ZONE_MARKS_PER_SERVER
+    assert "kept." not in stats.lame_zones  # then the oldest
+    assert f"l{3 * MAX_ZONE_MARKS_PER_SERVER - 1}." in stats.lame_zones
 
 
 # -- EDNS -----------------------------------------------------------------------------------
 
 
-def test_no_edns_is_remembered_for_a_while(infra: InfraCache, clock: FakeClock) -> None:
-    address = "192.0.2.1"
-    assert infra.edns_ok(address)
-    infra.record_no_edns(address)
-    assert not infra.edns_ok(address)
-    assert infra.edns_ok("192.0.2.2")
-    assert infra.stats(address).no_edns
+def test_edns_rejection_is_remembered_for_a_while(infra: InfraCache, clock: FakeClock) -> None:
+    infra.report(A, "example.", Feedback.EDNS_REJECTED)
+    assert not infra.edns_ok(A) and infra.edns_ok(B)
+    assert infra.stats(A).no_edns
+    assert infra.usable([A], "example.") == [A]  # asked without OPT, not avoided
     clock.advance(NO_EDNS_TTL / 2)
-    infra.record_rtt(address, 0.02)  # answering (without OPT) does not mean it learned EDNS
-    assert not infra.edns_ok(address)
+    infra.report(A, "example.", Feedback.OK, 0.02)  # answering without OPT is not learning EDNS
+    assert not infra.edns_ok(A)
     clock.advance(NO_EDNS_TTL / 2)
-    assert infra.edns_ok(address)
-    assert not infra.stats(address).no_edns
-
-
-# -- selection ------------------------------------------------------------------------------
-
-
-def test_fast_known_server_is_preferred_over_slow_known_one(infra: InfraCache) -> None:
-    fast, slow = "192.0.2.1", "192.0.2.2"
-    train(infra, fast, 0.02)
-    train(infra, slow, 0.9)
-    for _ in range(100):
-        assert infra.order([slow, fast], "example.") == [fast, slow]
-
-
-def test_servers_within_the_band_share_the_load(infra: InfraCache) -> None:
-    one, two = "192.0.2.1", "192.0.2.2"
-    train(infra, one, 0.02)
-    train(infra, two, 0.02 + RTT_BAND / 2)
-    firsts = Counter(infra.order([one, two], "example.")[0] for _ in range(400))
-    assert firsts[one] > 100 and firsts[two] > 100
-
-
-def test_unknown_servers_are_explored(infra: InfraCache) -> None:
-    known, unknown = "192.0.2.1", "192.0.2.2"
-    train(infra, known, 0.02)
-    firsts = Counter(infra.order([known, unknown], "example.")[0] for _ in range(200))
-    assert firsts[unknown] > 0 and firsts[known] > 0
-
-
-def test_unknown_servers_go_before_slow_known_ones(infra: InfraCache) -> None:
-    slow, unknown = "192.0.2.1", "192.0.2.2"
-    train(infra, slow, 1.0)
-    assert infra.selection_rtt(unknown) == UNKNOWN_SERVER_NICENESS
-    for _ in range(50):
-        assert infra.order([slow, unknown], "example.") == [unknown, slow]
-
-
-def test_slow_servers_beyond_the_band_are_sorted(infra: InfraCache) -> None:
-    addresses = [f"192.0.2.{i}" for i in range(1, 6)]
-    for address, rtt in zip(addresses, (2.0, 0.01, 1.5, 0.9, 2.5), strict=True):
-        train(infra, address, rtt)
-    ordered = infra.order(addresses, "example.")
-    assert ordered == ["192.0.2.2", "192.0.2.4", "192.0.2.3", "192.0.2.1", "192.0.2.5"]
-
-
-def test_seeded_rng_makes_order_reproducible(clock: FakeClock) -> None:
-    servers = [f"192.0.2.{i}" for i in range(10)]
-    runs = []
-    for _ in range(2):
-        infra = InfraCache(clock=clock, rng=random.Random(7))
-        runs.append([infra.order(servers, "example.") for _ in range(5)])
-    assert runs[0] == runs[1]
-    assert len({tuple(o) for o in runs[0]}) > 1  # and it does shuffle
-
-
-_SERVER_STATES = st.sampled_from(["unknown", "fast", "slow", "timeout", "lame", "no_edns"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    addresses=st.lists(st.sampled_from([f"192.0.2.{i}" for i in range(8)] + ["2001:db8::1"]),
-                       max_size=12),
-    states=st.dictionaries(st.sampled_from([f"192.0.2.{i}" for i in range(8)]), _SERVER_STATES),
-    seed=st.integers(min_value=0, max_value=2**32),
-)
-def test_order_is_a_permutation(addresses: list[str], states: dict[str, str], seed: int) -> None:
-    infra = InfraCache(clock=FakeClock(), rng=random.Random(seed))
-    for address, state in states.items():
-        if state == "fast":
-            train(infra, address, 0.01, samples=3)
-        elif state == "slow":
-            train(infra, address, 2.0, samples=3)
-        elif state == "timeout":
-            infra.record_timeout(address)
-        elif state == "lame":
-            infra.mark_lame(address, "example.")
-        elif state == "no_edns":
-            infra.record_no_edns(address)
-    ordered = infra.order(addresses, "example.")
-    assert Counter(ordered) == Counter(addresses)
-    # Demoted servers never come before a usable one.
-    demoted = [infra.is_lame(a, "example.") or infra.is_backed_off(a) for a in ordered]
-    assert demoted == sorted(demoted)
+    assert infra.edns_ok(A)
+    assert not infra.stats(A).no_edns
 
 
 # -- housekeeping ---------------------------------------------------------------------------
 
 
 def test_stats_are_a_snapshot(infra: InfraCache) -> None:
-    infra.mark_lame("192.0.2.1", "example.")
-    stats = infra.stats("192.0.2.1")
+    infra.report(A, "example.", Feedback.LAME)
+    stats = infra.stats(A)
     assert stats is not None
     stats.lame_zones.add("other.")
     stats.timeouts = 99
-    fresh = infra.stats("192.0.2.1")
+    fresh = infra.stats(A)
     assert fresh is not None and fresh.lame_zones == {"example."} and fresh.timeouts == 0
 
 
 def test_servers_without_news_are_forgotten(infra: InfraCache, clock: FakeClock) -> None:
-    train(infra, "192.0.2.1", 0.05)
+    train(infra, A, 0.05)
     clock.advance(HOST_TTL - 1)
-    assert infra.stats("192.0.2.1") is not None
+    assert infra.stats(A) is not None
     clock.advance(1)
-    assert infra.stats("192.0.2.1") is None
-    assert infra.rto("192.0.2.1") == 0.8
+    assert infra.stats(A) is None
+    assert infra.timeout(A) == 0.8
+
+
+def test_a_record_lives_as_long_as_its_back_off(infra: InfraCache, clock: FakeClock) -> None:
+    time_out(infra, A, BACKOFF_AFTER + 20)  # backed off for BACKOFF_MAX
+    clock.advance(BACKOFF_MAX - 1)
+    assert backed_off(infra, A)
 
 
 def test_maxsize_bounds_the_number_of_servers(clock: FakeClock) -> None:
     infra = InfraCache(clock=clock, maxsize=4, rng=random.Random(0))
     for i in range(20):
-        infra.record_rtt(f"192.0.2.{i}", 0.05)
+        infra.report(f"192.0.2.{i}", "example.", Feedback.OK, 0.05)
+        infra.report("192.0.2.0", "example.", Feedback.LAME)  # recently used: stays
         assert len(infra) <= 4
     assert infra.stats("192.0.2.19") is not None
-    assert infra.stats("192.0.2.0") is None
+    assert infra.stats("192.0.2.0") is not None
+    assert infra.stats("192.0.2.1") is None  # least recently used: dropped
     infra.clear()
     assert len(infra) == 0
+
+
+def test_state_per_server_does_not_grow_with_queries(clock: FakeClock) -> None:
+    infra = InfraCache(clock=clock, maxsize=50, rng=random.Random(0))
+    feedbacks = list(Feedback)
+    rng = random.Random(5)
+    for i in range(5000):  # many zones, servers and outcomes
+        address = f"192.0.2.{rng.randrange(200)}"
+        feedback = rng.choice(feedbacks)
+        infra.report(address, f"z{i}.example.", feedback, 0.01)
+        clock.advance(0.01)
+    assert len(infra) <= 50
+    for i in range(200):
+        stats = infra.stats(f"192.0.2.{i}")
+        if stats is not None:
+            assert len(stats.lame_zones) + len(stats.broken_zones) <= MAX_ZONE_MARKS_PER_SERVER
