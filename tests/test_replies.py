@@ -8,9 +8,12 @@ answers of ~30 KB and ~60 KB whose names are repeated after that offset.
 from __future__ import annotations
 
 import pytest
-from dnslib import CNAME, MX, QTYPE, RR, TXT, DNSError, DNSLabel, DNSRecord
+from dnslib import CNAME, MX, QTYPE, RCODE, RR, TXT, DNSError, DNSLabel, DNSRecord
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resolver.answer import Answer
+from resolver.cache import RRsetCache, Trust
 from resolver.server.answer_cache import PackedReply
 from resolver.server.query import parse_query
 from resolver.server.replies import answer_reply, pack_message
@@ -91,3 +94,72 @@ def test_ttl_patching_finds_every_ttl_of_a_large_reply(size: int) -> None:
     assert [rr.ttl for rr in served.rr] == [rr.ttl - 100 for rr in records]
     assert [str(rr.rdata) for rr in served.rr] == [str(rr.rdata) for rr in records]
     assert served.header.id == 0x3333 and str(served.q.qname) == QNAME.upper()
+
+
+# ---- served TTLs never exceed what the RRset cache would give --------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ttls=st.lists(
+        st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 2**31 - 1, 2**31 + 5])),
+        min_size=1,
+        max_size=4,
+    ),
+    elapsed=st.lists(st.floats(min_value=0, max_value=5000, allow_nan=False), max_size=6),
+)
+def test_served_ttls_never_exceed_the_cached_ones(ttls: list[int], elapsed: list[float]) -> None:
+    """A reply packed from clamp()'d records, aged by the answer cache, carries at every moment
+    the TTL the RRset cache gives the same RRset, never more, and is not served longer."""
+    now = [1000.0]
+    cache = RRsetCache(min_ttl=30, max_ttl=3600, clock=lambda: now[0])
+    records = [
+        RR(QNAME, QTYPE.TXT, ttl=ttl, rdata=TXT([f"r{i}".encode()])) for i, ttl in enumerate(ttls)
+    ]
+    first = cache.clamp(records)  # what the iterator hands out on the miss
+    stored = cache.put(records, Trust.AUTH_ANSWER)
+    query = _query()
+    reply = answer_reply(query, Answer(QNAME, QTYPE.TXT, 1, 0, QNAME, answer=first))
+    assert all(h.ttl <= 3600 for h in parse_rr_headers(reply))  # no high-bit TTL goes out
+    entry = PackedReply(reply, query.question_end, now[0], edns=True, lifetime=None)
+    for step in elapsed:
+        now[0] += step
+        cached = cache.get(QNAME, QTYPE.TXT)
+        if now[0] >= entry.expires:
+            continue  # the answer cache drops it (AnswerCache.get), never serves it
+        assert stored and cached is not None  # the packed reply never outlives the RRset
+        served = DNSRecord.parse(entry.render(query.data, query.question_end, 65535, now[0]))
+        assert all(rr.ttl <= cached.ttl for rr in served.rr)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    soa_ttl=st.integers(0, 2**32 - 1),
+    minimum=st.integers(0, 2**32 - 1),
+    elapsed=st.lists(st.floats(min_value=0, max_value=20000, allow_nan=False), max_size=6),
+)
+def test_served_negative_ttls_never_exceed_the_cached_ones(
+    soa_ttl: int, minimum: int, elapsed: list[float]
+) -> None:
+    now = [1000.0]
+    cache = RRsetCache(max_ttl=86400, max_negative_ttl=10800, clock=lambda: now[0])
+    soa = RR.fromZone("example.test. 60 IN SOA ns.example.test. h.example.test. 1 2 3 4 5")[0]
+    soa.ttl = soa_ttl
+    soa.rdata.times = (*soa.rdata.times[:4], minimum)
+    carried = cache.clamp_negative(soa)
+    cache.put_negative("gone.example.test.", None, RCODE.NXDOMAIN, soa)
+    query = parse_query(build_query("gone.example.test.", QTYPE.A, 7, edns_payload=1232))
+    answer = Answer("gone.example.test.", QTYPE.A, 1, RCODE.NXDOMAIN, "gone.example.test.",
+                    authority=[carried])
+    reply = answer_reply(query, answer)
+    lifetime = min(carried.ttl, carried.rdata.times[4])  # as the nameserver derives it
+    entry = PackedReply(reply, query.question_end, now[0], edns=True, lifetime=lifetime)
+    assert entry.expires - now[0] == cache.negative_ttl(soa) <= 10800
+    for step in elapsed:
+        now[0] += step
+        if now[0] >= entry.expires:
+            continue
+        cached = cache.get_negative("gone.example.test.", QTYPE.A)
+        assert cached is not None
+        served = DNSRecord.parse(entry.render(query.data, query.question_end, 65535, now[0]))
+        assert served.auth[0].ttl <= cached.ttl
