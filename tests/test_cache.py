@@ -772,6 +772,11 @@ def test_an_answer_or_a_negative_answer_clears_the_failure(cache: RRsetCache) ->
         cache.put_failure("back.example.", rtype, "timeout")
         cache.put_negative("back.example.", rtype, rcode, soa("example.", 3600, 300))
         assert cache.get_failure("back.example.", rtype) is None
+    # Even an answer the cache does not keep (TTL 0) shows the question resolves again.
+    cache.put_failure("back.example.", QTYPE.TXT, "timeout")
+    assert cache.put([RR(DNSLabel("back.example."), QTYPE.TXT, ttl=0, rdata=TXT("x"))],
+                     Trust.AUTH_ANSWER) is False
+    assert cache.get_failure("back.example.", QTYPE.TXT) is None
     # A cleared streak starts again at the floor.
     assert cache.put_failure("back.example.", QTYPE.A, "timeout") == FAILURE_TTL_MIN
 
