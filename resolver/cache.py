@@ -203,12 +203,13 @@ class RRsetCache:
     ) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
-        if not 0 <= min_ttl <= max_ttl <= MAX_RFC2181_TTL:
-            raise ValueError(f"need 0 <= min_ttl <= max_ttl <= {MAX_RFC2181_TTL}")
+        if not 0 <= min_ttl <= max_ttl:
+            raise ValueError("need 0 <= min_ttl <= max_ttl")
         if max_negative_ttl < 0:
             raise ValueError("max_negative_ttl must not be negative")
-        self.max_ttl = max_ttl
-        self.min_ttl = min_ttl
+        # No TTL handed out may exceed RFC 2181 §8's 2**31 - 1, whatever was configured.
+        self.max_ttl = min(max_ttl, MAX_RFC2181_TTL)
+        self.min_ttl = min(min_ttl, MAX_RFC2181_TTL)
         self.max_negative_ttl = max_negative_ttl
         self._clock = clock
         self._serials = itertools.count()

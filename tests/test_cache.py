@@ -605,9 +605,9 @@ def test_negative_ttl_caps_at_max_negative_ttl(clock: FakeClock) -> None:
         cache.negative_ttl(a("example.", "192.0.2.1"))
 
 
-def test_max_ttl_above_the_rfc_2181_limit_is_refused() -> None:
-    with pytest.raises(ValueError):
-        RRsetCache(max_ttl=2**31)
+def test_a_configured_max_ttl_above_the_rfc_2181_limit_is_capped(clock: FakeClock) -> None:
+    cache = RRsetCache(max_ttl=2**32, clock=clock)
+    assert cache.clamp([a("t.example.", "192.0.2.1", ttl=2**32 - 1)])[0].ttl == 2**31 - 1
 
 
 def test_ttl_zero_glue_is_not_cached(cache: RRsetCache) -> None:
