@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from dnslib import CNAME, MX, QTYPE, RCODE, RR, TXT, DNSError, DNSLabel, DNSRecord
+from dnslib.label import DNSBuffer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from resolver.answer import Answer
 from resolver.cache import RRsetCache, Trust
 from resolver.server.answer_cache import PackedReply
 from resolver.server.query import parse_query
-from resolver.server.replies import answer_reply, pack_message
+from resolver.server.replies import CompressingBuffer, answer_reply, pack_message
 from resolver.wire import MAX_POINTER_TARGET, build_query, parse_rr_headers, rr_ttl_offsets
 
 QNAME = "big.example.test."
@@ -163,3 +164,14 @@ def test_served_negative_ttls_never_exceed_the_cached_ones(
         assert cached is not None
         served = DNSRecord.parse(entry.render(query.data, query.question_end, 65535, now[0]))
         assert served.auth[0].ttl <= cached.ttl
+
+
+def test_a_name_straddling_the_pointer_limit_is_only_pointed_at_where_reachable() -> None:
+    buffer = CompressingBuffer()
+    buffer.append(b"\x00" * (MAX_POINTER_TARGET - 5))
+    buffer.encode_name("aaaaaaaaaaaaaaaaaaaa.tail.example.")  # starts below 0x3FFF, ends past it
+    second = buffer.offset
+    buffer.encode_name("zz.tail.example.")
+    reader = DNSBuffer(bytes(buffer.data))
+    reader.offset = second
+    assert str(reader.decode_name()) == "zz.tail.example."
