@@ -203,12 +203,13 @@ class RRsetCache:
     ) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
-        if not 0 <= min_ttl <= max_ttl <= MAX_RFC2181_TTL:
-            raise ValueError(f"need 0 <= min_ttl <= max_ttl <= {MAX_RFC2181_TTL}")
+        if not 0 <= min_ttl <= max_ttl:
+            raise ValueError("need 0 <= min_ttl <= max_ttl")
         if max_negative_ttl < 0:
             raise ValueError("max_negative_ttl must not be negative")
-        self.max_ttl = max_ttl
-        self.min_ttl = min_ttl
+        # No TTL handed out may exceed RFC 2181 §8's 2**31 - 1, whatever was configured.
+        self.max_ttl = min(max_ttl, MAX_RFC2181_TTL)
+        self.min_ttl = min(min_ttl, MAX_RFC2181_TTL)
         self.max_negative_ttl = max_negative_ttl
         self._clock = clock
         self._serials = itertools.count()
@@ -279,6 +280,7 @@ class RRsetCache:
         with data weaker than an answer (glue, referral, non-AA extra data), never moves its
         expiry later: the ghost-domain defence (CVE-2012-1033), so a delegation the parent has
         removed dies when its original TTL runs out even while the child keeps re-sending it.
+        Clears a failure entry for (owner, type), even when the RRset itself is not stored.
         Raises ValueError if the records are not one RRset (mixed owner, type or class).
         """
         records = tuple(records)
@@ -293,6 +295,8 @@ class RRsetCache:
                 first.rclass,
             ):
                 raise ValueError(f"records for {owner} {first.rtype} are not one RRset")
+        # Data arrived for the question, whether or not it is kept: it no longer fails.
+        self._entries.pop(("!", owner, first.rtype), None)
         ttl = self._clamp_ttl(min(rr.ttl for rr in records))
         if ttl <= 0:  # a TTL-0 record, or max_ttl 0 (caching disabled)
             return False
@@ -315,7 +319,6 @@ class RRsetCache:
             expires=expires,
             serial=next(self._serials),
         )
-        self._entries.pop(("!", owner, first.rtype), None)
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
             # Glue and referral data are too weak to overrule a negative answer.
@@ -390,7 +393,8 @@ class RRsetCache:
         never removes positive data of higher trust: NODATA drops the (name, rtype) RRset only
         if that RRset's trust is <= `trust`, and NXDOMAIN hides (see get()) only older RRsets at
         the name of trust <= `trust` (a parent's server denying a delegated child's name must
-        not delete the child's authoritative data). Clears a failure entry for the question.
+        not delete the child's authoritative data). Clears a failure entry for the question
+        (name, rtype), even when the answer itself is not cached.
         Raises ValueError for a non-SOA record or NOERROR without rtype.
         """
         if soa.rtype != QTYPE.SOA:
@@ -403,10 +407,12 @@ class RRsetCache:
                 raise ValueError("a NODATA answer is cached for one rtype")
         else:
             raise ValueError(f"rcode {rcode} is not a negative answer to cache")
+        owner = canonical_name(name)
+        if question_type is not None:
+            self._entries.pop(("!", owner, question_type), None)
         ttl = self.negative_ttl(soa)
         if ttl <= 0:
             return
-        owner = canonical_name(name)
         key = ("-", owner, rtype)
         now = self._clock()
         existing = self._entries.get(key)
@@ -422,8 +428,6 @@ class RRsetCache:
             expires=now + ttl,
             serial=next(self._serials),
         )
-        if question_type is not None:
-            self._entries.pop(("!", owner, question_type), None)
         if rtype is not None:
             # The newer statement wins over positive data no more trusted than itself.
             positive_key = ("+", owner, rtype, CLASS.IN)

@@ -605,9 +605,9 @@ def test_negative_ttl_caps_at_max_negative_ttl(clock: FakeClock) -> None:
         cache.negative_ttl(a("example.", "192.0.2.1"))
 
 
-def test_max_ttl_above_the_rfc_2181_limit_is_refused() -> None:
-    with pytest.raises(ValueError):
-        RRsetCache(max_ttl=2**31)
+def test_a_configured_max_ttl_above_the_rfc_2181_limit_is_capped(clock: FakeClock) -> None:
+    cache = RRsetCache(max_ttl=2**32, clock=clock)
+    assert cache.clamp([a("t.example.", "192.0.2.1", ttl=2**32 - 1)])[0].ttl == 2**31 - 1
 
 
 def test_ttl_zero_glue_is_not_cached(cache: RRsetCache) -> None:
@@ -772,6 +772,11 @@ def test_an_answer_or_a_negative_answer_clears_the_failure(cache: RRsetCache) ->
         cache.put_failure("back.example.", rtype, "timeout")
         cache.put_negative("back.example.", rtype, rcode, soa("example.", 3600, 300))
         assert cache.get_failure("back.example.", rtype) is None
+    # Even an answer the cache does not keep (TTL 0) shows the question resolves again.
+    cache.put_failure("back.example.", QTYPE.TXT, "timeout")
+    assert cache.put([RR(DNSLabel("back.example."), QTYPE.TXT, ttl=0, rdata=TXT("x"))],
+                     Trust.AUTH_ANSWER) is False
+    assert cache.get_failure("back.example.", QTYPE.TXT) is None
     # A cleared streak starts again at the floor.
     assert cache.put_failure("back.example.", QTYPE.A, "timeout") == FAILURE_TTL_MIN
 

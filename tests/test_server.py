@@ -317,6 +317,28 @@ def test_large_txt_is_truncated_over_udp_and_whole_over_tcp(served):
     assert served.nameserver.stats.truncated >= 4
 
 
+def test_answers_over_16_kb_come_whole_over_tcp_on_misses_and_hits(fake):
+    # ~60 KB: TXT records two per owner, so owners first written past offset 0x3FFF (out of a
+    # compression pointer's reach) are named again later.
+    records = [
+        RR(f"r{i}.wide.example.test.", QTYPE.TXT, rdata=TXT([b"w" * 24 + bytes([j])]), ttl=300)
+        for i in range(740)
+        for j in range(2)
+    ]
+    fake.table[("wide.example.test.", QTYPE.TXT)] = records
+    expected = [(str(rr.rname), str(rr.rdata)) for rr in records]
+    now = [1000.0]
+    with ServerThread(fake, clock=lambda: now[0]) as server:
+        for elapsed, ttl in ((0, 300), (100.5, 200)):  # a miss, then a hit aged 100 s
+            now[0] += elapsed
+            raw = server.ask_tcp_raw(question("wide.example.test.", "TXT", edns=1232).pack())
+            assert len(raw) > 50_000
+            whole = DNSRecord.parse(raw)
+            assert [(str(rr.rname), str(rr.rdata)) for rr in whole.rr] == expected
+            assert {rr.ttl for rr in whole.rr} == {ttl}
+        assert len(fake.calls) == 1
+
+
 def test_question_comes_back_in_the_clients_letter_case(served):
     first = question("WwW.ExAmPlE.TeSt.")
     raw = served.ask_raw(first.pack())

@@ -9,11 +9,12 @@ and do not validate DNSSEC.
 from __future__ import annotations
 
 from dnslib import CLASS, QTYPE, RD, RR, TXT, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
+from dnslib.label import DNSBuffer, DNSLabelError
 
 from resolver.answer import Answer
 from resolver.server.config import EDNS_UDP_SIZE
 from resolver.server.query import ClientQuery
-from resolver.wire import HEADER_SIZE
+from resolver.wire import HEADER_SIZE, MAX_LABEL_OCTETS, MAX_POINTER_TARGET
 
 NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED = 0, 1, 2, 3, 4, 5
 BADVERS = 16  # RFC 6891 §9: extended rcode, carried half in the header, half in OPT
@@ -23,6 +24,47 @@ RFC8482_TTL = 3600
 RFC8482_HINFO = b"\x07RFC8482\x00"  # HINFO rdata: CPU "RFC8482", OS "" (dnslib has no HINFO)
 OPT_SIZE = 11  # our OPT record: root owner, fixed fields, no options
 MAX_TXT_STRING = 255  # RFC 1035 §3.3: a character-string is one length octet and its data
+MAX_NAME_TEXT = 253  # the longest name dnslib packs: its presentation length, 255 on the wire
+
+
+class CompressingBuffer(DNSBuffer):
+    """dnslib's name compression, but a name suffix is remembered only where a pointer can
+    reach it: dnslib records every offset and, past 16 KB, writes pointers whose top bits are
+    cut off, so a large reply points its names at the wrong octets."""
+
+    def encode_name(self, name: DNSLabel | str | bytes) -> None:
+        if not isinstance(name, DNSLabel):
+            name = DNSLabel(name)
+        if len(name) > MAX_NAME_TEXT:
+            raise DNSLabelError(f"Domain label too long: {name!r}")
+        labels = list(name.label)
+        while labels:
+            suffix = tuple(labels)
+            pointer = self.names.get(suffix)
+            if pointer is not None:
+                self.pack("!H", 0xC000 | pointer)
+                return
+            if self.offset <= MAX_POINTER_TARGET:
+                self.names[suffix] = self.offset
+            label = labels.pop(0)
+            if len(label) > MAX_LABEL_OCTETS:
+                raise DNSLabelError(f"Label component too long: {label!r}")
+            self.pack("!B", len(label))
+            self.append(label)
+        self.append(b"\x00")
+
+
+def pack_message(message: DNSRecord) -> bytes:
+    """`message.pack()` made correct for any size up to 65535 octets (CompressingBuffer)."""
+    message.set_header_qa()
+    buffer = CompressingBuffer()
+    message.header.pack(buffer)
+    for question in message.questions:
+        question.pack(buffer)
+    for section in (message.rr, message.auth, message.ar):
+        for record in section:
+            record.pack(buffer)
+    return bytes(buffer.data)
 
 
 def opt_record(do: bool, extended_rcode: int = 0) -> bytes:
@@ -98,7 +140,7 @@ def txt_reply(query: ClientQuery, lines: list[str], ttl: int = 0) -> bytes:
 
 
 def _finish(query: ClientQuery, records: DNSRecord, rcode: int) -> bytes:
-    packed = bytearray(records.pack())
+    packed = bytearray(pack_message(records))
     # Header and question exactly as the client sent them (dnslib packs labels as given, but
     # the bytes are the contract, so they are written from the query itself).
     packed[0:2] = query.data[0:2]
