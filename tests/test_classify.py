@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
-from resolver.classify import Kind, classify, in_bailiwick
+from resolver.classify import Kind, Reason, classify, in_bailiwick
+from resolver.scrub import DropReason
 
 
-def reply(qname: str, qtype: str, *, aa: bool = False, rcode: int = 0, an="", ns="", ar=""):
+def reply(
+    qname: str,
+    qtype: str,
+    *,
+    aa: bool = False,
+    ra: bool = False,
+    rcode: int = 0,
+    an="",
+    ns="",
+    ar="",
+):
+    """A reply as an authoritative server (RA=0 unless asked) would send it, through the wire."""
     msg = DNSRecord.question(qname, qtype).reply()
     msg.header.aa = int(aa)
+    msg.header.ra = int(ra)
     msg.header.rcode = rcode
     for text, add in ((an, msg.add_answer), (ns, msg.add_auth), (ar, msg.add_ar)):
         for rr in RR.fromZone(text) if text.strip() else []:
@@ -19,6 +32,18 @@ def reply(qname: str, qtype: str, *, aa: bool = False, rcode: int = 0, an="", ns
 
 def names(records) -> set[tuple[str, str]]:
     return {(str(rr.rname).lower(), QTYPE.get(rr.rtype)) for rr in records}
+
+
+def dropped(result) -> set[tuple[str, str, DropReason]]:
+    return {(str(rr.rname).lower(), QTYPE.get(rr.rtype), why) for rr, why in result.dropped}
+
+
+def ranks(result) -> list[tuple[str, str, str]]:
+    """(owner, type, trust name) of each RRset to cache, in order."""
+    return [
+        (str(rrs[0].rname).lower(), QTYPE.get(rrs[0].rtype), trust.name)
+        for rrs, trust in result.rrsets
+    ]
 
 
 def test_bailiwick():
@@ -44,8 +69,12 @@ def test_referral_keeps_in_bailiwick_glue_and_drops_the_rest():
     assert result.ns_names == ["ns1.cornell.edu.", "ns.other.net."]
     # Glue for ns1.cornell.edu is inside edu.; an address for ns.other.net is not edu.'s to give.
     assert names(result.additional) == {("ns1.cornell.edu.", "A")}
-    assert ("www.bank.com.", "A") in names(result.dropped)
-    assert ("ns.other.net.", "A") in names(result.dropped)
+    assert ("www.bank.com.", "A", DropReason.OUT_OF_BAILIWICK) in dropped(result)
+    assert ("ns.other.net.", "A", DropReason.OUT_OF_BAILIWICK) in dropped(result)
+    assert ranks(result) == [
+        ("cornell.edu.", "NS", "AUTHORITY"),
+        ("ns1.cornell.edu.", "A", "ADDITIONAL"),
+    ]
 
 
 def test_root_may_give_glue_for_any_name():
@@ -74,8 +103,8 @@ def test_forged_out_of_bailiwick_answer_records_are_dropped():
     assert result.kind == Kind.ANSWER
     assert names(result.answer) == {("www.evil.com.", "A")}
     assert result.authority == [] and result.additional == []
-    assert ("www.bank.com.", "A") in names(result.dropped)
-    assert ("bank.com.", "NS") in names(result.dropped)
+    assert ("www.bank.com.", "A", DropReason.OUT_OF_BAILIWICK) in dropped(result)
+    assert ("bank.com.", "NS", DropReason.OUT_OF_BAILIWICK) in dropped(result)
 
 
 def test_cname_chain_inside_the_zone_is_followed_and_outside_target_restarts():
@@ -91,7 +120,8 @@ def test_cname_chain_inside_the_zone_is_followed_and_outside_target_restarts():
     assert result.kind == Kind.CNAME
     assert result.canonical_name == "cdn.example.net."
     assert [QTYPE.get(rr.rtype) for rr in result.answer] == ["CNAME", "CNAME"]
-    assert ("cdn.example.net.", "A") in names(result.dropped)  # not example.com.'s to vouch for
+    # Not example.com.'s to vouch for.
+    assert ("cdn.example.net.", "A", DropReason.OUT_OF_BAILIWICK) in dropped(result)
 
 
 def test_cname_then_answer_in_zone():
@@ -143,39 +173,33 @@ def test_upward_referral_is_lame():
         ar="a.root-servers.net. 518400 IN A 127.42.0.1",
     )
     result = classify(r, "example.com.", "www.example.com.", QTYPE.A)
-    assert result.kind == Kind.LAME and "upward referral" in result.reason
-    assert result.additional == []
+    assert result.kind == Kind.LAME and result.reason == Reason.UPWARD_REFERRAL
+    assert result.authority == result.additional == result.rrsets == []
 
 
 def test_sideways_referral_is_lame():
     r = reply("www.example.com.", "A", ns="example.net. 300 IN NS ns.example.net.")
-    assert classify(r, "example.com.", "www.example.com.", QTYPE.A).kind == Kind.LAME
+    result = classify(r, "example.com.", "www.example.com.", QTYPE.A)
+    assert result.kind == Kind.LAME and result.reason == Reason.SIDEWAYS_REFERRAL
+    # In the bailiwick but not on the way to QNAME is beside it too.
+    r = reply("www.example.com.", "A", ns="other.example.com. 300 IN NS ns.example.net.")
+    result = classify(r, "example.com.", "www.example.com.", QTYPE.A)
+    assert result.kind == Kind.LAME and result.reason == Reason.SIDEWAYS_REFERRAL
 
 
 def test_refused_is_lame_and_servfail_is_an_error():
     refused = classify(reply("a.example.", "A", rcode=RCODE.REFUSED), "example.", "a.example.", 1)
     servfail = classify(reply("a.example.", "A", rcode=RCODE.SERVFAIL), "example.", "a.example.", 1)
-    assert refused.kind == Kind.LAME and refused.reason == "REFUSED"
-    assert servfail.kind == Kind.ERROR
+    assert refused.kind == Kind.LAME and refused.reason == Reason.REFUSED
+    assert servfail.kind == Kind.ERROR and servfail.reason == Reason.SERVER_ERROR
+    assert servfail.rcode == RCODE.SERVFAIL
 
 
-def test_non_authoritative_empty_reply_is_lame():
-    r = reply("www.example.com.", "A")
-    assert classify(r, "example.com.", "www.example.com.", QTYPE.A).kind == Kind.LAME
-
-
-def test_dname_is_not_cached_but_its_synthesised_cname_is_followed():
-    # dnslib has no DNAME text form; its wire data is a plain name, as a CNAME's is.
-    from dnslib import CNAME
-
-    msg = DNSRecord.question("www.old.example.", "A").reply()
-    msg.header.aa = 1
-    msg.add_answer(RR("old.example.", QTYPE.DNAME, ttl=300, rdata=CNAME("new.example.")))
-    msg.add_answer(RR("www.old.example.", QTYPE.CNAME, ttl=300, rdata=CNAME("www.new.example.")))
-    result = classify(DNSRecord.parse(msg.pack()), "example.", "www.old.example.", QTYPE.A)
-    assert result.kind == Kind.CNAME and result.canonical_name == "www.new.example."
-    assert names(result.answer) == {("www.old.example.", "CNAME")}
-    assert ("old.example.", "DNAME") in names(result.dropped)
+def test_recursive_server_answering_from_its_cache_is_lame():
+    # AA=0 and RA=1 with nothing useful: a recursive server, not one of the zone's servers.
+    r = reply("www.example.com.", "A", ra=True)
+    result = classify(r, "example.com.", "www.example.com.", QTYPE.A)
+    assert result.kind == Kind.LAME and result.reason == Reason.RECURSIVE_LAME
 
 
 def test_cname_into_a_delegated_child_without_soa_restarts_at_the_target():
