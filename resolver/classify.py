@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
-from resolver.cache import Section, Trust, trust_of
+from resolver.cache import Section, Trust, group_rrsets, trust_of
 from resolver.scrub import (
     Dropped,
     DropReason,
@@ -190,18 +190,16 @@ def _keep(result: Classified, s: Scrubbed) -> None:
 
 def _rank(result: Classified) -> list[tuple[list[RR], Trust]]:
     """Group the kept records into RRsets with the trust each earns (RFC 2181 §5.4.1)."""
-    ranked: list[tuple[list[RR], Trust]] = []
     aa, zone = result.aa, result.zone
-    groups: dict[tuple[str, int, int], list[RR]] = {}
-    links = 0  # CNAMEs before a record: its owner's position in the chain
+    position: dict[int, int] = {}  # CNAMEs before a record: its owner's position in the chain
+    links = 0
     for rr in result.answer:
-        key = (name_of(rr), rr.rtype, rr.rclass)
-        if key not in groups:
-            groups[key] = []
-            trust = trust_of(Section.ANSWER, aa=aa, chain_index=links)
-            ranked.append((groups[key], trust))
-        groups[key].append(rr)
+        position[id(rr)] = links
         links += rr.rtype == QTYPE.CNAME
+    ranked = [
+        (rrset, trust_of(Section.ANSWER, aa=aa, chain_index=position[id(rrset[0])]))
+        for rrset in group_rrsets(result.answer)
+    ]
     referral = result.kind == Kind.REFERRAL
     ns = [rr for rr in result.authority if rr.rtype == QTYPE.NS]
     if ns:
@@ -209,13 +207,7 @@ def _rank(result: Classified) -> list[tuple[list[RR], Trust]]:
         trust = trust_of(Section.AUTHORITY, aa=aa, referral=referral or (aa and below))
         ranked.append((ns, trust))
     trust = trust_of(Section.ADDITIONAL, aa=aa, referral=referral)
-    groups = {}
-    for rr in result.additional:
-        key = (name_of(rr), rr.rtype, rr.rclass)
-        if key not in groups:
-            groups[key] = []
-            ranked.append((groups[key], trust))
-        groups[key].append(rr)
+    ranked += [(rrset, trust) for rrset in group_rrsets(result.additional)]
     return ranked
 
 
