@@ -51,6 +51,7 @@ from resolver.scrub import (
     Scrubbed,
     in_bailiwick,
     name_of,
+    question_class,
     scrub,
     target_of,
 )
@@ -113,9 +114,13 @@ class Classified:
         return next((rr for rr in self.authority if rr.rtype == QTYPE.SOA), None)
 
 
-def _lame_position(owners: list[str], zone: str) -> Reason:
-    """Why an NS set that is no referral makes the reply lame (its owner beside the cut)."""
-    owner = owners[0]
+def _is_cut(owner: str, zone: str, qname: str) -> bool:
+    """A delegation on the way to QNAME: strictly below the zone asked, at or above QNAME."""
+    return owner != zone and in_bailiwick(owner, zone) and in_bailiwick(qname, owner)
+
+
+def _lame_position(owner: str, zone: str) -> Reason:
+    """Why an NS set that is no cut on the way to QNAME makes the reply lame."""
     if owner == zone:
         return Reason.SELF_REFERRAL
     if in_bailiwick(zone, owner):
@@ -123,12 +128,12 @@ def _lame_position(owners: list[str], zone: str) -> Reason:
     return Reason.SIDEWAYS_REFERRAL
 
 
-def _decide(
-    result: Classified, s: Scrubbed, reply: DNSRecord, qname: str, ns_owners: list[str]
-) -> None:
+def _decide(result: Classified, s: Scrubbed, qname: str, ns_owners: list[str], ra: bool) -> None:
     """Steps 3-9 of the decision order: set kind, reason and provisional."""
     zone, rcode = result.zone, result.rcode
     soa = any(rr.rtype == QTYPE.SOA for rr in s.authority)
+    cuts = [owner for owner in ns_owners if _is_cut(owner, zone, qname)]
+    beside = [owner for owner in ns_owners if not _is_cut(owner, zone, qname)]
     if s.name_too_long:
         result.kind, result.rcode, result.reason = Kind.ERROR, RCODE.YXDOMAIN, Reason.NAME_TOO_LONG
     elif s.chain_truncated:
@@ -143,13 +148,11 @@ def _decide(
             result.kind = Kind.CNAME
     elif soa:
         result.kind = Kind.NXDOMAIN if rcode == RCODE.NXDOMAIN else Kind.NODATA
-    elif s.authority and name_of(s.authority[0]) != zone and rcode == RCODE.NOERROR:
-        # The scrubbed NS set is in the bailiwick and encloses QNAME: below the zone, a cut.
-        result.kind = Kind.REFERRAL
-    elif any(not _is_cut(owner, zone, qname) for owner in ns_owners):
-        result.kind = Kind.LAME
-        result.reason = _lame_position([o for o in ns_owners if not _is_cut(o, zone, qname)], zone)
-    elif not result.aa and reply.header.ra:
+    elif cuts and rcode == RCODE.NOERROR:
+        result.kind = Kind.REFERRAL  # whatever the AA bit says
+    elif beside:
+        result.kind, result.reason = Kind.LAME, _lame_position(beside[0], zone)
+    elif not result.aa and ra:
         result.kind, result.reason = Kind.LAME, Reason.RECURSIVE_LAME
     elif rcode == RCODE.NXDOMAIN:
         result.kind = Kind.NXDOMAIN
@@ -158,18 +161,13 @@ def _decide(
         result.provisional = not result.aa
 
 
-def _is_cut(owner: str, zone: str, qname: str) -> bool:
-    """A delegation on the way to QNAME: strictly below the zone asked, at or above QNAME."""
-    return owner != zone and in_bailiwick(owner, zone) and in_bailiwick(qname, owner)
-
-
 def _keep(result: Classified, s: Scrubbed) -> None:
     """Fill the sections the kind uses; the rest of what scrub kept is dropped as UNUSED."""
     kind = result.kind
     unused: list[RR] = []
     if kind == Kind.LAME:
-        result.dropped += [Dropped(rr, DropReason.LAME) for rr in s.answer + s.authority]
-        result.dropped += [Dropped(rr, DropReason.LAME) for rr in s.additional]
+        everything = s.answer + s.authority + s.additional
+        result.dropped += [Dropped(rr, DropReason.LAME) for rr in everything]
         return
     result.answer = list(s.answer)
     result.dname = list(s.dname)
@@ -229,14 +227,10 @@ def classify(
     result.dropped = list(s.dropped)
     result.canonical_name = s.canonical_name
     result.chain_truncated = s.chain_truncated
-    qclass = reply.questions[0].qclass if reply.questions else None
     # The position of every NS set the server offered, dropped or not (the facts of step 8).
-    ns_owners = [
-        name_of(rr)
-        for rr in reply.auth
-        if rr.rtype == QTYPE.NS and (qclass is None or rr.rclass == qclass)
-    ]
-    _decide(result, s, reply, qname, ns_owners)
+    qclass = question_class(reply)
+    ns_owners = [name_of(rr) for rr in reply.auth if rr.rtype == QTYPE.NS and rr.rclass == qclass]
+    _decide(result, s, qname, ns_owners, ra=bool(reply.header.ra))
     _keep(result, s)
     if result.kind != Kind.LAME:
         result.rrsets = _rank(result)

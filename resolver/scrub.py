@@ -204,14 +204,15 @@ class _Chain:
             seen.add(current)
 
 
-def _question_class(reply: DNSRecord) -> int:
+def question_class(reply: DNSRecord) -> int:
+    """The class asked about (IN when the reply carries no question)."""
     return reply.questions[0].qclass if reply.questions else CLASS.IN
 
 
 def scrub(reply: DNSRecord, zone: str, qname: str, qtype: int, *, max_chain: int) -> Scrubbed:
     """The records of `reply` (from a server of `zone`, to qname/qtype) that may be used."""
     zone, qname = zone.lower(), qname.lower()
-    qclass = _question_class(reply)
+    qclass = question_class(reply)
     dropped: list[Dropped] = []
 
     def passes(section: list[RR]) -> list[RR]:
