@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import ipaddress
 import threading
 import time
@@ -30,10 +31,12 @@ from resolver.errors import (
     NoNameservers,
 )
 from resolver.hints import load_root_hints
-from resolver.infra import InfraCache
-from resolver.iterator import DEFAULT_LIFETIME, DEFAULT_QUERY_TIMEOUT, Iterator, Walk
+from resolver.iterator import Iterator
+from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.policy import AddressPolicy
-from resolver.trace import LimitReached
+from resolver.render import failure_text
+from resolver.selection import InfraCache
+from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
 
 DEFAULT_CACHE_SIZE = 100_000  # RRsets; about 100 MB at worst (see benchmarks/)
@@ -76,8 +79,9 @@ class Resolver:
         root_hints: str | None = None,
         *,
         cache_size: int = DEFAULT_CACHE_SIZE,
-        timeout: float = DEFAULT_QUERY_TIMEOUT,
-        lifetime: float = DEFAULT_LIFETIME,
+        timeout: float | None = None,
+        lifetime: float | None = None,
+        limits: Limits = DEFAULT_LIMITS,
         upstream_port: int = 53,
         allowed_networks: Iterable[str] | None = None,
         ipv4_only: bool = False,
@@ -88,7 +92,13 @@ class Resolver:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.hints = load_root_hints(root_hints)
-        self.lifetime = lifetime
+        # timeout= and lifetime= are the two limits people set most: shorthands for limits=.
+        if timeout is not None:
+            limits = dataclasses.replace(limits, query_timeout=timeout)
+        if lifetime is not None:
+            limits = dataclasses.replace(limits, lifetime=lifetime)
+        self.limits = limits
+        self.lifetime = limits.lifetime
         self.use_cache = use_cache
         self._clock = clock
         self._cache_args = {
@@ -110,7 +120,7 @@ class Resolver:
             policy=policy,
             upstream_port=upstream_port,
             ipv4_only=ipv4_only,
-            query_timeout=timeout,
+            limits=limits,
             clock=clock,
         )
         self._inflight: dict[tuple[str, int, int], asyncio.Future[Answer]] = {}
@@ -236,7 +246,7 @@ class Resolver:
         if not self.use_cache:  # a private cache per question: nothing is answered from memory
             iterator = copy.copy(self.iterator)
             iterator.cache = RRsetCache(**self._cache_args)
-        walk = Walk(qname, qtype, clock=self._clock, lifetime=self.lifetime)
+        walk = iterator.resolution(qname, qtype)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
@@ -275,10 +285,14 @@ def raise_for_outcome(answer: Answer) -> Answer:
     if answer.rcode == RCODE.NXDOMAIN:
         raise NXDOMAIN(f"{answer.canonical_name} does not exist (NXDOMAIN)", answer)
     if answer.rcode != RCODE.NOERROR:
-        limit = next((e for e in answer.trace if isinstance(e, LimitReached)), None)
-        if limit is not None and limit.limit == "LIFETIME":
-            raise LifetimeTimeout(f"resolving {name} {rtype} timed out: {limit.detail}", answer)
-        why = f": {limit.limit} reached ({limit.detail})" if limit else ": all servers failed"
+        finished = next(
+            (e for e in reversed(answer.trace)
+             if isinstance(e, ResolutionFinished) and e.depth == 0), None
+        )
+        failure = finished.failure if finished is not None else None
+        if failure is not None and failure.cause == Cause.LIFETIME:
+            raise LifetimeTimeout(f"resolving {name} {rtype} timed out", answer)
+        why = f": {failure_text(failure)}" if failure is not None else ""
         raise NoNameservers(f"cannot resolve {name} {rtype} (SERVFAIL){why}", answer)
     if not answer.rrset:
         raise NoAnswer(f"{answer.canonical_name} has no {rtype} records (NODATA)", answer)

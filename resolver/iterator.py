@@ -1,13 +1,18 @@
 """The iterative walk: from the closest known zone cut down to an answer.
 
-One `Walk` is one resolution the caller asked for. It starts at the deepest zone cut in the
-cache (the root, from root hints, when the cache is cold), asks a server of that zone, classifies
-and scrubs the reply (classify.py), caches what is safe, and follows referrals, CNAMEs and
-glueless delegations until it has an answer, a negative answer, or a reason to give up.
+One `Resolution` is what a caller asked for: its budget (upstream queries, sub-resolutions), its
+deadline and its trace. Each question the walk asks on the way — the caller's, a CNAME target,
+the address of a name server given without glue — is a `Query` (Unbound's iter_qstate, Knot's
+kr_query): its name and type, its depth, the chain of questions it serves, and the Resolution.
 
-The walk never touches a socket: it talks to the network through a `Transport` and reads time
-from an injectable clock, so the same code runs over real UDP/TCP, over the in-process lab, or
-over a scripted fake network in a unit test.
+For each query the iterator finds the closest zone cut (zonecut.py), lets the zone cut say who is
+next, asks that server (transport), scrubs and classifies the reply (classify.py), caches what
+it may at the trust it deserves (cache.py), reports what happened to server selection
+(selection.py), and follows referrals, CNAME/DNAME chains and glueless delegations until it has
+an answer, a negative answer, or a reason to give up.
+
+The walk never touches a socket: it talks to a `Transport` and reads an injectable clock, so the
+same code runs over real UDP/TCP, over the in-process lab, or over a scripted network in a test.
 """
 
 from __future__ import annotations
@@ -15,47 +20,50 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
-from resolver import trace, wire
-from resolver.cache import RRsetCache, Trust
+from resolver import protocol, trace, wire
+from resolver.cache import RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
-from resolver.infra import InfraCache
+from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.policy import AddressPolicy
+from resolver.scrub import dname_target
+from resolver.selection import Feedback, InfraCache
+from resolver.trace import Cause, Failure, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
+from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
 
-# Limits. Each bounds work an attacker (or a broken zone) can make us do for one question;
-# exceeding any of them ends the resolution with SERVFAIL, quickly.
-MAX_UPSTREAM_QUERIES = 64  # per resolution, sub-resolutions included: caps NXNSAttack amplification
-MAX_REFERRALS = 24  # zone cuts followed in one walk; real names have well under 10
-MAX_CNAME_LINKS = 12  # CNAME/restart hops; longer chains are loops or abuse (Unbound allows 11)
-MAX_SUBRESOLUTION_DEPTH = 3  # nesting of glueless NS address lookups (A needs B needs C)
-MAX_NS_LOOKUPS_PER_DELEGATION = 4  # NS names resolved for one zone cut: NXNSAttack mitigation
-MAX_SUBRESOLUTIONS = 16  # NS address lookups in one resolution, even those the cache answers
-DEFAULT_LIFETIME = 10.0  # overall deadline of one resolution, seconds
-DEFAULT_QUERY_TIMEOUT = 2.0  # upper bound of one upstream query's timeout (infra RTO below it)
-EDNS_PAYLOAD = 1232  # DNS flag day 2020: avoids IP fragmentation on common paths
+# Sends of one question to one server within a walk: the first try and retransmissions with a
+# doubled timeout, so one lost datagram to a one-server zone does not become a SERVFAIL.
+MAX_ATTEMPTS_PER_SERVER = 3
+
+# Which server feedback a classified-unusable reply gives to selection.
+_FEEDBACK = {RCODE.REFUSED: Feedback.REFUSED, RCODE.SERVFAIL: Feedback.SERVFAIL,
+             RCODE.FORMERR: Feedback.FORMERR, RCODE.NOTIMP: Feedback.NOTIMP}
 
 
 class WalkAborted(Exception):
     """A limit or the deadline stopped the walk; the resolution answers SERVFAIL."""
 
-    def __init__(self, limit: str, value: float, detail: str) -> None:
-        super().__init__(f"{limit} ({value}) reached: {detail}")
-        self.limit, self.value, self.detail = limit, value, detail
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(f"{failure.limit} ({failure.value}) reached for {failure.subject}")
+        self.failure = failure
 
 
 @dataclass
 class Outcome:
-    """Where a walk ended: rcode with answer and authority sections."""
+    """Where a walk ended: rcode with answer and authority sections, or why it failed."""
 
     rcode: int
     answer: list[RR] = field(default_factory=list)
     authority: list[RR] = field(default_factory=list)
     canonical_name: str = ""
     target: str = ""  # for a CNAME step: the name to restart at
+    failure: Failure | None = None
+    from_dname: bool = False
 
 
 @dataclass
@@ -69,26 +77,14 @@ class Reply:
 
 
 @dataclass
-class Delegation:
-    """A zone cut: the zone, its NS names, and the addresses we know for them."""
-
-    zone: str
-    ns_names: list[str]
-    addresses: dict[str, str]  # address -> NS name it belongs to
-
-    def unresolved(self) -> list[str]:
-        have = set(self.addresses.values())
-        return [n for n in self.ns_names if n not in have]
-
-
-@dataclass
-class Walk:
-    """State of one resolution: its trace, its budget and its deadline."""
+class Resolution:
+    """One question a caller asked: its trace, its budget and its deadline."""
 
     qname: str
     qtype: int
     clock: Callable[[], float]
-    lifetime: float
+    limits: Limits = DEFAULT_LIMITS
+    tcp: bool = False  # ask upstream over TCP from the start
     started: float = 0.0
     queries_sent: int = 0
     subresolutions: int = 0
@@ -97,18 +93,39 @@ class Walk:
     def __post_init__(self) -> None:
         self.started = self.clock()
 
-    def emit(self, event_type: type[trace.TraceEvent], depth: int, **fields: object) -> None:
+    def emit(self, event_type: type[trace.TraceEvent], depth: int, **fields: Any) -> None:
         self.events.append(event_type(depth=depth, elapsed=self.elapsed(), **fields))
 
     def elapsed(self) -> float:
         return self.clock() - self.started
 
     def remaining(self) -> float:
-        return self.lifetime - self.elapsed()
+        return self.limits.lifetime - self.elapsed()
+
+    def abort(self, limit: str, subject: str) -> WalkAborted:
+        cause = Cause.LIFETIME if limit == "lifetime" else Cause.LIMIT
+        value = getattr(self.limits, limit)
+        return WalkAborted(Failure(cause, limit=limit, value=value, subject=subject))
 
 
-def type_name(rtype: int) -> str:
-    return QTYPE.get(rtype, f"TYPE{rtype}")
+@dataclass
+class Query:
+    """One question the walk asks on the way, and the chain of questions it serves."""
+
+    qname: str
+    qtype: int
+    depth: int
+    stack: frozenset[str]  # NS names whose address lookups this query is nested in
+    resolution: Resolution
+
+    def emit(self, event_type: type[trace.TraceEvent], **fields: Any) -> None:
+        self.resolution.emit(event_type, self.depth, **fields)
+
+    def nested(self, qname: str, qtype: int) -> Query:
+        return Query(qname, qtype, self.depth + 1, self.stack | {qname}, self.resolution)
+
+
+type_name = protocol.type_name
 
 
 def zone_text(records: list[RR]) -> tuple[str, ...]:
@@ -116,20 +133,12 @@ def zone_text(records: list[RR]) -> tuple[str, ...]:
     return tuple(" ".join(rr.toZone().split()) for rr in records)
 
 
-def group_rrsets(records: list[RR]) -> list[list[RR]]:
-    """Split records into RRsets: same owner (case-insensitive), type and class."""
-    groups: dict[tuple[str, int, int], list[RR]] = {}
-    for rr in records:
-        groups.setdefault((name_of(rr), rr.rtype, rr.rclass), []).append(rr)
-    return list(groups.values())
-
-
 def parent_of(name: str) -> str:
     return "." if name == "." or "." not in name.rstrip(".") else name.split(".", 1)[1]
 
 
 class Iterator:
-    """Runs walks against a cache, an infra cache and a transport."""
+    """Runs resolutions against a cache, an infra cache and a transport."""
 
     def __init__(
         self,
@@ -141,7 +150,7 @@ class Iterator:
         policy: AddressPolicy,
         upstream_port: int = 53,
         ipv4_only: bool = False,
-        query_timeout: float = DEFAULT_QUERY_TIMEOUT,
+        limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cache = cache
@@ -151,298 +160,361 @@ class Iterator:
         self.policy = policy
         self.upstream_port = upstream_port
         self.ipv4_only = ipv4_only
-        self.query_timeout = query_timeout
+        self.limits = limits
         self.clock = clock
+        self.delegations = DelegationStore(clock)
         self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0}
 
     # ---- public -----------------------------------------------------------------------------
 
-    async def run(self, walk: Walk) -> Outcome:
-        """Resolve walk.qname/walk.qtype; limits and the deadline turn into SERVFAIL."""
-        walk.emit(trace.ResolutionStarted, 0, qname=walk.qname, qtype=type_name(walk.qtype))
+    def resolution(self, qname: str, qtype: int, *, tcp: bool = False) -> Resolution:
+        return Resolution(qname, qtype, self.clock, self.limits, tcp)
+
+    async def run(self, resolution: Resolution) -> Outcome:
+        """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
+        query = Query(resolution.qname, resolution.qtype, 0, frozenset(), resolution)
+        query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
         try:
-            outcome = await self._resolve(walk.qname, walk.qtype, walk, 0, frozenset())
+            outcome = await self._resolve(query)
         except WalkAborted as abort:
-            walk.emit(
-                trace.LimitReached, 0, limit=abort.limit, value=abort.value, detail=abort.detail
-            )
-            outcome = Outcome(RCODE.SERVFAIL, canonical_name=walk.qname)
-        walk.emit(
+            failure = abort.failure
+            query.emit(trace.LimitReached, limit=failure.limit, value=failure.value,
+                       subject=failure.subject)
+            outcome = Outcome(RCODE.SERVFAIL, canonical_name=query.qname, failure=failure)
+        if outcome.failure is not None and outcome.failure.cause != Cause.CACHED_FAILURE:
+            self.cache.put_failure(query.qname, query.qtype, outcome.failure.cause)
+        query.emit(
             trace.ResolutionFinished,
-            0,
-            qname=walk.qname,
-            qtype=type_name(walk.qtype),
-            rcode=RCODE.get(outcome.rcode),
+            qname=query.qname,
+            qtype=type_name(query.qtype),
+            rcode=protocol.rcode_name(outcome.rcode),
             records=zone_text(outcome.answer),
-            upstream_queries=walk.queries_sent,
+            upstream_queries=resolution.queries_sent,
+            failure=outcome.failure,
         )
         return outcome
 
-    # ---- names and CNAME chains ---------------------------------------------------------------
+    # ---- names and CNAME/DNAME chains ---------------------------------------------------------
 
-    async def _resolve(
-        self, qname: str, qtype: int, walk: Walk, depth: int, stack: frozenset
-    ) -> Outcome:
-        """Answer qname/qtype from cache or by walking, following CNAMEs across zones."""
+    async def _resolve(self, query: Query) -> Outcome:
+        """Answer the query from cache or by walking, following CNAMEs across zones."""
         chain: list[RR] = []
-        current = qname.lower()
+        current = query.qname.lower()
         seen = {current}
-        for _ in range(MAX_CNAME_LINKS + 1):
-            step = self._from_cache(current, qtype, walk, depth)
+        limit = query.resolution.limits.max_cname_links
+        for _ in range(limit + 1):
+            step = self._from_cache(query, current)
             if step is None:
-                step = await self._walk_zones(current, qtype, walk, depth, stack)
+                step = await self._walk_zones(query, current)
             if step.rcode != RCODE.NOERROR or not step.target:
                 step.answer = chain + step.answer
                 step.canonical_name = step.canonical_name or current
                 return step
             chain += step.answer
             if step.target in seen:
-                raise WalkAborted(
-                    "MAX_CNAME_LINKS", MAX_CNAME_LINKS, f"CNAME loop at {step.target}"
-                )
+                raise query.resolution.abort("max_cname_links", step.target)
             seen.add(step.target)
-            walk.emit(trace.CnameRestart, depth, from_name=current, to_name=step.target)
+            query.emit(trace.CnameRestart, from_name=current, to_name=step.target,
+                       dname=step.from_dname)
             current = step.target
-        raise WalkAborted("MAX_CNAME_LINKS", MAX_CNAME_LINKS, f"CNAME chain from {qname} too long")
+        raise query.resolution.abort("max_cname_links", query.qname)
 
-    def _from_cache(self, name: str, qtype: int, walk: Walk, depth: int) -> Outcome | None:
-        """A cached answer, negative answer or CNAME for name/qtype; glue never answers."""
+    def _from_cache(self, query: Query, name: str) -> Outcome | None:
+        """A cached answer, negative answer, CNAME, DNAME or recent failure; glue never answers."""
+        qtype = query.qtype
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
         if hit:
-            self._cache_hit(walk, depth, name, qtype, "answer", hit.ttl, hit.records)
+            self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
             return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name)
         negative = self.cache.get_negative(name, qtype)
         if negative:
-            what = (
-                "negative answer (NXDOMAIN)"
-                if negative.rtype is None
-                else "negative answer (NODATA)"
-            )
-            self._cache_hit(walk, depth, name, qtype, what, negative.ttl, negative.soa)
+            what = trace.CacheWhat.NXDOMAIN if negative.rtype is None else trace.CacheWhat.NODATA
+            self._cache_hit(query, name, qtype, what, negative.ttl, negative.soa)
             return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name)
+        failed = self.cache.get_failure(name, qtype)
+        if failed:
+            self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
+            failure = Failure(Cause.CACHED_FAILURE, subject=name)
+            return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure)
         if qtype != QTYPE.CNAME:
             cname = self.cache.get(name, QTYPE.CNAME, min_trust=Trust.ANSWER_NONAUTH)
             if cname:
-                self._cache_hit(walk, depth, name, QTYPE.CNAME, "CNAME", cname.ttl, cname.records)
+                self._cache_hit(query, name, QTYPE.CNAME, trace.CacheWhat.CNAME, cname.ttl,
+                                cname.records)
                 return Outcome(
                     RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0])
                 )
+        return self._dname_from_cache(query, name)
+
+    def _dname_from_cache(self, query: Query, name: str) -> Outcome | None:
+        """A cached DNAME at an ancestor of name rewrites it (RFC 6672 §3.2)."""
+        for owner in ancestors(name)[1:]:
+            hit = self.cache.get(owner, QTYPE.DNAME, min_trust=Trust.ANSWER_NONAUTH)
+            if hit is None:
+                continue
+            try:
+                target = dname_target(hit.records[0]).lower()
+            except wire.WireError:
+                continue
+            prefix = name[: len(name) - len(owner)]
+            rewritten = prefix + target if target != "." else prefix
+            try:
+                rewritten = wire.validate_name(rewritten).lower()
+            except wire.WireError:
+                return Outcome(RCODE.YXDOMAIN, list(hit.records), canonical_name=name)
+            self._cache_hit(query, owner, QTYPE.DNAME, trace.CacheWhat.DNAME, hit.ttl,
+                            hit.records)
+            cname = RR.fromZone(f"{name} {hit.ttl} IN CNAME {rewritten}")[0]
+            return Outcome(RCODE.NOERROR, [*hit.records, cname], target=rewritten,
+                           from_dname=True)
         return None
 
-    def _cache_hit(
-        self, walk: Walk, depth: int, name: str, qtype: int, what: str, ttl: int, records
-    ) -> None:
+    def _cache_hit(self, query: Query, name: str, qtype: int, what: trace.CacheWhat, ttl: int,
+                   records: Any) -> None:
         self.counters["cache_hits"] += 1
-        walk.emit(
-            trace.CacheHit,
-            depth,
-            name=name,
-            qtype=type_name(qtype),
-            what=what,
-            ttl=ttl,
-            records=zone_text(list(records)),
-        )
+        query.emit(trace.CacheHit, name=name, qtype=type_name(qtype), what=what, ttl=ttl,
+                   records=zone_text(list(records)))
 
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
-    async def _walk_zones(
-        self, qname: str, qtype: int, walk: Walk, depth: int, stack: frozenset
-    ) -> Outcome:
+    async def _walk_zones(self, query: Query, name: str) -> Outcome:
         """Ask servers from the closest zone cut down, following referrals."""
-        delegation = await self._closest_delegation(qname, qtype, walk, depth, stack)
-        for _ in range(MAX_REFERRALS):
-            result = await self._ask_delegation(delegation, qname, qtype, walk, depth, stack)
-            if result is None:
-                return Outcome(RCODE.SERVFAIL, canonical_name=qname)
-            self._store(result, qtype)
+        cut = await self._closest_cut(query, name)
+        for _ in range(query.resolution.limits.max_referrals):
+            result = await self._ask(query, cut, name)
+            if isinstance(result, Failure):
+                return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
+            self._store(result, query.qtype)
             if result.kind != Kind.REFERRAL:
                 return self._outcome(result)
-            glue = [f"{name_of(rr)} {rr.rdata}" for rr in result.additional]
-            walk.emit(
+            query.emit(
                 trace.Referral,
-                depth,
-                from_zone=delegation.zone,
+                from_zone=cut.zone,
                 to_zone=result.referral_zone,
                 ns_names=tuple(result.ns_names),
-                glue=tuple(glue),
+                glue=tuple(f"{name_of(rr)} {rr.rdata}" for rr in result.additional),
             )
-            delegation = self._delegation_from_cache(result.referral_zone, result.ns_names)
-        raise WalkAborted("MAX_REFERRALS", MAX_REFERRALS, f"too many zone cuts for {qname}")
+            cut = self._cut_from_referral(result)
+        raise query.resolution.abort("max_referrals", name)
 
     def _outcome(self, result: Classified) -> Outcome:
         if result.kind == Kind.CNAME:
-            return Outcome(RCODE.NOERROR, result.answer, target=result.canonical_name)
+            return Outcome(RCODE.NOERROR, result.answer, target=result.canonical_name,
+                           from_dname=bool(result.dname))
+        if result.kind == Kind.ERROR:  # e.g. YXDOMAIN from a DNAME substitution
+            return Outcome(result.rcode, result.answer, canonical_name=result.canonical_name)
         rcode = RCODE.NXDOMAIN if result.kind == Kind.NXDOMAIN else RCODE.NOERROR
         # Minimal responses, like Unbound's default: authority carries only a negative answer's
-        # SOA. The zone's NS set is cached, but repeating it in every reply only adds size.
-        authority = [] if result.kind == Kind.ANSWER else result.authority
-        return Outcome(rcode, result.answer, authority, canonical_name=result.canonical_name)
+        # SOA, with the negative TTL (RFC 2308 §3). Answers carry the TTLs the cache gives.
+        authority = []
+        if result.kind != Kind.ANSWER and result.soa is not None:
+            authority = [self.cache.clamp_negative(result.soa)]
+        answer = self.cache.clamp(result.answer)
+        return Outcome(rcode, answer, authority, canonical_name=result.canonical_name)
 
-    async def _closest_delegation(
-        self, qname: str, qtype: int, walk: Walk, depth: int, stack: frozenset
-    ) -> Delegation:
+    async def _closest_cut(self, query: Query, name: str) -> ZoneCut:
         # DS records live in the parent zone (RFC 4035 §3.1.4.1): start above the cut.
-        start = parent_of(qname) if qtype == QTYPE.DS else qname
-        cut = self.cache.closest_zone_cut(start)
-        if cut is None or cut[0] == ".":
+        start = parent_of(name) if query.qtype == QTYPE.DS else name
+        for zone in ancestors(start):
+            cut = self._cut_from_cache(zone)
             if cut is None:
-                await self._prime(walk, depth, stack)
-                cut = self.cache.closest_zone_cut(start)
-            if cut is None:  # priming failed: walk from the hints themselves
-                walk.emit(
-                    trace.ZoneCutChosen,
-                    depth,
-                    zone=".",
-                    ns_names=self.hints.ns_names,
-                    source="root hints",
-                )
-                return self._hints_delegation()
-        zone, rrset = cut
-        ns_names = [target_of(rr) for rr in rrset.records]
-        self._cache_hit(walk, depth, zone, QTYPE.NS, "zone cut", rrset.ttl, rrset.records)
-        walk.emit(trace.ZoneCutChosen, depth, zone=zone, ns_names=tuple(ns_names), source="cache")
-        return self._delegation_from_cache(zone, ns_names)
+                continue
+            if cut.useless():
+                query.emit(trace.ZoneCutSkipped, zone=zone, ns_names=tuple(cut.ns_names))
+                continue
+            if zone == "." and self.cache.get(".", QTYPE.NS) is None:
+                break  # only the hints know the root: prime it first
+            ns = self.cache.get(zone, QTYPE.NS)
+            if ns is not None:
+                self._cache_hit(query, zone, QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
+                                ns.records)
+            query.emit(trace.ZoneCutChosen, zone=zone, ns_names=tuple(cut.ns_names),
+                       source=trace.CutSource.CACHE)
+            return cut
+        await self._prime(query)
+        cut = self._cut_from_cache(".")
+        if cut is not None and self.cache.get(".", QTYPE.NS) is not None:
+            ns = self.cache.get(".", QTYPE.NS)
+            self._cache_hit(query, ".", QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl, ns.records)
+            query.emit(trace.ZoneCutChosen, zone=".", ns_names=tuple(cut.ns_names),
+                       source=trace.CutSource.CACHE)
+            return cut
+        # Priming failed: walk from the hints themselves.
+        query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
+                   source=trace.CutSource.HINTS)
+        return self._hints_cut()
 
-    def _hints_delegation(self) -> Delegation:
-        addresses = {
-            addr: name for name, addr in self.hints.all_addresses() if self._usable_family(addr)
-        }
-        return Delegation(".", list(self.hints.ns_names), addresses)
+    def _hints_cut(self) -> ZoneCut:
+        cut = ZoneCut(".", [], source="hints")
+        for name, address in self.hints.all_addresses():
+            if self._usable_family(address):
+                cut.add(name, [address], Side.HINTS)
+        return cut
 
-    async def _prime(self, walk: Walk, depth: int, stack: frozenset) -> None:
+    async def _prime(self, query: Query) -> None:
         """Ask a root server for the root NS set (RFC 8109) instead of trusting hints alone."""
-        walk.emit(
-            trace.ZoneCutChosen,
-            depth,
-            zone=".",
-            ns_names=self.hints.ns_names,
-            source="root hints (priming the root NS set)",
-        )
-        result = await self._ask_delegation(
-            self._hints_delegation(), ".", QTYPE.NS, walk, depth, stack
-        )
-        if result is not None and result.kind == Kind.ANSWER:
+        query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
+                   source=trace.CutSource.PRIMING)
+        priming = Query(".", QTYPE.NS, query.depth, query.stack, query.resolution)
+        result = await self._ask(priming, self._hints_cut(), ".")
+        if isinstance(result, Classified) and result.kind == Kind.ANSWER:
             self._store(result, QTYPE.NS)
 
-    def _delegation_from_cache(self, zone: str, ns_names: list[str]) -> Delegation:
-        addresses: dict[str, str] = {}
+    def _cut_from_cache(self, zone: str) -> ZoneCut | None:
+        """The zone cut at `zone` from cached data, or None when no NS set is known there.
+
+        NS names: the child's NS set (if cached at referral trust or better) then the parent's.
+        Addresses: cached answers are the child's view; cached glue and the stored referral's
+        glue are the parent's (tried last when the child published other addresses)."""
+        ns = self.cache.get(zone, QTYPE.NS, min_trust=Trust.AUTHORITY)
+        delegation = self.delegations.get(zone)
+        if ns is None and delegation is None:
+            return None
+        names = [target_of(rr) for rr in ns.records] if ns else []
+        names += [n for n in (delegation.ns_names if delegation else ()) if n not in names]
+        cut = ZoneCut(zone, [])
+        for ns_name in names:
+            cut.add(ns_name, [], Side.PARENT)
+            self._add_cached_addresses(cut, ns_name)
+        for ns_name, address in delegation.glue if delegation else ():
+            if self._usable_family(address):
+                cut.add(ns_name, [address], Side.PARENT)
         if zone == ".":  # the hints always know how to reach the roots, whatever the cache lost
-            addresses.update(self._hints_delegation().addresses)
-        for ns in ns_names:
-            for rtype in (QTYPE.A, QTYPE.AAAA):
-                hit = self.cache.get(ns, rtype)
-                for rr in hit.records if hit else ():
-                    if self._usable_family(str(rr.rdata)):
-                        addresses.setdefault(str(rr.rdata), ns)
-        return Delegation(zone, list(ns_names), addresses)
+            for name, address in self.hints.all_addresses():
+                if self._usable_family(address):
+                    cut.add(name, [address], Side.HINTS)
+        return cut
+
+    def _add_cached_addresses(self, cut: ZoneCut, ns_name: str) -> None:
+        for rtype in (QTYPE.A, QTYPE.AAAA):
+            hit = self.cache.get(ns_name, rtype)
+            if hit is None:
+                continue
+            side = Side.CHILD if hit.trust >= Trust.ANSWER_NONAUTH else Side.PARENT
+            usable = [str(rr.rdata) for rr in hit.records if self._usable_family(str(rr.rdata))]
+            cut.add(ns_name, usable, side)
+
+    def _cut_from_referral(self, result: Classified) -> ZoneCut:
+        """The zone cut a referral just gave: its NS names and glue (used even with TTL 0,
+        for this walk only), plus what the cache knows of those names' addresses."""
+        zone = result.referral_zone
+        cut = ZoneCut(zone, [], source="referral")
+        glue: list[tuple[str, str, int]] = []
+        for ns_name in result.ns_names:
+            cut.add(ns_name, [], Side.PARENT)
+            for rr in result.additional:
+                if name_of(rr) == ns_name and self._usable_family(str(rr.rdata)):
+                    cut.add(ns_name, [str(rr.rdata)], Side.PARENT)
+                    glue.append((ns_name, str(rr.rdata), self.cache.clamp([rr])[0].ttl))
+            self._add_cached_addresses(cut, ns_name)
+        ns_ttls = [(target_of(rr), self.cache.clamp([rr])[0].ttl) for rr in result.authority
+                   if rr.rtype == QTYPE.NS]
+        self.delegations.put(zone, ns_ttls, glue)
+        return cut
 
     def _usable_family(self, address: str) -> bool:
         return not (self.ipv4_only and ":" in address)
 
     # ---- choosing and asking servers ---------------------------------------------------------
 
-    async def _ask_delegation(
-        self,
-        delegation: Delegation,
-        qname: str,
-        qtype: int,
-        walk: Walk,
-        depth: int,
-        stack: frozenset,
-    ) -> Classified | None:
-        """Ask the zone's servers in turn until one gives a usable reply; None if none does."""
-        zone = delegation.zone
-        tried: set[str] = set()
-        lookups = 0
-        reason = ""
-        pending = delegation.unresolved()
+    async def _ask(self, query: Query, cut: ZoneCut, name: str) -> Classified | Failure:
+        """Ask the zone's servers, as the zone cut directs, until one gives a usable reply."""
+        zone = cut.zone
+        limits = query.resolution.limits
+        provisional: Classified | None = None
+        why = SendReason.FIRST
         while True:
-            candidates = [a for a in delegation.addresses if a not in tried]
-            for address in [a for a in candidates if not self.policy.permits(a)]:
-                tried.add(address)
-                candidates.remove(address)
-                self._server_failed(
-                    walk,
-                    depth,
-                    zone,
-                    delegation.addresses[address],
-                    address,
-                    f"not queried: {self.policy.refusal(address)}",
-                )
-            if not candidates:
-                # Servers with known addresses are exhausted: resolve a glueless NS name.
-                if not pending:
-                    return None
-                if lookups >= MAX_NS_LOOKUPS_PER_DELEGATION:
-                    walk.emit(
-                        trace.LimitReached,
-                        depth,
-                        limit="MAX_NS_LOOKUPS_PER_DELEGATION",
-                        value=MAX_NS_LOOKUPS_PER_DELEGATION,
-                        detail=f"for zone {zone}",
-                    )
-                    return None
-                ns_name = pending.pop(0)
-                lookups += 1
-                for address in await self._lookup_ns_address(ns_name, zone, walk, depth, stack):
-                    delegation.addresses.setdefault(address, ns_name)
-                continue
-            address = self.infra.order(candidates, zone)[0]
-            tried.add(address)
-            server_name = delegation.addresses[address]
-            reply = await self._exchange(
-                address, server_name, zone, qname, qtype, walk, depth, reason
+            choice = cut.next_choice(
+                choose=lambda c: self.infra.choose(c, zone),
+                usable=lambda c: self.infra.usable(c, zone),
+                probe_due=self.infra.probe_due,
+                max_attempts=MAX_ATTEMPTS_PER_SERVER,
             )
-            if reply is None:
-                reason = f"previous server {server_name} ({address}) failed"
+            if isinstance(choice, Exhausted):
+                if provisional is not None:  # nobody did better than an empty NOERROR
+                    return provisional
+                if choice.backed_off:
+                    cause = Cause.BACKED_OFF
+                elif not cut.tried:
+                    cause = Cause.NO_SERVER_ADDRESS
+                elif cut.failed:
+                    cause = Cause.SERVERS_FAILED
+                else:
+                    cause = Cause.NO_REACHABLE_AUTHORITY
+                return Failure(cause, zone=zone, subject=name)
+            if isinstance(choice, ResolveName):
+                cut.looked_up.add(choice.ns_name)
+                if len(cut.looked_up) > limits.max_ns_lookups_per_delegation:
+                    query.emit(trace.LimitReached, limit="max_ns_lookups_per_delegation",
+                               value=limits.max_ns_lookups_per_delegation, subject=zone)
+                    cut.looked_up.update(cut.ns_names)  # resolve no more names for this cut
+                    continue
+                addresses = await self._lookup_ns_address(query, choice.ns_name, zone)
+                cut.add(choice.ns_name, addresses, Side.CHILD)
                 continue
-            result = classify(reply.message, zone, qname, qtype)
-            self._report(result, reply, address, server_name, qname, qtype, walk, depth)
-            if result.kind in (Kind.LAME, Kind.ERROR):
-                self.infra.mark_lame(address, zone)
-                reason = f"{server_name} ({address}) was lame: {result.reason}"
+            address, server = choice.address, choice.ns_name
+            refusal = self.policy.refusal(address)
+            if refusal:
+                cut.failed.add(address)
+                cut.attempt(address)
+                query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                           problem=Problem.FORBIDDEN, detail=refusal)
+                continue
+            attempt = cut.attempt(address)
+            if choice.probe:
+                why = SendReason.PROBE
+            elif choice.last_resort:
+                why = SendReason.LAST_RESORT
+            elif attempt > 0:
+                why = SendReason.RETRANSMIT
+            reply = await self._exchange(query, zone, address, server, name, attempt, why)
+            why = SendReason.NEXT_SERVER
+            if isinstance(reply, Problem):
+                cut.failed.add(address)
+                cut.timed_out.discard(address)
+                continue
+            if isinstance(reply, QueryTimeout):
+                cut.timed_out.add(address)
+                continue
+            result = classify(reply.message, zone, name, query.qtype,
+                              max_chain=limits.max_cname_links)
+            self._report(query, result, reply, address, server, name)
+            if result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN:
+                feedback = _FEEDBACK.get(result.rcode, Feedback.LAME)
+                self.infra.report(address, zone, feedback)
+                cut.failed.add(address)
+                cut.timed_out.discard(address)
+                continue
+            if result.chain_truncated:
+                raise query.resolution.abort("max_cname_links", name)
+            if result.kind == Kind.NODATA and result.provisional:
+                provisional = provisional or result
+                cut.failed.add(address)
+                cut.timed_out.discard(address)
                 continue
             return result
 
-    async def _lookup_ns_address(
-        self, ns_name: str, zone: str, walk: Walk, depth: int, stack: frozenset
-    ) -> list[str]:
+    async def _lookup_ns_address(self, query: Query, ns_name: str, zone: str) -> list[str]:
         """Resolve a glueless NS name's addresses as a nested resolution."""
-        if depth + 1 > MAX_SUBRESOLUTION_DEPTH:
-            walk.emit(
-                trace.LimitReached,
-                depth,
-                limit="MAX_SUBRESOLUTION_DEPTH",
-                value=MAX_SUBRESOLUTION_DEPTH,
-                detail=f"not resolving {ns_name} for {zone}",
-            )
+        resolution = query.resolution
+        limits = resolution.limits
+        if query.depth + 1 > limits.max_subresolution_depth:
+            query.emit(trace.LimitReached, limit="max_subresolution_depth",
+                       value=limits.max_subresolution_depth, subject=ns_name)
             return []
-        walk.subresolutions += 1
-        if walk.subresolutions > MAX_SUBRESOLUTIONS:
-            raise WalkAborted(
-                "MAX_SUBRESOLUTIONS", MAX_SUBRESOLUTIONS, f"NS address lookups for {walk.qname}"
-            )
-        if ns_name in stack:  # we are already resolving this name further up: a cycle
-            self._server_failed(
-                walk,
-                depth,
-                zone,
-                ns_name,
-                "",
-                "cyclic dependency: this NS name's address needs this very lookup",
-            )
+        resolution.subresolutions += 1
+        if resolution.subresolutions > limits.max_subresolutions:
+            raise resolution.abort("max_subresolutions", resolution.qname)
+        if ns_name in query.stack:  # we are already resolving this name further up: a cycle
+            query.emit(trace.ServerFailed, zone=zone, server_name=ns_name, address="",
+                       problem=Problem.CYCLIC_DEPENDENCY)
             return []
-        inner = stack | {ns_name}
         addresses: list[str] = []
         for rtype in (QTYPE.A,) if self.ipv4_only else (QTYPE.A, QTYPE.AAAA):
-            walk.emit(
-                trace.ResolutionStarted,
-                depth + 1,
-                qname=ns_name,
-                qtype=type_name(rtype),
-                reason=f"address of {ns_name}, a name server for {zone} given without glue",
-            )
-            outcome = await self._resolve(ns_name, rtype, walk, depth + 1, inner)
+            sub = query.nested(ns_name, rtype)
+            sub.emit(trace.ResolutionStarted, qname=ns_name, qtype=type_name(rtype),
+                     ns_of_zone=zone)
+            outcome = await self._resolve(sub)
             addresses += [
                 str(rr.rdata)
                 for rr in outcome.answer
@@ -450,233 +522,140 @@ class Iterator:
             ]
             if addresses:
                 break  # one family is enough to reach the server
-        walk.emit(trace.SubResolutionDone, depth + 1, ns_name=ns_name, addresses=tuple(addresses))
+        query.emit(trace.SubResolutionDone, ns_name=ns_name, addresses=tuple(addresses))
+        # Depth is that of the sub-walk, so the renderer closes its block.
         return addresses
 
     async def _exchange(
-        self,
-        address: str,
-        server_name: str,
-        zone: str,
-        qname: str,
-        qtype: int,
-        walk: Walk,
-        depth: int,
-        reason: str,
-    ) -> Reply | None:
-        """One server, one question: UDP with EDNS, then TCP on truncation, no-EDNS on FORMERR."""
+        self, query: Query, zone: str, address: str, server: str, qname: str, attempt: int,
+        why: SendReason,
+    ) -> Reply | QueryTimeout | Problem:
+        """One server, one question: UDP with EDNS, TCP on truncation, no EDNS after FORMERR.
+
+        Returns the reply; a QueryTimeout when it did not answer in time (it may be retried);
+        the Problem when it failed for good in this walk (unreachable, malformed)."""
+        resolution = query.resolution
+        limits = resolution.limits
         edns = self.infra.edns_ok(address)
-        tcp = False
+        tcp = resolution.tcp
         while True:
-            if walk.queries_sent >= MAX_UPSTREAM_QUERIES:
-                raise WalkAborted(
-                    "MAX_UPSTREAM_QUERIES", MAX_UPSTREAM_QUERIES, f"resolving {walk.qname}"
-                )
-            remaining = walk.remaining()
+            if resolution.queries_sent >= limits.max_upstream_queries:
+                raise resolution.abort("max_upstream_queries", resolution.qname)
+            remaining = resolution.remaining()
             if remaining <= 0:
-                raise WalkAborted(
-                    "LIFETIME", walk.lifetime, f"deadline passed resolving {walk.qname}"
-                )
-            timeout = min(self.infra.rto(address), self.query_timeout, remaining)
-            query = wire.build_query(
-                qname, qtype, new_query_id(), edns_payload=EDNS_PAYLOAD if edns else None
-            )
-            walk.queries_sent += 1
+                raise resolution.abort("lifetime", resolution.qname)
+            cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
+            timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
+            message = wire.build_query(qname, query.qtype, new_query_id(),
+                                       edns_payload=protocol.EDNS_PAYLOAD if edns else None)
+            resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
-            protocol = "tcp" if tcp else "udp"
-            walk.emit(
-                trace.QuerySent,
-                depth,
-                zone=zone,
-                server_name=server_name,
-                address=address,
-                port=self.upstream_port,
-                protocol=protocol,
-                qname=qname,
-                qtype=type_name(qtype),
-                edns=edns,
-                reason=reason,
-            )
+            transport = "tcp" if tcp else "udp"
+            query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
+                       port=self.upstream_port, protocol=transport, qname=qname,
+                       qtype=type_name(query.qtype), edns=edns, why=why, attempt=attempt,
+                       timeout=timeout)
             try:
                 exchange = await self.transport.query(
-                    address, self.upstream_port, query, timeout=timeout, tcp=tcp
+                    address, self.upstream_port, message, timeout=timeout, tcp=tcp
                 )
-            except QueryTimeout:
+            except QueryTimeout as timed_out:
                 self.counters["timeouts"] += 1
-                self.infra.record_timeout(address)
-                walk.emit(
-                    trace.ServerTimeout,
-                    depth,
-                    zone=zone,
-                    server_name=server_name,
-                    address=address,
-                    protocol=protocol,
-                    timeout=timeout,
-                )
+                self.infra.report(address, zone, Feedback.TIMEOUT)
+                query.emit(trace.ServerTimeout, zone=zone, server_name=server, address=address,
+                           protocol=transport, timeout=timeout)
                 if timeout >= remaining:  # the deadline, not the server's RTO, cut this wait
-                    raise WalkAborted(
-                        "LIFETIME", walk.lifetime, f"deadline passed resolving {walk.qname}"
-                    ) from None
-                return None
+                    raise resolution.abort("lifetime", resolution.qname) from None
+                return timed_out
             except TransportError as exc:
-                self.infra.record_timeout(address)  # unreachable: back off like a timeout
-                self._server_failed(walk, depth, zone, server_name, address, str(exc))
-                return None
-            self.infra.record_rtt(address, exchange.rtt)
+                self.infra.report(address, zone, Feedback.UNREACHABLE)
+                query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                           problem=Problem.UNREACHABLE, detail=str(exc))
+                return Problem.UNREACHABLE
+            self.infra.report(address, zone, Feedback.OK, rtt=exchange.rtt)
             try:
                 reply = DNSRecord.parse(exchange.raw)
             except Exception:  # dnslib raises assorted errors on malformed data
-                self._server_failed(walk, depth, zone, server_name, address, "malformed reply")
-                return None
-            arrived = Reply(reply, exchange.rtt, len(exchange.raw), protocol)
+                self.infra.report(address, zone, Feedback.MALFORMED)
+                query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                           problem=Problem.MALFORMED)
+                return Problem.MALFORMED
+            arrived = Reply(reply, exchange.rtt, len(exchange.raw), transport)
             if reply.header.tc and not tcp:
-                self._report_plain(
-                    walk,
-                    depth,
-                    zone,
-                    server_name,
-                    address,
-                    arrived,
-                    "truncated",
-                    "truncated (TC=1): the answer does not fit in UDP, retrying over TCP",
-                )
-                tcp, reason = True, "the UDP answer was truncated"
+                self.infra.report(address, zone, Feedback.TRUNCATED)
+                self._report_plain(query, zone, server, address, arrived, "truncated")
+                tcp, why = True, SendReason.TRUNCATED
                 continue
             no_opt = not any(rr.rtype == QTYPE.OPT for rr in reply.ar)
             if edns and no_opt and reply.header.rcode in (RCODE.FORMERR, RCODE.NOTIMP):
-                self.infra.record_no_edns(address)
-                self._report_plain(
-                    walk,
-                    depth,
-                    zone,
-                    server_name,
-                    address,
-                    arrived,
-                    "error",
-                    f"{RCODE.get(reply.header.rcode)} to EDNS: retrying without EDNS",
-                )
-                edns, reason = False, "the server rejected EDNS"
+                self.infra.report(address, zone, Feedback.EDNS_REJECTED)
+                self._report_plain(query, zone, server, address, arrived, "edns_rejected")
+                edns, why = False, SendReason.EDNS_REJECTED
                 continue
             return arrived
 
     # ---- reporting and caching --------------------------------------------------------------
 
-    def _server_failed(
-        self, walk: Walk, depth: int, zone: str, server_name: str, address: str, reason: str
-    ) -> None:
-        walk.emit(
-            trace.ServerFailed,
-            depth,
-            zone=zone,
-            server_name=server_name,
-            address=address,
-            reason=reason,
-        )
-
-    def _report_plain(
-        self,
-        walk: Walk,
-        depth: int,
-        zone: str,
-        server_name: str,
-        address: str,
-        reply: Reply,
-        kind: str,
-        summary: str,
-    ) -> None:
-        walk.emit(
+    def _report_plain(self, query: Query, zone: str, server: str, address: str, reply: Reply,
+                      classification: str) -> None:
+        query.emit(
             trace.ResponseReceived,
-            depth,
             zone=zone,
-            server_name=server_name,
+            server_name=server,
             address=address,
             protocol=reply.protocol,
-            rcode=RCODE.get(reply.message.header.rcode),
-            classification=kind,
-            summary=summary,
+            rcode=protocol.rcode_name(reply.message.header.rcode),
+            classification=classification,
             rtt=reply.rtt,
             size=reply.size,
             aa=bool(reply.message.header.aa),
         )
 
-    def _report(
-        self,
-        result: Classified,
-        reply: Reply,
-        address: str,
-        server_name: str,
-        qname: str,
-        qtype: int,
-        walk: Walk,
-        depth: int,
-    ) -> None:
-        walk.emit(
+    def _report(self, query: Query, result: Classified, reply: Reply, address: str,
+                server: str, qname: str) -> None:
+        final = [rr for rr in result.answer
+                 if rr.rtype == query.qtype and name_of(rr) == result.canonical_name]
+        query.emit(
             trace.ResponseReceived,
-            depth,
             zone=result.zone,
-            server_name=server_name,
+            server_name=server,
             address=address,
             protocol=reply.protocol,
-            rcode=RCODE.get(result.rcode),
+            rcode=protocol.rcode_name(result.rcode),
             classification=str(result.kind),
-            summary=describe(result, qname, qtype),
             rtt=reply.rtt,
             size=reply.size,
             aa=result.aa,
             records=zone_text(result.answer + result.authority + result.additional),
+            qname=qname,
+            qtype=type_name(query.qtype),
+            answers=len(final),
+            canonical_name=result.canonical_name,
+            referral_zone=result.referral_zone,
+            ns_names=len(result.ns_names),
+            glue=len(result.additional) if result.kind == Kind.REFERRAL else 0,
+            lame_reason=str(result.reason) if result.kind in (Kind.LAME, Kind.ERROR) else "",
+            provisional=result.provisional,
         )
         if result.dropped:
-            walk.emit(
+            query.emit(
                 trace.Scrubbed,
-                depth,
-                server_name=server_name,
+                server_name=server,
                 zone=result.zone,
-                records=zone_text(result.dropped),
+                records=zone_text([rr for rr, _ in result.dropped]),
+                reasons=tuple(str(reason) for _, reason in result.dropped),
             )
 
     def _store(self, result: Classified, qtype: int) -> None:
-        """Cache a scrubbed response with the trust its sections deserve (RFC 2181 §5.4.1)."""
-        answer_trust = Trust.AUTH_ANSWER if result.aa else Trust.ANSWER_NONAUTH
-        authority_trust = Trust.AUTH_AUTHORITY if result.aa else Trust.AUTHORITY
-        for rrset in group_rrsets(result.answer):
-            self.cache.put(rrset, answer_trust)
-        for rrset in group_rrsets([rr for rr in result.authority if rr.rtype == QTYPE.NS]):
-            self.cache.put(rrset, authority_trust)
-        for rrset in group_rrsets(result.additional):
-            self.cache.put(rrset, Trust.ADDITIONAL)
+        """Cache a scrubbed response at the trust each RRset earned (RFC 2181 §5.4.1)."""
+        for records, trust in result.rrsets:
+            self.cache.put(records, trust)
         soa = result.soa
-        if soa is not None and result.kind == Kind.NXDOMAIN:
-            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa)
-        elif soa is not None and result.kind == Kind.NODATA:
-            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa)
+        if soa is None or result.provisional:
+            return
+        trust = Trust.AUTH_AUTHORITY if result.aa else Trust.ANSWER_NONAUTH
+        if result.kind == Kind.NXDOMAIN:
+            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa, trust)
+        elif result.kind == Kind.NODATA:
+            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust)
 
-
-def describe(result: Classified, qname: str, qtype: int) -> str:
-    """The response in plain words, for the trace."""
-    kind = result.kind
-    if kind == Kind.REFERRAL:
-        glue = len(result.additional)
-        return (
-            f"referral to {result.referral_zone} \N{EM DASH} {len(result.ns_names)} NS, "
-            f"{glue} glue address{'es' if glue != 1 else ''}"
-        )
-    if kind == Kind.ANSWER:
-        final = [rr for rr in result.answer if rr.rtype == qtype]
-        how = "authoritative answer" if result.aa else "non-authoritative answer"
-        via = (
-            f" via CNAME to {result.canonical_name}"
-            if result.canonical_name != qname.lower()
-            else ""
-        )
-        return f"{how}: {len(final)} {type_name(qtype)} record{'s' if len(final) != 1 else ''}{via}"
-    if kind == Kind.CNAME:
-        return f"CNAME: {qname} is an alias of {result.canonical_name}"
-    if kind == Kind.NXDOMAIN:
-        return f"NXDOMAIN from {result.zone}: {result.canonical_name} does not exist"
-    if kind == Kind.NODATA:
-        return (
-            f"NODATA from {result.zone}: {result.canonical_name} has no {type_name(qtype)} records"
-        )
-    if kind == Kind.LAME:
-        return f"lame: {result.reason}"
-    return f"error: {result.reason}"

@@ -29,8 +29,9 @@ class Limits:
     query_timeout: float = 2.0
 
     def __post_init__(self) -> None:
+        # A count of 0 is a real setting (e.g. no glueless lookups at all); times must pass.
         for name, value in vars(self).items():
-            if value <= 0:
+            if value < 0 or (value == 0 and name in ("lifetime", "query_timeout")):
                 raise ValueError(f"limit {name} must be positive, not {value!r}")
 
 

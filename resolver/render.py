@@ -1,7 +1,7 @@
 """Text and JSON renderings of an Answer and of its trace, for the `resolve` command.
 
-Pure functions from data to strings/dicts: no I/O, no resolution. The iterator already words each
-response in plain language (ResponseReceived.summary); this module lays the events out as a walk,
+Pure functions from data to strings/dicts: no I/O, no resolution. The iterator reports each
+response as typed facts; this module words them, and lays the events out as a walk,
 one block per upstream query, with sub-resolutions nested under the hop that needed them.
 """
 
@@ -10,11 +10,21 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dnslib import CLASS, QTYPE, RCODE, RR
 
 from resolver.answer import Answer
-from resolver.trace import TraceEvent
+from resolver.trace import (
+    CacheWhat,
+    Cause,
+    CutSource,
+    Failure,
+    Problem,
+    ResolutionFinished,
+    SendReason,
+    TraceEvent,
+)
 
 # Records listed under one hop before "... N more": a root referral carries 13 NS and 26
 # addresses, which would bury the walk itself.
@@ -40,32 +50,147 @@ def outcome(answer: Answer) -> str:
     return NODATA
 
 
+_LIMIT_WORDS = {
+    "max_upstream_queries": "too many upstream queries for one resolution",
+    "max_referrals": "too many zone cuts on the way",
+    "max_cname_links": "the CNAME/DNAME chain is too long or loops",
+    "max_subresolution_depth": "name server address lookups nested too deep",
+    "max_ns_lookups_per_delegation": "too many name server addresses to look up for one zone",
+    "max_subresolutions": "too many name server address lookups",
+    "lifetime": "the resolution's deadline passed",
+}
+
+
+def failure_text(failure: Failure) -> str:
+    """The cause of a failed resolution in words: the API's exceptions and the CLI say this."""
+    cause, zone = failure.cause, failure.zone
+    if cause in (Cause.LIMIT, Cause.LIFETIME):
+        words = _LIMIT_WORDS.get(failure.limit, failure.limit)
+        value = f"{failure.value:g}" + (" s" if cause == Cause.LIFETIME else "")
+        where = f" resolving {failure.subject}" if failure.subject else ""
+        return f"{words}{where} ({failure.limit} = {value})"
+    if cause == Cause.NO_REACHABLE_AUTHORITY:
+        return f"no server of {zone} answered (timeouts or unreachable)"
+    if cause == Cause.NO_SERVER_ADDRESS:
+        return f"no address could be found for any name server of {zone}"
+    if cause == Cause.SERVERS_FAILED:
+        return f"every server of {zone} failed (lame, refused or broken replies)"
+    if cause == Cause.BACKED_OFF:
+        return f"every server of {zone} is backed off after repeated timeouts"
+    if cause == Cause.CACHED_FAILURE:
+        return f"{failure.subject} failed moments ago and is not retried yet (RFC 9520)"
+    return str(cause)
+
+
+def answer_failure(answer: Answer) -> Failure | None:
+    """The failure the resolution's trace ends with, if it failed."""
+    for event in reversed(answer.trace):
+        if isinstance(event, ResolutionFinished) and event.depth == 0:
+            return event.failure
+    return None
+
+
 def failure_reason(answer: Answer) -> str:
     """Why a resolution ended in SERVFAIL, in words, from its trace ("" if it did not)."""
     if outcome(answer) != SERVFAIL:
         return ""
-    limits = [e for e in answer.trace if e.kind == "limit_reached" and e.depth == 0]
-    if limits:
-        limit = limits[-1]
-        return f"{limit.detail} ({limit.limit} = {limit.value})" if limit.detail else limit.limit
-    if answer.rcode != RCODE.SERVFAIL:
-        return f"the server answered {answer.rcode_text}"
-    # Otherwise the walk ran out of servers: say what happened to the last one it had.
-    last = next(
-        (e for e in reversed(answer.trace) if e.kind != "resolution_finished"), None
-    )
-    if last is None:
-        return ""
-    if last.kind == "timeout":
-        server = last.server_name or last.address
-        return f"{server} timed out after {format_ms(last.timeout)}; no other server was left"
-    if last.kind == "server_failed":
-        return f"{last.server_name or last.address}: {last.reason}; no other server was left"
-    if last.kind == "response":
-        return f"{last.server_name or last.address}: {last.summary}; no other server was left"
-    if last.kind == "subresolution_done" and not last.addresses:
-        return f"no address could be found for {last.ns_name}; no other server was left"
-    return "no server gave a usable answer"
+    failure = answer_failure(answer)
+    if failure is None:
+        return f"the server answered {answer.rcode_text}" if answer.rcode != RCODE.SERVFAIL else ""
+    text = failure_text(failure)
+    if failure.cause in (
+        Cause.NO_REACHABLE_AUTHORITY, Cause.SERVERS_FAILED, Cause.NO_SERVER_ADDRESS
+    ):
+        last = _last_server_fate(answer.trace)
+        if last:
+            text += f"; last: {last}"
+    return text
+
+
+def _last_server_fate(events: Sequence[TraceEvent]) -> str:
+    for e in reversed(events):
+        if e.kind == "timeout":
+            return f"{e.server_name or e.address} timed out after {format_ms(e.timeout)}"
+        if e.kind == "server_failed":
+            return f"{e.server_name or e.address}: {problem_text(e)}"
+        if e.kind == "response":
+            return f"{e.server_name or e.address}: {response_summary(e)}"
+        if e.kind == "subresolution_done" and not e.addresses:
+            return f"no address could be found for {e.ns_name}"
+    return ""
+
+
+_LAME_WORDS = {
+    "upward-referral": "upward referral (it is not authoritative for the zone)",
+    "sideways-referral": "referral sideways, out of the zone",
+    "recursive-lame": "a recursive server's non-authoritative answer without a referral",
+    "refused": "REFUSED",
+    "self-referral": "its own NS set with no answer and no SOA",
+    "server-error": "an error rcode",
+    "name-too-long": "a DNAME substitution longer than 255 octets",
+}
+
+
+def response_summary(e: Any) -> str:
+    """A ResponseReceived event in plain words: "referral to edu. — 1 NS, 1 glue address"."""
+    kind = e.classification
+    if kind == "referral":
+        return (
+            f"referral to {e.referral_zone} — {e.ns_names} NS, "
+            f"{e.glue} glue address{'es' if e.glue != 1 else ''}"
+        )
+    if kind == "answer":
+        how = "authoritative answer" if e.aa else "non-authoritative answer"
+        via = f" via CNAME to {e.canonical_name}" if e.canonical_name != e.qname.lower() else ""
+        return f"{how}: {_plural(e.answers, e.qtype + ' record')}{via}"
+    if kind == "cname":
+        return f"CNAME: {e.qname} is an alias of {e.canonical_name}"
+    if kind == "nxdomain":
+        return f"NXDOMAIN from {e.zone}: {e.canonical_name} does not exist"
+    if kind == "nodata":
+        text = f"NODATA from {e.zone}: {e.canonical_name} has no {e.qtype} records"
+        if e.provisional:
+            text += " (no SOA to prove it: asking the other servers first)"
+        return text
+    if kind == "lame":
+        return f"lame: {_LAME_WORDS.get(e.lame_reason, e.lame_reason)}"
+    if kind == "truncated":
+        return "truncated (TC=1): the answer does not fit in UDP, retrying over TCP"
+    if kind == "edns_rejected":
+        return f"{e.rcode} to EDNS: retrying without EDNS"
+    return f"error: {e.rcode}"
+
+
+def problem_text(e: Any) -> str:
+    """A ServerFailed event's problem in words."""
+    if e.problem == Problem.FORBIDDEN:
+        return f"not queried: {e.detail}"
+    if e.problem == Problem.UNREACHABLE:
+        return e.detail or "unreachable"
+    if e.problem == Problem.MALFORMED:
+        return "malformed reply"
+    if e.problem == Problem.CYCLIC_DEPENDENCY:
+        return "cyclic dependency: this NS name's address needs this very lookup"
+    return str(e.problem)
+
+
+_SEND_WORDS = {
+    SendReason.NEXT_SERVER: "the previous server failed",
+    SendReason.TRUNCATED: "the UDP answer was truncated",
+    SendReason.EDNS_REJECTED: "the server rejected EDNS",
+    SendReason.LAST_RESORT: "last resort: the parent's glue, the child's addresses failed",
+    SendReason.PROBE: "probe: every server is backed off",
+}
+
+_CACHE_WORDS = {
+    CacheWhat.ANSWER: "answer",
+    CacheWhat.NXDOMAIN: "negative answer (NXDOMAIN)",
+    CacheWhat.NODATA: "negative answer (NODATA)",
+    CacheWhat.CNAME: "CNAME",
+    CacheWhat.DNAME: "DNAME",
+    CacheWhat.ZONE_CUT: "zone cut",
+    CacheWhat.FAILURE: "recent failure (RFC 9520)",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,13 +563,14 @@ class _TraceLayout:
         self.walk_name[e.depth] = (e.qname.lower(), e.qtype)
         if e.depth == 0:
             title = f"Resolving {e.qname} {e.qtype}"
-            if e.reason:
-                title += f" ({e.reason})"
             if self.out:
                 self.out.append("")
             self.out.append(self.s.bold(title))
             return
-        why = f" {self.s.glyph('dash')} {e.reason}" if e.reason else ""
+        why = ""
+        if e.ns_of_zone:
+            why = (f" {self.s.glyph('dash')} address of {e.qname}, a name server for "
+                   f"{e.ns_of_zone} given without glue")
         # A sub-walk is announced in its parent's column, then its hops are indented below.
         self._emit(
             e.depth - 1,
@@ -455,17 +581,27 @@ class _TraceLayout:
     def _zone_cut(self, e, i: int) -> None:
         names = list(e.ns_names)
         listed = ", ".join(names[:4]) + (f", … {len(names) - 4} more" if len(names) > 4 else "")
-        if e.source == "cache":
+        if e.source == CutSource.CACHE:
             prev = self._previous(i)
             ttl = ""
-            if prev is not None and prev.kind == "cache_hit" and prev.what == "zone cut":
+            if prev is not None and prev.kind == "cache_hit" and prev.what == CacheWhat.ZONE_CUT:
                 ttl = f", TTL {prev.ttl}"
             text = self.s.yellow("[cache] ") + f"closest zone cut {self.s.bold(e.zone)} "
             text += f"{self.s.glyph('dash')} {_plural(len(names), 'server')}{ttl}"
         else:
+            source = "root hints (priming the root NS set)"
+            if e.source == CutSource.HINTS:
+                source = "root hints"
             text = f"start at zone {self.s.bold(e.zone)} {self.s.glyph('dash')} "
-            text += f"{_plural(len(names), 'server')} from {e.source}"
+            text += f"{_plural(len(names), 'server')} from {source}"
         self._emit(e.depth, text + (f": {listed}" if names else ""), 1)
+
+    def _zone_cut_skipped(self, e, i: int) -> None:
+        text = self.s.yellow("[cache] ") + (
+            f"zone cut {self.s.bold(e.zone)} has no usable address (its glue expired before its "
+            f"NS set, and every NS name is inside it): asking its parent for fresh glue"
+        )
+        self._emit(e.depth, text, 1)
 
     def _query_sent(self, e, i: int) -> None:
         self.hop += 1
@@ -474,8 +610,11 @@ class _TraceLayout:
             f"{head} zone {self.s.bold(e.zone)}  {self.s.glyph('send')} "
             f"{self._server(e.server_name, e.address)} over {e.protocol.upper()}"
         )
-        if e.reason:
-            text += f" {self.s.glyph('dash')} {e.reason}"
+        why = _SEND_WORDS.get(e.why, "")
+        if e.why == SendReason.RETRANSMIT:
+            why = f"retransmission {e.attempt}, waiting up to {format_ms(e.timeout)}"
+        if why:
+            text += f" {self.s.glyph('dash')} {why}"
         walking = self.walk_name.get(e.depth)
         if walking is None or walking != (e.qname.lower(), e.qtype):
             text += f", asking {e.qname} {e.qtype}"
@@ -489,7 +628,7 @@ class _TraceLayout:
             detail += ", aa"
         self._emit(
             e.depth,
-            f"{self.s.glyph('recv')} {colour(e.summary)}  " + self.s.dim(f"({detail})"),
+            f"{self.s.glyph('recv')} {colour(response_summary(e))}  " + self.s.dim(f"({detail})"),
             2,
         )
         self._records(e.depth, e.records)
@@ -503,14 +642,8 @@ class _TraceLayout:
 
     def _server_failed(self, e, i: int) -> None:
         prev = self._previous(i)
-        if (
-            prev is not None
-            and prev.kind == "response"
-            and prev.address == e.address
-            and e.reason in prev.summary
-        ):
-            return  # the response line already said it in the same words
-        text = f"{self.s.glyph('fail')} {e.reason}"
+        reason = problem_text(e)
+        text = f"{self.s.glyph('fail')} {reason}"
         follows_its_query = (
             prev is not None
             and prev.kind in ("query_sent", "response")
@@ -519,7 +652,7 @@ class _TraceLayout:
         )
         if not follows_its_query:
             text = f"{self.s.glyph('fail')} skipping {self._server(e.server_name, e.address)}: "
-            text += e.reason
+            text += reason
         nxt = self._next_same_depth(i, e.depth)
         if nxt is not None and nxt.kind == "query_sent":
             text += f", trying {nxt.server_name or nxt.address}"
@@ -540,18 +673,17 @@ class _TraceLayout:
         self._emit(e.depth, self.s.cyan(text), 2)
 
     def _scrubbed(self, e, i: int) -> None:
-        text = (
-            f"! dropped {_plural(len(e.records), 'record')} from {e.server_name}'s reply "
-            f"(not within zone {e.zone})"
-        )
+        why = ", ".join(sorted({r.replace("_", " ") for r in e.reasons})) or "scrubbed"
+        text = f"! dropped {_plural(len(e.records), 'record')} from {e.server_name}'s reply ({why})"
         self._emit(e.depth, self.s.magenta(text), 2)
         self._records(e.depth, e.records)
 
     def _cache_hit(self, e, i: int) -> None:
         nxt = self.events[i + 1] if i + 1 < len(self.events) else None
-        if e.what == "zone cut" and nxt is not None and nxt.kind == "zone_cut":
+        if e.what == CacheWhat.ZONE_CUT and nxt is not None and nxt.kind == "zone_cut":
             return  # the zone-cut line that follows says it, marked as cached
-        text = self.s.yellow("[cache] ") + f"{e.what} for {e.name} {e.qtype} (TTL {e.ttl})"
+        what = _CACHE_WORDS.get(e.what, str(e.what))
+        text = self.s.yellow("[cache] ") + f"{what} for {e.name} {e.qtype} (TTL {e.ttl})"
         self._emit(e.depth, text, 1)
         self._records(e.depth, e.records, 2)
 
@@ -562,7 +694,8 @@ class _TraceLayout:
         self._emit(
             e.depth,
             self.s.bold(
-                f"{self.s.glyph('alias')} {e.from_name} is an alias (CNAME) for {e.to_name}: "
+                f"{self.s.glyph('alias')} {e.from_name} is an alias "
+                f"({'DNAME-synthesised CNAME' if e.dname else 'CNAME'}) for {e.to_name}: "
                 f"new walk for {e.to_name}" + (f" {qtype}" if qtype else "")
             ),
         )
@@ -576,9 +709,9 @@ class _TraceLayout:
         self._emit(e.depth, text, 1)  # closes the sub-resolution block (emitted at its depth)
 
     def _limit_reached(self, e, i: int) -> None:
-        text = f"!! limit {e.limit} ({e.value}) reached"
-        if e.detail:
-            text += f": {e.detail}"
+        text = f"!! limit {e.limit} ({e.value:g}) reached: {_LIMIT_WORDS.get(e.limit, e.limit)}"
+        if e.subject:
+            text += f" ({e.subject})"
         self._emit(e.depth, self.s.red(text), 1)
 
     def _resolution_finished(self, e, i: int) -> None:

@@ -1,13 +1,78 @@
-"""Typed events of a resolution walk. The iterator emits them; the CLI and server render them.
+"""Typed events of a resolution walk: facts, never sentences. The iterator emits them;
+`render.py` words them for people and `to_dict()` gives their JSON form.
 
 Every event carries `depth` (0 for the main walk, 1 for a sub-resolution of an NS name's address,
 and so on) and `elapsed` (seconds since the resolution started), so a renderer can nest and time
-each hop. `to_dict()` gives the JSON form.
+each hop. Reasons are enums (their values are stable JSON strings), so the API, the CLI and the
+JSON trace report the same cause.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
+
+
+class CutSource(enum.StrEnum):
+    """Where the walk found the zone cut it starts from."""
+
+    HINTS = "hints"  # the root hints file (priming failed)
+    PRIMING = "priming"  # the root hints, about to ask a root server for the root NS set
+    CACHE = "cache"
+
+
+class SendReason(enum.StrEnum):
+    """Why this query went out (to this server, over this protocol)."""
+
+    FIRST = "first"  # the first query to this zone cut
+    NEXT_SERVER = "next_server"  # the previous server failed or timed out
+    RETRANSMIT = "retransmit"  # the same server again, with a longer timeout
+    TRUNCATED = "truncated"  # the UDP reply had TC=1: again over TCP
+    EDNS_REJECTED = "edns_rejected"  # FORMERR/NOTIMP to EDNS: again without it
+    LAST_RESORT = "last_resort"  # parent-side glue after the child's addresses failed
+    PROBE = "probe"  # every server is backed off: one is probed
+
+
+class Problem(enum.StrEnum):
+    """Why a server gave no usable reply (beyond what its response says)."""
+
+    FORBIDDEN = "forbidden"  # the address policy does not let us query that address
+    UNREACHABLE = "unreachable"  # network error, refused connection
+    MALFORMED = "malformed"  # the reply could not be parsed
+    CYCLIC_DEPENDENCY = "cyclic_dependency"  # the NS name's address needs this very lookup
+
+
+class CacheWhat(enum.StrEnum):
+    ANSWER = "answer"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    CNAME = "cname"
+    DNAME = "dname"
+    ZONE_CUT = "zone_cut"
+    FAILURE = "failure"  # a recent failure of the same question (RFC 9520)
+
+
+class Cause(enum.StrEnum):
+    """Why a resolution ended in SERVFAIL."""
+
+    NO_REACHABLE_AUTHORITY = "no_reachable_authority"  # every server timed out or was unreachable
+    NO_SERVER_ADDRESS = "no_server_address"  # no address could be found for any NS name
+    SERVERS_FAILED = "servers_failed"  # servers answered, but lame, refused or broken
+    BACKED_OFF = "backed_off"  # every server of the zone is backed off after timeouts
+    LIMIT = "limit"  # a resolution limit was reached
+    LIFETIME = "lifetime"  # the resolution's deadline passed
+    CACHED_FAILURE = "cached_failure"  # the same question failed moments ago (RFC 9520)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The one agreed cause of a failed resolution, for the API, the CLI and the server."""
+
+    cause: Cause
+    zone: str = ""  # the zone whose servers failed
+    limit: str = ""  # for LIMIT and LIFETIME: the limit's name, e.g. "max_referrals"
+    value: float = 0
+    subject: str = ""  # the name the limit or failure concerned
 
 
 @dataclass(frozen=True)
@@ -25,11 +90,11 @@ class TraceEvent:
 
 @dataclass(frozen=True)
 class ResolutionStarted(TraceEvent):
-    """A walk (or a sub-walk, depth > 0) begins for qname/qtype; `reason` says why a sub-walk."""
+    """A walk (or a sub-walk, depth > 0) begins for qname/qtype."""
 
     qname: str
     qtype: str
-    reason: str = ""
+    ns_of_zone: str = ""  # a sub-walk: qname is a name server of this zone, given without glue
 
 
 @dataclass(frozen=True)
@@ -38,7 +103,16 @@ class ZoneCutChosen(TraceEvent):
 
     zone: str
     ns_names: tuple[str, ...]
-    source: str  # "root hints", "cache", "priming"
+    source: CutSource
+
+
+@dataclass(frozen=True)
+class ZoneCutSkipped(TraceEvent):
+    """A cached zone cut no server address is known for, whose NS names all lie inside it
+    (the glue expired before the NS set): the walk goes to the parent for fresh glue."""
+
+    zone: str
+    ns_names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -51,9 +125,9 @@ class QuerySent(TraceEvent):
     qname: str
     qtype: str
     edns: bool
-    reason: str = (
-        ""  # why this server / protocol: "", "retry after timeout of ...", "truncated over UDP"
-    )
+    why: SendReason = SendReason.FIRST
+    attempt: int = 0  # retransmissions of this question to this server before this one
+    timeout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -63,12 +137,20 @@ class ResponseReceived(TraceEvent):
     address: str
     protocol: str
     rcode: str
-    classification: str  # answer, cname, referral, nxdomain, nodata, lame, error, truncated
-    summary: str  # one line in plain words: "referral to edu. - 6 NS, 6 glue addresses"
+    classification: str  # classify.Kind, or "truncated" / "edns_rejected"
     rtt: float
     size: int
     aa: bool
     records: tuple[str, ...] = ()  # the records that matter, in zone-file text
+    qname: str = ""
+    qtype: str = ""
+    answers: int = 0  # records of the asked type at the end of the chain
+    canonical_name: str = ""
+    referral_zone: str = ""
+    ns_names: int = 0
+    glue: int = 0
+    lame_reason: str = ""  # classify's LameReason, for lame replies
+    provisional: bool = False  # an empty NOERROR without SOA: other servers are tried first
 
 
 @dataclass(frozen=True)
@@ -82,12 +164,13 @@ class ServerTimeout(TraceEvent):
 
 @dataclass(frozen=True)
 class ServerFailed(TraceEvent):
-    """A server was skipped: network error, lame, refused, malformed reply, forbidden address."""
+    """A server was skipped without a usable reply: see `problem`."""
 
     zone: str
     server_name: str
     address: str
-    reason: str
+    problem: Problem
+    detail: str = ""  # the operating system's words for a network error
 
 
 @dataclass(frozen=True)
@@ -100,28 +183,30 @@ class Referral(TraceEvent):
 
 @dataclass(frozen=True)
 class Scrubbed(TraceEvent):
-    """Records dropped from a response before caching (out of bailiwick or unrelated)."""
+    """Records dropped from a response before caching, each with its scrub reason."""
 
     server_name: str
     zone: str
     records: tuple[str, ...]
+    reasons: tuple[str, ...] = ()  # scrub.DropReason per record
 
 
 @dataclass(frozen=True)
 class CacheHit(TraceEvent):
     name: str
     qtype: str
-    what: str  # "answer", "negative answer", "CNAME", "zone cut", "server address"
+    what: CacheWhat
     ttl: int
     records: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class CnameRestart(TraceEvent):
-    """A CNAME sends the walk to a new name, from the closest zone cut known for it."""
+    """A CNAME (or a DNAME's synthesised CNAME) sends the walk to a new name."""
 
     from_name: str
     to_name: str
+    dname: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,9 +219,9 @@ class SubResolutionDone(TraceEvent):
 
 @dataclass(frozen=True)
 class LimitReached(TraceEvent):
-    limit: str  # the named constant, e.g. "MAX_CNAME_LINKS"
+    limit: str  # the Limits field, e.g. "max_cname_links"
     value: int | float
-    detail: str = ""
+    subject: str = ""  # the name or zone it concerned
 
 
 @dataclass(frozen=True)
@@ -146,11 +231,13 @@ class ResolutionFinished(TraceEvent):
     rcode: str
     records: tuple[str, ...] = field(default_factory=tuple)
     upstream_queries: int = 0
+    failure: Failure | None = None
 
 
 _KINDS: dict[type, str] = {
     ResolutionStarted: "resolution_started",
     ZoneCutChosen: "zone_cut",
+    ZoneCutSkipped: "zone_cut_skipped",
     QuerySent: "query_sent",
     ResponseReceived: "response",
     ServerTimeout: "timeout",

@@ -24,11 +24,14 @@ from resolver.render import Origin as RenderOrigin
 from resolver.render import Style, answer_to_dict, render_answer, render_trace
 from resolver.trace import (
     CacheHit,
+    CacheWhat,
+    CutSource,
     QuerySent,
     Referral,
     ResolutionFinished,
     ResolutionStarted,
     ResponseReceived,
+    SendReason,
     ServerTimeout,
     SubResolutionDone,
     ZoneCutChosen,
@@ -203,7 +206,9 @@ def test_nodata_exit_status_and_colour_on_request():
 def test_servfail_exit_status_for_cyclic_glueless_zones():
     proc = run("--lab", "--trace", "www.cycle-a.com")
     assert proc.returncode == cli.EXIT_SERVFAIL, (proc.stdout, proc.stderr)
-    assert "Answer: SERVFAIL — no address could be found for ns.cycle-b.net." in proc.stdout
+    assert "Answer: SERVFAIL — no address could be found for any name server of cycle-a.com." \
+        in proc.stdout
+    assert "last: no address could be found for ns.cycle-b.net." in proc.stdout
     assert "cyclic dependency" in proc.stdout
 
 
@@ -212,7 +217,7 @@ def test_servfail_for_a_cname_loop_says_which_limit():
     assert proc.returncode == cli.EXIT_SERVFAIL, (proc.stdout, proc.stderr)
     doc = json.loads(proc.stdout)
     assert doc["rcode"] == "SERVFAIL" and doc["status"] == "servfail"
-    assert "MAX_CNAME_LINKS" in doc["reason"]
+    assert "max_cname_links" in doc["reason"]
 
 
 def test_several_queries_report_the_first_failure():
@@ -401,27 +406,28 @@ def test_host_port_forms():
 
 
 def _walk_events():
+    asked = {"qname": "www.cs.cornell.edu.", "qtype": "A"}
     return [
         ResolutionStarted(0, 0.0, "www.cs.cornell.edu.", "A"),
-        ZoneCutChosen(0, 0.0, ".", ("a.root-servers.net.",), "root hints"),
+        ZoneCutChosen(0, 0.0, ".", ("a.root-servers.net.",), CutSource.HINTS),
         QuerySent(0, 0.001, ".", "a.root-servers.net.", "127.42.0.1", 53, "udp",
                   "www.cs.cornell.edu.", "A", True),  # fmt: skip
         ResponseReceived(0, 0.002, ".", "a.root-servers.net.", "127.42.0.1", "udp", "NOERROR",
-                         "referral", "referral to edu. — 1 NS, 0 glue addresses", 0.001, 90,
-                         False, ("edu. 172800 IN NS a.edu-servers.net.",)),  # fmt: skip
+                         "referral", 0.001, 90, False, ("edu. 172800 IN NS a.edu-servers.net.",),
+                         referral_zone="edu.", ns_names=1, **asked),  # fmt: skip
         Referral(0, 0.002, ".", "edu.", ("a.edu-servers.net.",), ()),
-        ResolutionStarted(1, 0.003, "a.edu-servers.net.", "A", "address of a glueless NS"),
-        CacheHit(1, 0.003, "a.edu-servers.net.", "A", "answer", 300,
+        ResolutionStarted(1, 0.003, "a.edu-servers.net.", "A", "edu."),
+        CacheHit(1, 0.003, "a.edu-servers.net.", "A", CacheWhat.ANSWER, 300,
                  ("a.edu-servers.net. 300 IN A 127.42.1.3",)),  # fmt: skip
         SubResolutionDone(1, 0.003, "a.edu-servers.net.", ("127.42.1.3",)),
         QuerySent(0, 0.004, "edu.", "a.edu-servers.net.", "127.42.1.3", 53, "udp",
                   "www.cs.cornell.edu.", "A", True),  # fmt: skip
         ServerTimeout(0, 0.8, "edu.", "a.edu-servers.net.", "127.42.1.3", "udp", 0.8),
         QuerySent(0, 0.8, "edu.", "b.edu-servers.net.", "127.42.1.4", 53, "udp",
-                  "www.cs.cornell.edu.", "A", True, "previous server failed"),  # fmt: skip
+                  "www.cs.cornell.edu.", "A", True, SendReason.NEXT_SERVER),  # fmt: skip
         ResponseReceived(0, 0.81, "edu.", "b.edu-servers.net.", "127.42.1.4", "udp", "NOERROR",
-                         "answer", "authoritative answer: 1 A record", 0.01, 60, True,
-                         ("www.cs.cornell.edu. 300 IN A 127.42.9.9",)),  # fmt: skip
+                         "answer", 0.01, 60, True, ("www.cs.cornell.edu. 300 IN A 127.42.9.9",),
+                         answers=1, canonical_name="www.cs.cornell.edu.", **asked),  # fmt: skip
         ResolutionFinished(0, 0.81, "www.cs.cornell.edu.", "A", "NOERROR"),
     ]
 
@@ -442,7 +448,7 @@ def test_trace_layout_nests_marks_cache_and_explains_retries():
     assert lines[sub + 1].lstrip().startswith("│") and "[cache]" in lines[sub + 1]
     assert "has address 127.42.1.3" in lines[sub + 3] and "│" in lines[sub + 3]
     assert "timed out after 800 ms, trying b.edu-servers.net." in text
-    hop = "#3 zone edu.  → b.edu-servers.net. (127.42.1.4) over UDP — previous server failed"
+    hop = "#3 zone edu.  → b.edu-servers.net. (127.42.1.4) over UDP — the previous server failed"
     assert hop in text
     assert "NOERROR in 810 ms total, 3 upstream queries, 3 servers contacted" in text
     assert not ANSI.search(text)

@@ -12,6 +12,7 @@ from dnslib import QTYPE, RCODE, DNSRecord
 from resolver import NXDOMAIN, NoAnswer
 from resolver.cache import Trust
 from resolver.lab import Fault
+from resolver.selection import Feedback
 from resolver.trace import QuerySent, ResponseReceived
 from resolver.transport import Exchange
 from tests.fakenet import hermetic_resolver
@@ -106,23 +107,24 @@ def test_referral_ns_set_is_not_an_answer_for_ns(setup):
     assert resolver.iterator.cache.get("cornell.edu.", QTYPE.NS).trust == Trust.AUTH_ANSWER
 
 
-def test_dead_server_is_retried_only_after_its_backoff(setup):
+def test_dead_server_is_skipped_once_repeated_timeouts_back_it_off(setup):
     resolver, lab, clock, network = setup
     dead = "127.42.23.1"
-    for i in range(40):  # random order among untried servers: until the dead one is tried
+    infra = resolver.iterator.infra
+    for i in range(40):  # the first server asked is random: forget until the dead one is tried
         resolver.query(f"n{i}.flaky.com.")
         if (dead, "udp") in network.sent:
             break
+        infra.clear()
     assert network.sent.count((dead, "udp")) == 1
-    for i in range(10):
+    assert infra.usable([dead], "flaky.com.") == [dead]  # one lost datagram is not death
+    for _ in range(2):  # two more timeouts in a row: now it is backed off
+        infra.report(dead, "flaky.com.", Feedback.TIMEOUT)
+    for i in range(20):
         resolver.query(f"m{i}.flaky.com.")
     assert network.sent.count((dead, "udp")) == 1  # backed off: not asked again
     clock.advance(1000.0)  # past the back-off and the 15-minute infra memory (as Unbound)
-    for i in range(40):
-        resolver.query(f"k{i}.flaky.com.")
-        if network.sent.count((dead, "udp")) == 2:
-            break
-    assert network.sent.count((dead, "udp")) == 2  # explored again once its back-off ended
+    assert infra.usable([dead], "flaky.com.") == [dead]
 
 
 def test_truncating_server_is_asked_again_over_tcp(setup):
@@ -143,11 +145,18 @@ def test_lossy_server_is_retried(setup):
 
 def test_upward_referral_marks_the_server_lame(setup):
     resolver, lab, _, _ = setup
+    lame = "127.42.20.1"
     lab.set_fault("ns1.example.com.", Fault.lame("upward"))
-    for i in range(6):
+    for i in range(40):  # the first server asked is random: forget until ns1 is asked
         answer = resolver.query(f"www{i}.example.com.")
         assert answer.rcode == RCODE.NXDOMAIN  # ns2 answers; ns1's referral is not followed
-    assert resolver.iterator.infra.is_lame("127.42.20.1", "example.com.")
+        if any(e.kind == "response" and e.address == lame for e in answer.trace):
+            break
+        resolver.iterator.infra.clear()
+    verdicts = [e.classification for e in answer.trace if e.kind == "response"
+                and e.address == lame]
+    assert verdicts == ["lame"]
+    assert "example.com." in resolver.iterator.infra.stats(lame).lame_zones
 
 
 def test_server_that_rejects_edns_is_asked_without_it(setup):

@@ -16,14 +16,17 @@ from resolver import (
     NoNameservers,
     Resolver,
 )
-from resolver import iterator as iterator_module
+from resolver.infra import BACKOFF_AFTER
 from resolver.lab import FORGED_ADDRESS, Fault
+from resolver.limits import Limits
 from resolver.trace import (
     CnameRestart,
     LimitReached,
+    Problem,
     QuerySent,
     Referral,
     ResolutionStarted,
+    SendReason,
     ServerTimeout,
 )
 
@@ -159,20 +162,16 @@ def test_dead_lame_and_working_servers(lab, resolver):
     assert addresses(answer) == ["127.42.23.80"]
 
 
-def test_dead_server_costs_one_timeout_for_a_run_of_queries(lab, resolver):
-    # The order among untried servers is random: ask until the dead one has been tried once.
-    names = [f"n{i}.flaky.com." for i in range(40)]
-    for name in names:
+def test_a_dead_server_costs_a_few_timeouts_for_a_run_of_queries(lab, resolver):
+    # Selection prefers the measured working server and explores others about 5 % of the time;
+    # a server is backed off after BACKOFF_AFTER timeouts in a row, then skipped.
+    for i in range(60):
         with pytest.raises(NXDOMAIN):
-            resolver.resolve(name)
-        if lab.query_count("ns1.flaky.com."):
-            break
-    assert lab.query_count("ns1.flaky.com.") == 1
-    queries_to_dead = lab.query_count("ns1.flaky.com.")
+            resolver.resolve(f"n{i}.flaky.com.")
     for rtype in ("A", "AAAA", "TXT", "MX", "SRV", "CAA"):
         resolver.query("www.flaky.com.", rtype)
-    assert lab.query_count("ns1.flaky.com.") == queries_to_dead
-    assert resolver.stats()["timeouts"] == 1
+    assert lab.query_count("ns1.flaky.com.") <= BACKOFF_AFTER
+    assert resolver.stats()["timeouts"] == lab.query_count("ns1.flaky.com.")
 
 
 def test_timeout_shows_in_the_trace_and_the_next_server_answers(lab):
@@ -191,7 +190,7 @@ def test_timeout_shows_in_the_trace_and_the_next_server_answers(lab):
     assert {e.address for e in timeouts} <= {"127.42.23.1", "127.42.23.3"}
     last_query = [e for e in answer.trace if isinstance(e, QuerySent)][-1]
     assert last_query.address == "127.42.23.2"
-    assert "failed" in last_query.reason
+    assert last_query.why == SendReason.NEXT_SERVER
 
 
 def test_cname_loop_is_servfail_fast(lab, resolver):
@@ -276,23 +275,22 @@ def test_referral_outside_allowed_networks_is_not_followed(lab):
     assert not any(
         e.address.startswith("127.42.10.") for e in answer.trace if isinstance(e, QuerySent)
     )
-    assert any("not queried" in getattr(e, "reason", "") for e in answer.trace)
+    assert any(getattr(e, "problem", None) == Problem.FORBIDDEN for e in answer.trace)
 
 
 @pytest.mark.parametrize(
     ("limit", "value", "scenario_name"),
     [
-        ("MAX_UPSTREAM_QUERIES", 2, "deep_name"),
-        ("MAX_REFERRALS", 2, "deep_name"),
-        ("MAX_CNAME_LINKS", 1, "cname_chain"),
-        ("MAX_SUBRESOLUTION_DEPTH", 0, "glueless"),
-        ("MAX_NS_LOOKUPS_PER_DELEGATION", 0, "glueless"),
-        ("MAX_SUBRESOLUTIONS", 0, "glueless"),
+        ("max_upstream_queries", 2, "deep_name"),
+        ("max_referrals", 2, "deep_name"),
+        ("max_cname_links", 1, "cname_chain"),
+        ("max_subresolution_depth", 0, "glueless"),
+        ("max_ns_lookups_per_delegation", 0, "glueless"),
+        ("max_subresolutions", 0, "glueless"),
     ],
 )
-def test_each_limit_ends_in_servfail(lab, monkeypatch, limit, value, scenario_name):
-    monkeypatch.setattr(iterator_module, limit, value)
-    with Resolver.for_lab(lab) as r:
+def test_each_limit_ends_in_servfail(lab, limit, value, scenario_name):
+    with Resolver.for_lab(lab, limits=Limits(**{limit: value})) as r:
         answer = r.query(*scenario(lab, scenario_name))
     assert answer.rcode == RCODE.SERVFAIL
     assert limit in {e.limit for e in answer.trace if isinstance(e, LimitReached)}

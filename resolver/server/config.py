@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from resolver import protocol
+
 DEFAULT_PORT = 5353
 # Loopback only by default: a resolver reachable from anywhere is an amplification weapon.
 DEFAULT_ALLOW = ["127.0.0.0/8", "::1/128"]
@@ -11,9 +13,9 @@ DEFAULT_ALLOW = ["127.0.0.0/8", "::1/128"]
 # RFC 6891 §6.2.5 and DNS flag day 2020: 1232 octets keeps an IPv6 UDP reply inside one
 # 1280-octet packet, so no answer depends on IP fragmentation. We advertise it and never send a
 # larger UDP reply even when the client advertises more (Unbound's max-udp-size does the same).
-EDNS_UDP_SIZE = 1232
+EDNS_UDP_SIZE = protocol.EDNS_PAYLOAD
 # RFC 1035 §4.2.1: without EDNS a UDP message is at most 512 octets.
-CLASSIC_UDP_SIZE = 512
+CLASSIC_UDP_SIZE = protocol.CLASSIC_UDP_PAYLOAD
 
 
 class ServerError(Exception):

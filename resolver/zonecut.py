@@ -1,0 +1,221 @@
+"""Zone cuts: a zone, its name servers, their addresses, and who told us each of them.
+
+Like Unbound's delegation point (iter_delegpt.c) and Knot Resolver's zonecut.c. Two views of a
+delegation are kept apart (RFC 2181 §5.4.1): the *parent's* — the referral's NS set and glue,
+which is how the DNS tree is actually linked — and the *child's* authoritative data for the same
+names. The child's data is preferred, but when every child-side address fails, the parent's glue
+is tried as a last resort: a child that publishes a broken address for its own name server must
+not take the zone down while the parent's glue works.
+
+`ZoneCut.next_choice()` answers "who next?": an address to send to, an NS name whose address must
+be resolved first, or nothing left. `DelegationStore` remembers the parent's view per zone, with
+an expiry that a later copy never extends (ghost domains, CVE-2012-1033).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cachetools import TLRUCache
+
+from resolver.classify import in_bailiwick
+
+
+class Side(enum.StrEnum):
+    """Who vouched for an address."""
+
+    HINTS = "hints"  # the root hints file
+    PARENT = "parent"  # glue in the parent's referral
+    CHILD = "child"  # the child zone's own data, or an answer to an address query
+
+
+@dataclass(frozen=True)
+class SendTo:
+    address: str
+    ns_name: str
+    side: Side
+    last_resort: bool = False  # parent-side glue tried after the child's addresses failed
+    probe: bool = False  # every server is backed off; this one is probed
+
+
+@dataclass(frozen=True)
+class ResolveName:
+    ns_name: str
+
+
+@dataclass(frozen=True)
+class Exhausted:
+    backed_off: bool  # every server is backed off or lame: nothing was even tried
+
+
+Choice = SendTo | ResolveName | Exhausted
+
+
+@dataclass
+class ZoneCut:
+    """One delegation being used by a resolution: its servers and what was tried."""
+
+    zone: str
+    ns_names: list[str]
+    child: dict[str, list[str]] = field(default_factory=dict)  # NS name -> child-side addresses
+    parent: dict[str, list[str]] = field(default_factory=dict)  # NS name -> glue addresses
+    hints: dict[str, list[str]] = field(default_factory=dict)  # root only
+    tried: dict[str, int] = field(default_factory=dict)  # address -> attempts so far
+    timed_out: set[str] = field(default_factory=set)  # addresses that may be retransmitted to
+    failed: set[str] = field(default_factory=set)  # answered unusably: never again in this walk
+    looked_up: set[str] = field(default_factory=set)  # NS names whose address lookup was done
+    source: str = "cache"
+
+    # -- building --------------------------------------------------------------------------
+
+    def add(self, ns_name: str, addresses: Iterable[str], side: Side) -> None:
+        table = {Side.CHILD: self.child, Side.PARENT: self.parent, Side.HINTS: self.hints}[side]
+        known = table.setdefault(ns_name, [])
+        known.extend(a for a in addresses if a not in known)
+        if ns_name not in self.ns_names:
+            self.ns_names.append(ns_name)
+
+    # -- facts -----------------------------------------------------------------------------
+
+    def addresses_of(self, ns_name: str) -> list[str]:
+        return [*self.child.get(ns_name, ()), *self.parent.get(ns_name, ()),
+                *self.hints.get(ns_name, ())]
+
+    def primary(self) -> dict[str, tuple[str, Side]]:
+        """Address -> (NS name, side) for the addresses to try first: per NS name the child's
+        addresses when it published any, else the parent's glue; the hints for the root."""
+        chosen: dict[str, tuple[str, Side]] = {}
+        for name in self.ns_names:
+            for side, table in ((Side.HINTS, self.hints), (Side.CHILD, self.child)):
+                for address in table.get(name, ()):
+                    chosen.setdefault(address, (name, side))
+            if not self.child.get(name):
+                for address in self.parent.get(name, ()):
+                    chosen.setdefault(address, (name, Side.PARENT))
+        return chosen
+
+    def last_resort(self) -> dict[str, tuple[str, Side]]:
+        """Parent-side glue for NS names whose child-side addresses differ from it."""
+        primary = self.primary()
+        return {
+            address: (name, Side.PARENT)
+            for name in self.ns_names
+            for address in self.parent.get(name, ())
+            if address not in primary
+        }
+
+    def unresolved(self) -> list[str]:
+        """NS names with no address at all whose lookup has not been done in this walk."""
+        return [n for n in self.ns_names if not self.addresses_of(n) and n not in self.looked_up]
+
+    def useless(self) -> bool:
+        """No address known and every NS name inside the zone itself: only the parent's fresh
+        glue can help (the glue expired before the NS set). Resolving the names here would need
+        this very zone."""
+        return not any(self.addresses_of(n) for n in self.ns_names) and all(
+            in_bailiwick(n, self.zone) for n in self.ns_names
+        )
+
+    # -- who next? -------------------------------------------------------------------------
+
+    def next_choice(
+        self,
+        choose: Callable[[list[str]], str | None],
+        usable: Callable[[list[str]], list[str]],
+        probe_due: Callable[[str], bool],
+        max_attempts: int,
+    ) -> Choice:
+        """The next step: `choose` picks among untried usable addresses (server selection);
+        `usable` filters out backed-off and lame ones; `probe_due` lets one through when every
+        server is backed off. Order: untried primary addresses, then resolving NS names without
+        addresses, then parent-side glue as a last resort, then retransmitting to servers that
+        only timed out, then a probe of a backed-off server."""
+        primary = self.primary()
+        fresh = [a for a in primary if a not in self.tried]
+        pick = choose(usable(fresh))
+        if pick is not None:
+            name, side = primary[pick]
+            return SendTo(pick, name, side)
+        pending = self.unresolved()
+        if pending:
+            return ResolveName(pending[0])
+        fallback = self.last_resort()
+        pick = choose(usable([a for a in fallback if a not in self.tried]))
+        if pick is not None:
+            return SendTo(pick, fallback[pick][0], Side.PARENT, last_resort=True)
+        everything = {**fallback, **primary}
+        retry = [a for a in self.timed_out if self.tried.get(a, 0) < max_attempts]
+        pick = choose(usable(retry)) if retry else None
+        if pick is not None:
+            name, side = everything[pick]
+            return SendTo(pick, name, side)
+        untouched = [a for a in everything if a not in self.tried]
+        for address in untouched:
+            if probe_due(address):
+                name, side = everything[address]
+                return SendTo(address, name, side, probe=True)
+        return Exhausted(backed_off=bool(untouched) and len(untouched) == len(everything))
+
+    def attempt(self, address: str) -> int:
+        """Count a send to address; returns the attempt number (0 for the first)."""
+        self.tried[address] = self.tried.get(address, 0) + 1
+        return self.tried[address] - 1
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """The parent's view of a zone cut, as its referral gave it."""
+
+    zone: str
+    ns_names: tuple[str, ...]
+    glue: tuple[tuple[str, str], ...]  # (NS name, address)
+    expires: float
+
+
+class DelegationStore:
+    """Parent-side delegations per zone, bounded (LRU) and expiring.
+
+    A delegation lives as long as the referral's NS TTL (glue with a shorter TTL is dropped from
+    it when it lapses). Storing a new copy of a live delegation never extends its expiry, so a
+    delegation the parent removed disappears once its original TTL runs out, whatever the
+    child's servers keep saying (ghost domains, CVE-2012-1033).
+    """
+
+    def __init__(self, clock: Callable[[], float], maxsize: int = 10_000) -> None:
+        self._clock = clock
+        self._entries: TLRUCache = TLRUCache(
+            maxsize=maxsize, ttu=lambda _k, value, _now: value[0].expires, timer=clock
+        )
+
+    def put(self, zone: str, ns: list[tuple[str, int]], glue: list[tuple[str, str, int]]) -> None:
+        """ns: (NS name, TTL); glue: (NS name, address, TTL). TTL-0 data is not kept."""
+        now = self._clock()
+        ttl = min((t for _, t in ns), default=0)
+        if ttl <= 0:
+            return
+        expires = now + ttl
+        old = self._entries.get(zone)
+        if old is not None:
+            expires = min(expires, old[0].expires)
+        glue_expiry = tuple((name, address, now + t) for name, address, t in glue if t > 0)
+        self._entries[zone] = (
+            Delegation(zone, tuple(n for n, _ in ns), (), expires),
+            glue_expiry,
+        )
+
+    def get(self, zone: str) -> Delegation | None:
+        entry = self._entries.get(zone)
+        if entry is None:
+            return None
+        delegation, glue = entry
+        now = self._clock()
+        live = tuple((name, address) for name, address, until in glue if now < until)
+        return Delegation(delegation.zone, delegation.ns_names, live, delegation.expires)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()

@@ -1,0 +1,56 @@
+"""RFC 6672 DNAME, and CNAME chains inside one response: linear time, cut at the limit."""
+
+from __future__ import annotations
+
+import time
+
+from dnslib import QTYPE
+
+from resolver.limits import Limits
+from tests.scripted import (
+    EXAMPLE1,
+    EXAMPLE2,
+    ROOTS,
+    ScriptedNetwork,
+    addresses,
+    records,
+    small_internet,
+)
+
+
+def test_a_dname_is_cached_and_answered_with_its_synthesised_cname():
+    net = ScriptedNetwork()
+    small_internet(net, ["www.new.example.com. 300 A 127.9.0.5",
+                         "ftp.new.example.com. 300 A 127.9.0.6"])
+    for address in (EXAMPLE1, EXAMPLE2):
+        net.script(address, "www.old.example.com.", "A", aa=True, answer=[
+            "old.example.com. 300 DNAME new.example.com.",
+            "www.old.example.com. 300 CNAME www.new.example.com.",
+            "www.new.example.com. 300 A 127.9.0.5",
+        ])
+    with net.resolver(ROOTS) as resolver:
+        answer = resolver.query("www.old.example.com.")
+        assert addresses(answer) == ["127.9.0.5"]
+        assert [r[1] for r in records(answer)] == ["DNAME", "CNAME", "A"]
+        assert resolver.iterator.cache.get("old.example.com.", QTYPE.DNAME) is not None
+        # Another name below the DNAME owner is rewritten from the cache.
+        before = len(net.sent)
+        other = resolver.query("ftp.old.example.com.")
+        assert any(e.kind == "cache_hit" and e.what == "dname" for e in other.trace)
+        assert [r[1] for r in records(other)] == ["DNAME", "CNAME", "A"]
+        assert addresses(other) == ["127.9.0.6"]
+        assert all(s.qname != "ftp.old.example.com." for s in net.sent[before:])
+
+
+def test_a_2000_link_cname_chain_in_one_reply_is_cut_in_linear_time():
+    net = ScriptedNetwork()
+    links = [f"c{i}.example.com. 300 CNAME c{i + 1}.example.com." for i in range(2000)]
+    small_internet(net)
+    for address in (EXAMPLE1, EXAMPLE2):
+        net.script(address, "c0.example.com.", "A", aa=True, answer=links)
+    with net.resolver(ROOTS, limits=Limits(max_cname_links=12)) as resolver:
+        started = time.process_time()
+        answer = resolver.query("c0.example.com.")
+        spent = time.process_time() - started
+        assert answer.rcode == 2
+        assert spent < 2.0  # a complexity guard (it took 6 s of CPU), not a benchmark
