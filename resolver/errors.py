@@ -1,4 +1,22 @@
-"""Exceptions named for what happened, following dnspython's names where they fit."""
+"""Exceptions named for what happened, with dnspython's names and hierarchy where they matter.
+
+An application that catches dnspython's `dns.resolver.NXDOMAIN`, `NoAnswer`, `NoNameservers`,
+`LifetimeTimeout` or `dns.exception.Timeout` catches ours by the same names, and the same
+`except` clauses group them the same way: `LifetimeTimeout` is a `Timeout`, not a kind of
+`NoNameservers`. Every exception here is a `ResolverError`, so one clause catches them all.
+
+    ResolverError
+    ├── InvalidName (also ValueError)
+    ├── NoMetaqueries
+    ├── ResolverClosed
+    ├── Timeout
+    │   └── LifetimeTimeout (also ResolutionFailed)
+    └── ResolutionFailed
+        ├── NXDOMAIN
+        ├── YXDOMAIN
+        ├── NoAnswer
+        └── NoNameservers
+"""
 
 from __future__ import annotations
 
@@ -13,7 +31,17 @@ class ResolverError(Exception):
 
 
 class InvalidName(ResolverError, ValueError):
-    """The name cannot be a domain name: a label over 63 octets, over 255 octets, an empty label."""
+    """The name or type cannot be asked: a label over 63 octets, a name over 255 octets, an
+    empty label, a label IDNA cannot convert, or an unknown record type."""
+
+
+class NoMetaqueries(ResolverError):
+    """A meta-type (ANY, AXFR, IXFR, OPT, TSIG, TKEY, MAILA, MAILB) or meta-class (ANY, NONE)
+    was asked for; nothing was sent (dnspython: `dns.resolver.NoMetaqueries`)."""
+
+
+class ResolverClosed(ResolverError):
+    """The Resolver was closed: before the call, or while the call was waiting for its answer."""
 
 
 class ResolutionFailed(ResolverError):
@@ -21,11 +49,36 @@ class ResolutionFailed(ResolverError):
 
     def __init__(self, message: str, answer: Answer | None = None) -> None:
         super().__init__(message)
-        self.answer = answer
+        self.answer: Answer | None = answer
+        """The Answer the walk produced (rcode, authority section, trace), when there is one."""
 
 
 class NXDOMAIN(ResolutionFailed):
     """The name does not exist (authoritative NXDOMAIN, possibly at the end of a CNAME chain)."""
+
+    def __init__(
+        self, message: str, answer: Answer | None = None, *, qnames: list[str] | None = None
+    ) -> None:
+        super().__init__(message, answer)
+        tried = list(qnames) if qnames else []
+        if not tried and answer is not None:
+            tried = [answer.qname]
+        self._qnames = tried
+
+    def qnames(self) -> list[str]:
+        """Every name that was tried (more than one when a search list was used)."""
+        return list(self._qnames)
+
+    @property
+    def canonical_name(self) -> str:
+        """The name that does not exist: the end of the CNAME chain, else the name asked."""
+        if self.answer is not None:
+            return self.answer.canonical_name
+        return self._qnames[0] if self._qnames else ""
+
+
+class YXDOMAIN(ResolutionFailed):
+    """The name is too long after DNAME substitution (rcode YXDOMAIN)."""
 
 
 class NoAnswer(ResolutionFailed):
@@ -33,8 +86,13 @@ class NoAnswer(ResolutionFailed):
 
 
 class NoNameservers(ResolutionFailed):
-    """Every server failed or a resolution limit was reached: the answer is SERVFAIL."""
+    """Every server failed or a resolution limit was reached: the answer is SERVFAIL (or a
+    server's REFUSED, for a class the resolver does not serve)."""
 
 
-class LifetimeTimeout(NoNameservers):
-    """The overall deadline for the resolution passed."""
+class Timeout(ResolverError):
+    """An operation ran out of time (dnspython: `dns.exception.Timeout`)."""
+
+
+class LifetimeTimeout(Timeout, ResolutionFailed):
+    """The overall deadline of the resolution (`lifetime`) passed before an answer came."""
