@@ -55,6 +55,8 @@ DEFAULT_CACHE_SIZE = 100_000  # RRsets; about 100 MB at worst (see benchmarks/)
 # OPT is EDNS's pseudo-record). dnspython refuses the same set with NoMetaqueries.
 META_TYPES = frozenset({QTYPE.OPT, *range(128, 256)})
 META_CLASSES = frozenset({254, 255})  # NONE and ANY (RFC 2136, RFC 1035)
+# Class mnemonics; dnslib spells HS "Hesiod", NONE "None" and ANY "*".
+_CLASS_NAMES = {"IN": 1, "CS": 2, "CH": 3, "HS": 4, "NONE": 254, "ANY": 255, "*": 255}
 # The meta-types that not even `query()` sends: EDNS, transaction keys and signatures, zone
 # transfers, mailbox queries (dnslib has no names for the last two).
 MAILB, MAILA = 253, 254
@@ -106,7 +108,7 @@ def parse_rdclass(rdclass: str | int) -> int:
     text = str(rdclass).strip().upper()
     if text.startswith("CLASS") and text[5:].isdigit():
         return parse_rdclass(int(text[5:]))
-    value = CLASS.reverse.get(text)
+    value = _CLASS_NAMES.get(text)
     if value is None:
         raise InvalidName(f"unknown record class {rdclass!r}")
     return int(value)
@@ -552,7 +554,8 @@ class Resolver:
         if qtype in UNASKABLE_TYPES or (not meta_ok and qtype in META_TYPES):
             raise NoMetaqueries(f"{_type_text(qtype)} is a meta-type: it cannot be resolved")
         if qclass in META_CLASSES:
-            raise NoMetaqueries(f"{CLASS.get(qclass, qclass)} is a meta-class: it cannot be asked")
+            name = {254: "NONE", 255: "ANY"}[qclass]
+            raise NoMetaqueries(f"{name} is a meta-class: it cannot be asked")
         text = name_text(name).strip()
         qnames = [normalize_name(text)]
         if search is None:
