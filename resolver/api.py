@@ -606,6 +606,7 @@ class Resolver:
         lifetime = self.lifetime if lifetime is None else float(lifetime)
         started = self._clock()
         answers = HostAnswers()
+        answer: Answer | None = None
         for rdtype in types:
             remaining = lifetime - (self._clock() - started)
             question = self._question(name, rdtype, "IN", lifetime=max(remaining, 0.0),
@@ -615,8 +616,9 @@ class Resolver:
                 answers[rdtype] = answer
             name = answer.qname  # the name the search list settled on, for the next type
         if not answers:
-            family = " or ".join(QTYPE.get(t, str(t)) for t in types)
-            raise NoAnswer(f"{name} has no {family} records (NODATA)", answer)
+            assert answer is not None
+            family = " or ".join(_type_text(t) for t in types)
+            raise NoAnswer(f"{answer.canonical_name} has no {family} records (NODATA)", answer)
         return answers
 
     async def _shared_walk(self, question: _Question, qname: str) -> Answer:

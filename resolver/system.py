@@ -29,7 +29,10 @@ _state = threading.local()  # marks calls made while we are already resolving, i
 _resolver: Resolver | None = None
 _lock = threading.Lock()
 
-_PROTOCOLS = {socket.SOCK_STREAM: socket.IPPROTO_TCP, socket.SOCK_DGRAM: socket.IPPROTO_UDP}
+_PROTOCOLS: dict[int, int] = {
+    socket.SOCK_STREAM: socket.IPPROTO_TCP,
+    socket.SOCK_DGRAM: socket.IPPROTO_UDP,
+}
 _EAI_NODATA = getattr(socket, "EAI_NODATA", socket.EAI_NONAME)
 
 
@@ -157,7 +160,8 @@ def _gethostbyname(hostname: str) -> str:
 def _gethostbyname_ex(hostname: str) -> tuple[str, list[str], list[str]]:
     """`socket.gethostbyname_ex`: (canonical name, aliases, IPv4 addresses)."""
     if _for_the_system(hostname) or _active() is None:
-        return _original["gethostbyname_ex"](hostname)  # type: ignore[no-any-return]
+        system: tuple[str, list[str], list[str]] = _original["gethostbyname_ex"](hostname)
+        return system
     canonical, pairs = _lookup(hostname, socket.AF_INET)
     given = hostname.rstrip(".")
     aliases = [given] if given.lower() != canonical.lower() else []
@@ -182,7 +186,8 @@ def _ptr_name(address: str) -> str | None:
 def _gethostbyaddr(ip_address: str) -> tuple[str, list[str], list[str]]:
     """`socket.gethostbyaddr`: (name from PTR, aliases, [the address])."""
     if _active() is None or not _is_address(ip_address):
-        return _original["gethostbyaddr"](ip_address)  # type: ignore[no-any-return]
+        system: tuple[str, list[str], list[str]] = _original["gethostbyaddr"](ip_address)
+        return system
     name = _ptr_name(ip_address)
     if name is None:
         raise socket.herror(1, "Unknown host")
@@ -193,7 +198,8 @@ def _getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
     """`socket.getnameinfo`: (host name from PTR, service name) for an address."""
     host, port = sockaddr[0], sockaddr[1]
     if _active() is None or not isinstance(host, str) or not _is_address(host):
-        return _original["getnameinfo"](sockaddr, flags)  # type: ignore[no-any-return]
+        names: tuple[str, str] = _original["getnameinfo"](sockaddr, flags)
+        return names
     name = None if flags & socket.NI_NUMERICHOST else _ptr_name(host)
     if name is None:
         if flags & socket.NI_NAMEREQD:
