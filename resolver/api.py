@@ -219,10 +219,10 @@ class _Question:
 
 @dataclasses.dataclass
 class _InFlight:
-    """A shared walk: the task that runs it and the lifetime it was started with."""
+    """A shared walk: the task that runs it and its deadline on the resolver's clock."""
 
     task: asyncio.Task[Answer]
-    lifetime: float
+    deadline: float
 
 
 class HostAnswers(dict[int, Answer]):
@@ -505,15 +505,15 @@ class Resolver:
 
         Read on the resolver's own loop, so they are consistent with each other."""
         loop = self._loop
-        if loop is None or self._on_own_loop() or not loop.is_running():
-            return self._read_stats()
+        if loop is None or self._closed or self._on_own_loop() or not loop.is_running():
+            return self._read_stats()  # no loop thread to race with (or we are on it)
 
         async def read() -> dict[str, int]:
             return self._read_stats()
 
         try:
             return asyncio.run_coroutine_threadsafe(read(), loop).result(timeout=10)
-        except RuntimeError:  # the loop closed under us: nothing moves any more
+        except (RuntimeError, TimeoutError):  # closed meanwhile: what is left holds still
             return self._read_stats()
 
     def _read_stats(self) -> dict[str, int]:
@@ -636,12 +636,12 @@ class Resolver:
                            question.lifetime),
                 name=f"walk {qname} {question.rdtype}",
             )  # fmt: skip
-            entry = _InFlight(task, question.lifetime)
+            entry = _InFlight(task, self._clock() + question.lifetime)
             self._inflight[key] = entry
             task.add_done_callback(functools.partial(self._walk_done, key, entry))
         else:
             self._counters["deduplicated"] += 1
-            if question.lifetime < entry.lifetime:  # this caller may wait less than the walk
+            if self._clock() + question.lifetime < entry.deadline:  # this caller's ends first
                 wait = question.lifetime
         try:
             answer = await asyncio.wait_for(asyncio.shield(entry.task), wait)
