@@ -701,6 +701,11 @@ class Resolver:
 _WALK_TAKES_TCP = any(f.name == "tcp" for f in dataclasses.fields(Walk))
 
 
+def _class_text(rdclass: int) -> str:
+    names = {number: name for name, number in _CLASS_NAMES.items() if name != "*"}
+    return names.get(rdclass, f"CLASS{rdclass}")
+
+
 def _address_types(family: int) -> tuple[int, ...]:
     if family == socket.AF_UNSPEC:
         return (QTYPE.AAAA, QTYPE.A)
@@ -718,6 +723,12 @@ def raise_for_outcome(answer: Answer) -> Answer:
         raise NXDOMAIN(f"{answer.canonical_name} does not exist (NXDOMAIN)", answer)
     if answer.rcode == RCODE.YXDOMAIN:
         raise YXDOMAIN(f"{name} is too long after DNAME substitution (YXDOMAIN)", answer)
+    if answer.rcode == RCODE.REFUSED and answer.rdclass != CLASS.IN:
+        raise NoNameservers(
+            f"cannot resolve {name} {rtype}: class {_class_text(answer.rdclass)} is not "
+            "served, this resolver walks class IN only (REFUSED)",
+            answer,
+        )
     if answer.rcode != RCODE.NOERROR:
         limit = next((e for e in answer.trace if isinstance(e, LimitReached)), None)
         if limit is not None and limit.limit == "LIFETIME":

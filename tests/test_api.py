@@ -92,6 +92,21 @@ async def _arrival(network: HeldNetwork) -> str:
     return await asyncio.get_running_loop().run_in_executor(None, network.arrivals.get, True, 10)
 
 
+def test_a_caller_with_a_shorter_lifetime_times_out_alone(held):
+    resolver, network = held
+
+    async def main():
+        patient = asyncio.ensure_future(resolver.resolve_async("www.example.com"))
+        await _arrival(network)
+        with pytest.raises(LifetimeTimeout):  # its deadline comes before the shared walk's
+            await resolver.resolve_async("www.example.com", lifetime=0.001)
+        assert resolver.stats()["in_flight"] == 1  # the walk goes on for the patient caller
+        network.gate.set_result(None)
+        return await patient
+
+    assert addresses(asyncio.run(main())) == ["127.42.20.80"]
+
+
 def test_close_wakes_every_waiting_caller_with_resolver_closed(held):
     resolver, network = held
     outcomes: list[BaseException | None] = []
@@ -240,6 +255,13 @@ def test_lifetime_per_call_raises_lifetime_timeout(hermetic):
         resolver.resolve("www.example.com", lifetime=0.0)
     assert isinstance(caught.value, LifetimeTimeout)
     assert isinstance(caught.value, ResolutionFailed)
+
+
+def test_classes_other_than_in_are_refused_with_the_reason(hermetic):
+    resolver, network = hermetic
+    with pytest.raises(NoNameservers, match="class CH is not served"):
+        resolver.resolve("version.bind", "TXT", "CH")
+    assert network.sent == []
 
 
 def test_tcp_flag_is_accepted_per_call(hermetic):
