@@ -388,6 +388,8 @@ class Resolver:
             return
         try:
             asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=10)
+        except TimeoutError:
+            pass  # _shutdown cancels whatever outlives its wait; the loop stops regardless
         finally:
             loop.call_soon_threadsafe(loop.stop)
             if self._thread is not None:
@@ -589,7 +591,7 @@ class Resolver:
             raise NXDOMAIN(
                 f"none of {', '.join(a.qname for a in nxdomains)} exists (NXDOMAIN)",
                 answer,
-                qnames=[a.qname for a in nxdomains],
+                responses={a.qname: a for a in nxdomains},
             )
         if not raise_on_no_answer and answer.rcode == RCODE.NOERROR:
             return answer

@@ -54,27 +54,45 @@ class ResolutionFailed(ResolverError):
 
 
 class NXDOMAIN(ResolutionFailed):
-    """The name does not exist (authoritative NXDOMAIN, possibly at the end of a CNAME chain)."""
+    """The name does not exist (authoritative NXDOMAIN, possibly at the end of a CNAME chain).
+
+    With a search list, every name tried got NXDOMAIN: `qnames()` lists them, `responses()`
+    maps each to its Answer."""
 
     def __init__(
-        self, message: str, answer: Answer | None = None, *, qnames: list[str] | None = None
+        self,
+        message: str,
+        answer: Answer | None = None,
+        *,
+        responses: dict[str, Answer] | None = None,
     ) -> None:
         super().__init__(message, answer)
-        tried = list(qnames) if qnames else []
-        if not tried and answer is not None:
-            tried = [answer.qname]
-        self._qnames = tried
+        if responses is None:
+            responses = {answer.qname: answer} if answer is not None else {}
+        self._responses = dict(responses)
 
     def qnames(self) -> list[str]:
-        """Every name that was tried (more than one when a search list was used)."""
-        return list(self._qnames)
+        """Every name that was tried, in order (more than one when a search list was used)."""
+        return list(self._responses)
+
+    def responses(self) -> dict[str, Answer]:
+        """The NXDOMAIN Answer of each name tried."""
+        return dict(self._responses)
+
+    def response(self, qname: str) -> Answer:
+        """The NXDOMAIN Answer for one of the names tried (as spelled in `qnames()`)."""
+        return self._responses[qname]
 
     @property
     def canonical_name(self) -> str:
-        """The name that does not exist: the end of the CNAME chain, else the name asked."""
-        if self.answer is not None:
-            return self.answer.canonical_name
-        return self._qnames[0] if self._qnames else ""
+        """The name that does not exist: the end of the first CNAME chain among the names
+        tried, else the first name asked (as dnspython decides it)."""
+        for qname, answer in self._responses.items():
+            if answer.canonical_name.lower() != qname.lower():
+                return answer.canonical_name
+        if self._responses:
+            return next(iter(self._responses))
+        return self.answer.canonical_name if self.answer is not None else ""
 
 
 class YXDOMAIN(ResolutionFailed):

@@ -280,6 +280,7 @@ def test_search_list_tries_each_domain_and_nxdomain_lists_every_name_tried(herme
         "nonexistent.example.net.",
         "nonexistent.",
     ]
+    assert caught.value.response("nonexistent.example.net.").rcode_text == "NXDOMAIN"
     with pytest.raises(NXDOMAIN):
         resolver.resolve("www")  # search is off by default: "www." is asked
 
