@@ -1,9 +1,14 @@
-"""The library API: `Resolver`, and module-level `resolve` / `resolve_async`.
+"""The library API: `Resolver`, and module-level `resolve` / `resolve_async` and friends.
 
 All resolution runs on one event loop that the Resolver owns, in a daemon thread. The cache,
 the infra cache and the table of in-flight questions are touched only from that loop, so they
 need no locks; `resolve()` from any thread and `resolve_async()` from any other event loop hand
-their question to it. Identical questions in flight share one walk.
+their question to it. Identical questions in flight share one walk, which runs as a task of its
+own: a caller that gives up (a timeout, a cancellation) leaves the others waiting for it.
+
+The call shape is dnspython's (`dns.resolver.Resolver.resolve`), so an application can switch
+with few changes: the same arguments, the same exception names, an `Answer` that iterates
+over the records.
 """
 
 from __future__ import annotations
@@ -11,13 +16,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import functools
 import ipaddress
+import random
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterator as TypingIterator
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
+import idna
 from dnslib import CLASS, QTYPE, RCODE
 
 from resolver import wire
@@ -25,10 +35,13 @@ from resolver.answer import Answer
 from resolver.cache import RRsetCache
 from resolver.errors import (
     NXDOMAIN,
+    YXDOMAIN,
     InvalidName,
     LifetimeTimeout,
     NoAnswer,
+    NoMetaqueries,
     NoNameservers,
+    ResolverClosed,
 )
 from resolver.hints import load_root_hints
 from resolver.iterator import Iterator
@@ -41,6 +54,33 @@ from resolver.transport import NetworkTransport, Transport
 
 DEFAULT_CACHE_SIZE = 100_000  # RRsets; about 100 MB at worst (see benchmarks/)
 
+# Types that are not data a resolver can look up (RFC 6895 §3.1: 128-255 are Q/meta-types;
+# OPT is EDNS's pseudo-record). dnspython refuses the same set with NoMetaqueries.
+META_TYPES = frozenset({QTYPE.OPT, *range(128, 256)})
+META_CLASSES = frozenset({254, 255})  # NONE and ANY (RFC 2136, RFC 1035)
+# Class mnemonics; dnslib spells HS "Hesiod", NONE "None" and ANY "*".
+_CLASS_NAMES = {"IN": 1, "CS": 2, "CH": 3, "HS": 4, "NONE": 254, "ANY": 255, "*": 255}
+# The meta-types that not even `query()` sends: EDNS, transaction keys and signatures, zone
+# transfers, mailbox queries (dnslib has no names for the last two).
+MAILB, MAILA = 253, 254
+UNASKABLE_TYPES = frozenset({41, 249, 250, 251, 252, MAILB, MAILA})
+_EXTRA_TYPE_NAMES = {"MAILB": MAILB, "MAILA": MAILA}
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class SupportsToText(Protocol):
+    """Anything with `to_text()` giving a name's presentation text (a dnspython `Name`)."""
+
+    def to_text(self) -> str:
+        """The name in presentation form."""
+        ...
+
+
+NameLike = str | bytes | SupportsToText
+"""What a name argument may be: text, raw octets, or an object with `to_text()`."""
+
 
 def parse_rdtype(rdtype: str | int) -> int:
     """ "MX", "mx", 15 or "TYPE15" -> 15; anything else is a ValueError naming the type."""
@@ -51,28 +91,181 @@ def parse_rdtype(rdtype: str | int) -> int:
     text = rdtype.strip().upper()
     if text.startswith("TYPE") and text[4:].isdigit():
         return parse_rdtype(int(text[4:]))
-    value = QTYPE.reverse.get(text)
+    value = QTYPE.reverse.get(text, _EXTRA_TYPE_NAMES.get(text))
     if value is None:
         raise ValueError(f"unknown record type {rdtype!r}")
-    return value
+    return int(value)
 
 
-def normalize_name(name: str) -> str:
+def _type_text(rdtype: int) -> str:
+    names = {v: k for k, v in _EXTRA_TYPE_NAMES.items()}
+    return str(QTYPE.get(rdtype, names.get(rdtype, f"TYPE{rdtype}")))
+
+
+def parse_rdclass(rdclass: str | int) -> int:
+    """ "IN", "ch", 1 or "CLASS1" -> the class number; InvalidName for anything else."""
+    if isinstance(rdclass, int):
+        if 0 < rdclass < 65536:
+            return rdclass
+        raise InvalidName(f"record class {rdclass} is out of range")
+    text = str(rdclass).strip().upper()
+    if text.startswith("CLASS") and text[5:].isdigit():
+        return parse_rdclass(int(text[5:]))
+    value = _CLASS_NAMES.get(text)
+    if value is None:
+        raise InvalidName(f"unknown record class {rdclass!r}")
+    return int(value)
+
+
+def _text_of_octets(name: bytes) -> str:
+    # Octets are taken as they are (RFC 2181 §11: any octet may be in a label); backslash
+    # escapes keep their meaning, every octet outside printable ASCII becomes \DDD.
+    return "".join(
+        chr(b) if 0x21 <= b <= 0x7E else f"\\{b:03d}" for b in name
+    )
+
+
+def _split_labels(text: str) -> list[str]:
+    """Split presentation text at the dots that are not escaped."""
+    labels, label, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            label.append(text[i : i + 2])
+            i += 2
+            continue
+        if c == ".":
+            labels.append("".join(label))
+            label = []
+        else:
+            label.append(c)
+        i += 1
+    labels.append("".join(label))
+    return labels
+
+
+def to_ascii(name: str) -> str:
+    """A Unicode name in its ASCII form: IDNA 2008 with UTS 46 mapping (`bücher.de` ->
+    `xn--bcher-kva.de`); InvalidName names the label that cannot be converted."""
+    if name.isascii():
+        return name
+    try:
+        mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise InvalidName(f"invalid domain name {name!r}: {exc}") from None
+    labels = []
+    for label in _split_labels(mapped):
+        if label.isascii():
+            labels.append(label)
+            continue
+        try:
+            labels.append(idna.alabel(label).decode("ascii"))
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise InvalidName(
+                f"invalid domain name {name!r}: label {label!r} cannot be converted to IDNA: {exc}"
+            ) from None
+    return ".".join(labels)
+
+
+def name_text(name: NameLike) -> str:
+    """Presentation text (ASCII, escapes kept, not yet validated) of any accepted name form."""
+    if isinstance(name, bytes):
+        return _text_of_octets(name)
+    if isinstance(name, str):
+        return to_ascii(name)
+    to_text = getattr(name, "to_text", None)
+    if callable(to_text):
+        text = to_text()
+        if isinstance(text, str):
+            return to_ascii(text)
+    raise InvalidName(f"invalid domain name {name!r}: expected str, bytes or a name object")
+
+
+def normalize_name(name: NameLike) -> str:
     """Absolute, validated form of a domain name; InvalidName says what is wrong with it."""
-    if not isinstance(name, str) or not name.strip():
+    text = name_text(name).strip()
+    if not text:
         raise InvalidName(f"invalid domain name {name!r}: it is empty")
     try:
-        return wire.validate_name(name.strip())
+        return wire.validate_name(text)
     except wire.WireError as exc:
         raise InvalidName(f"invalid domain name {name!r}: {exc}") from None
+
+
+def _is_relative(text: str) -> bool:
+    return bool(text) and text != "." and _split_labels(text)[-1] != ""
+
+
+def reverse_name(address: str) -> str:
+    """The PTR name of an IPv4 or IPv6 address (`127.0.0.1` -> `1.0.0.127.in-addr.arpa.`)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else "")
+    except ValueError:
+        raise InvalidName(f"{address!r} is not an IPv4 or IPv6 address") from None
+    return ip.reverse_pointer + "."
 
 
 def _hints_on_loopback(addresses: Iterable[str]) -> bool:
     return all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Question:
+    """One call's question after validation: names to try, type, class and options."""
+
+    qnames: list[str]
+    rdtype: int
+    rdclass: int
+    tcp: bool
+    lifetime: float
+
+
+@dataclasses.dataclass
+class _InFlight:
+    """A shared walk: the task that runs it and its deadline on the resolver's clock."""
+
+    task: asyncio.Task[Answer]
+    deadline: float
+
+
+class HostAnswers(dict[int, Answer]):
+    """The answers of `resolve_name()`: A and/or AAAA `Answer`s, keyed by record type number."""
+
+    def addresses_and_families(
+        self, family: int = socket.AF_UNSPEC
+    ) -> TypingIterator[tuple[str, int]]:
+        """(address, family) pairs, IPv6 first, optionally of one family only."""
+        if family in (socket.AF_UNSPEC, socket.AF_INET6):
+            for rr in self.get(QTYPE.AAAA, ()):
+                yield str(rr.rdata), socket.AF_INET6
+        if family in (socket.AF_UNSPEC, socket.AF_INET):
+            for rr in self.get(QTYPE.A, ()):
+                yield str(rr.rdata), socket.AF_INET
+
+    def addresses(self, family: int = socket.AF_UNSPEC) -> TypingIterator[str]:
+        """The addresses found, IPv6 first, optionally of one family only."""
+        return (address for address, _ in self.addresses_and_families(family))
+
+    def canonical_name(self) -> str:
+        """The name the addresses belong to, at the end of any CNAME chain."""
+        answer = self.get(QTYPE.AAAA) or self.get(QTYPE.A)
+        if answer is None:
+            raise NoAnswer("no address records")
+        return answer.canonical_name
+
+
 class Resolver:
-    """An iterative resolver with its own cache. Safe to share between threads and loops."""
+    """An iterative resolver with its own cache. Safe to share between threads and loops.
+
+    It walks the DNS from the root hints down to an answer and caches what it learns. Use it
+    as a context manager, or call `close()`, to stop its event loop thread.
+    """
+
+    search: list[str]
+    """Domains appended to relative names when `resolve(search=True)` (empty by default)."""
+
+    use_search_by_default: bool
+    """Whether `resolve(search=None)` uses `search` (dnspython's attribute of the same name)."""
 
     def __init__(
         self,
@@ -90,31 +283,33 @@ class Resolver:
         use_cache: bool = True,
         transport: Transport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         self.hints = load_root_hints(root_hints)
+        """The root hints the walk starts from on a cold cache."""
         # timeout= and lifetime= are the two limits people set most: shorthands for limits=.
         if timeout is not None:
             limits = dataclasses.replace(limits, query_timeout=timeout)
         if lifetime is not None:
             limits = dataclasses.replace(limits, lifetime=lifetime)
         self.limits = limits
+        """What one resolution may cost (resolver/limits.py)."""
         self.lifetime = limits.lifetime
+        """Default overall deadline of one resolution, in seconds."""
         self.use_cache = use_cache
+        """False: every question is walked from the root, with a private cache."""
+        self.search = []
+        self.use_search_by_default = False
         self._clock = clock
-        self._cache_args = {
-            "maxsize": cache_size,
-            "max_ttl": max_ttl,
-            "min_ttl": min_ttl,
-            "clock": clock,
-        }
+        self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
         hint_addresses = [a for _, a in self.hints.all_addresses()]
         policy = AddressPolicy(
             list(allowed_networks) if allowed_networks is not None else None,
             allow_loopback=_hints_on_loopback(hint_addresses),
         )
         self.iterator = Iterator(
-            cache=RRsetCache(**self._cache_args),
-            infra=InfraCache(clock=clock),
+            cache=self._new_cache(),
+            infra=InfraCache(clock=clock, rng=rng),
             transport=transport or NetworkTransport(policy),
             hints=self.hints,
             policy=policy,
@@ -123,21 +318,38 @@ class Resolver:
             limits=limits,
             clock=clock,
         )
-        self._inflight: dict[tuple[str, int, int], asyncio.Future[Answer]] = {}
+        """The walk engine with its caches; touched only from the resolver's loop."""
+        self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._closed = False
 
     @classmethod
     def for_lab(cls, lab: Any, **kwargs: Any) -> Resolver:
         """A resolver that walks the given offline lab instead of the internet."""
         return cls(**{**lab.resolver_options(), **kwargs})
 
+    def _new_cache(self) -> RRsetCache:
+        return RRsetCache(
+            maxsize=self._cache_size, max_ttl=self._max_ttl, min_ttl=self._min_ttl,
+            clock=self._clock,
+        )  # fmt: skip
+
     # ---- the resolver's own loop ------------------------------------------------------------
 
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        with self._start_lock:
+    @property
+    def closed(self) -> bool:
+        """True once `close()` was called: every further call raises ResolverClosed."""
+        return self._closed
+
+    def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        """Hand a coroutine to the resolver's loop (started on first use)."""
+        with self._start_lock:  # close() takes it too: nothing slips in after the shutdown
+            if self._closed:
+                coro.close()
+                raise ResolverClosed("the resolver is closed")
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 ready = threading.Event()
@@ -151,17 +363,62 @@ class Resolver:
                 self._thread.start()
                 ready.wait()
                 self._loop = loop
-            return self._loop
+            return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _on_own_loop(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the resolver's loop and wait for it, from any other thread."""
+        if self._on_own_loop():
+            coro.close()
+            raise RuntimeError(
+                "a blocking Resolver call from the resolver's own loop: await the _async form"
+            )
+        return self._submit(coro).result()
+
+    async def _run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await a coroutine on the resolver's loop, from that loop or any other."""
+        if self._on_own_loop():
+            if self._closed:
+                coro.close()
+                raise ResolverClosed("the resolver is closed")
+            return await coro
+        return await asyncio.wrap_future(self._submit(coro))
 
     def close(self) -> None:
-        """Stop the resolver's loop thread; the object is unusable afterwards."""
+        """Stop the resolver: callers still waiting get ResolverClosed, later calls too."""
         with self._start_lock:
-            loop, self._loop = self._loop, None
-        if loop is not None:
+            if self._closed:
+                return
+            self._closed = True
+            loop = self._loop
+        if loop is None:
+            return
+        if self._on_own_loop():  # from a callback on our own loop: shut down without waiting
+            loop.create_task(self._shutdown()).add_done_callback(lambda _: loop.stop())
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=10)
+        except TimeoutError:
+            pass  # _shutdown cancels whatever outlives its wait; the loop stops regardless
+        finally:
             loop.call_soon_threadsafe(loop.stop)
             if self._thread is not None:
                 self._thread.join(timeout=5)
-            loop.close()
+            if not loop.is_running():
+                loop.close()
+
+    async def _shutdown(self) -> None:
+        """Cancel every walk in flight and let each waiting caller finish with ResolverClosed."""
+        current = asyncio.current_task()
+        for entry in list(self._inflight.values()):
+            entry.task.cancel()
+        pending = [task for task in asyncio.all_tasks() if task is not current]
+        if pending:
+            _, stuck = await asyncio.wait(pending, timeout=5)
+            for task in stuck:
+                task.cancel()
 
     def __enter__(self) -> Resolver:
         return self
@@ -172,81 +429,268 @@ class Resolver:
     # ---- answers that never raise for DNS outcomes -------------------------------------------
 
     async def query_async(
-        self, name: str, rdtype: str | int = "A", rdclass: int = CLASS.IN
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN"
     ) -> Answer:
-        """Resolve and return the Answer whatever its rcode; raises InvalidName only."""
-        qname, qtype = self._question(name, rdtype)
-        loop = self._ensure_loop()
-        if asyncio.get_running_loop() is loop:
-            return await self._shared_walk(qname, qtype, rdclass)
-        future = asyncio.run_coroutine_threadsafe(self._shared_walk(qname, qtype, rdclass), loop)
-        return await asyncio.wrap_future(future)
+        """Resolve and return the Answer whatever its rcode: NXDOMAIN, SERVFAIL and the rest
+        are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only."""
+        question = self._question(name, rdtype, rdclass, meta_ok=True)
+        return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
-    def query(self, name: str, rdtype: str | int = "A", rdclass: int = CLASS.IN) -> Answer:
+    def query(self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN") -> Answer:
         """Blocking form of query_async, for any thread but the resolver's own."""
-        qname, qtype = self._question(name, rdtype)
-        loop = self._ensure_loop()
-        if threading.current_thread() is self._thread:
-            raise RuntimeError(
-                "Resolver.query() called from the resolver's own loop: await query_async()"
-            )
-        future: Future[Answer] = asyncio.run_coroutine_threadsafe(
-            self._shared_walk(qname, qtype, rdclass), loop
-        )
-        return future.result()
+        question = self._question(name, rdtype, rdclass, meta_ok=True)
+        return self._run(self._shared_walk(question, question.qnames[0]))
 
     # ---- answers or exceptions, as dnspython does -------------------------------------------
 
-    def resolve(self, name: str, rdtype: str | int = "A") -> Answer:
-        """Resolve name/rdtype; raise NXDOMAIN, NoAnswer, NoNameservers or LifetimeTimeout."""
-        return raise_for_outcome(self.query(name, rdtype))
+    def resolve(
+        self,
+        qname: NameLike,
+        rdtype: str | int = "A",
+        rdclass: str | int = "IN",
+        *,
+        tcp: bool = False,
+        lifetime: float | None = None,
+        raise_on_no_answer: bool = True,
+        search: bool | None = None,
+    ) -> Answer:
+        """Resolve qname/rdtype and return the Answer, or raise what happened.
 
-    async def resolve_async(self, name: str, rdtype: str | int = "A") -> Answer:
-        return raise_for_outcome(await self.query_async(name, rdtype))
+        Arguments mean what they mean in dnspython's `Resolver.resolve`: `tcp` asks upstream
+        servers over TCP from the start, `lifetime` bounds the whole call in seconds (default:
+        the resolver's), `raise_on_no_answer=False` returns an empty Answer instead of raising
+        NoAnswer, `search=True` tries a relative name with each domain of `self.search`.
+
+        Raises NXDOMAIN, NoAnswer, NoNameservers, YXDOMAIN, LifetimeTimeout, InvalidName,
+        NoMetaqueries (ANY, AXFR, ...: nothing is sent) or ResolverClosed.
+        """
+        question = self._question(qname, rdtype, rdclass, tcp=tcp, lifetime=lifetime,
+                                  search=search)  # fmt: skip
+        return self._run(self._resolve_on_loop(question, raise_on_no_answer))
+
+    async def resolve_async(
+        self,
+        qname: NameLike,
+        rdtype: str | int = "A",
+        rdclass: str | int = "IN",
+        *,
+        tcp: bool = False,
+        lifetime: float | None = None,
+        raise_on_no_answer: bool = True,
+        search: bool | None = None,
+    ) -> Answer:
+        """The awaitable form of `resolve()`, usable from any event loop."""
+        question = self._question(qname, rdtype, rdclass, tcp=tcp, lifetime=lifetime,
+                                  search=search)  # fmt: skip
+        return await self._run_async(self._resolve_on_loop(question, raise_on_no_answer))
+
+    def resolve_address(self, ipaddr: str, **kwargs: Any) -> Answer:
+        """Resolve the PTR record of an IPv4 or IPv6 address (a reverse lookup).
+
+        Other keyword arguments are those of `resolve()`."""
+        return self.resolve(reverse_name(ipaddr), "PTR", "IN", **kwargs)
+
+    async def resolve_address_async(self, ipaddr: str, **kwargs: Any) -> Answer:
+        """The awaitable form of `resolve_address()`."""
+        return await self.resolve_async(reverse_name(ipaddr), "PTR", "IN", **kwargs)
+
+    def resolve_name(
+        self, name: NameLike, family: int = socket.AF_UNSPEC, **kwargs: Any
+    ) -> HostAnswers:
+        """Resolve the addresses of a host name: AAAA and A for AF_UNSPEC, else one of them.
+
+        Returns a HostAnswers: `.addresses()` lists them. Raises NXDOMAIN, or NoAnswer when
+        the name has no address of the families asked (unless raise_on_no_answer=False).
+        Other keyword arguments are those of `resolve()`."""
+        types = _address_types(family)
+        return self._run(self._resolve_name_on_loop(name, types, kwargs))
+
+    async def resolve_name_async(
+        self, name: NameLike, family: int = socket.AF_UNSPEC, **kwargs: Any
+    ) -> HostAnswers:
+        """The awaitable form of `resolve_name()`."""
+        types = _address_types(family)
+        return await self._run_async(self._resolve_name_on_loop(name, types, kwargs))
+
+    # ---- counters -----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        """Counters since the resolver was made: questions, cache answers, upstream queries.
+
+        Read on the resolver's own loop, so they are consistent with each other."""
+        loop = self._loop
+        if loop is None or self._closed or self._on_own_loop() or not loop.is_running():
+            return self._read_stats()  # no loop thread to race with (or we are on it)
+
+        async def read() -> dict[str, int]:
+            return self._read_stats()
+
+        try:
+            return asyncio.run_coroutine_threadsafe(read(), loop).result(timeout=10)
+        except (RuntimeError, TimeoutError):  # closed meanwhile: what is left holds still
+            return self._read_stats()
+
+    def _read_stats(self) -> dict[str, int]:
+        counters = self.iterator.counters
+        return {
+            "queries": self._counters["queries"],
+            "answered_from_cache": self._counters["cache_answers"],
+            "deduplicated": self._counters["deduplicated"],
+            "upstream_queries": counters["upstream_queries"],
+            "timeouts": counters["timeouts"],
+            "cache_hits": counters["cache_hits"],
+            "cache_misses": self._counters["queries"] - self._counters["cache_answers"],
+            "in_flight": len(self._inflight),
+            "cache_entries": len(self.iterator.cache),
+        }
 
     # ---- internals ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _question(name: str, rdtype: str | int) -> tuple[str, int]:
-        qname = normalize_name(name)
+    def _question(
+        self,
+        name: NameLike,
+        rdtype: str | int,
+        rdclass: str | int,
+        *,
+        meta_ok: bool = False,
+        tcp: bool = False,
+        lifetime: float | None = None,
+        search: bool | None = None,
+    ) -> _Question:
+        """Validate a call's arguments before anything is sent."""
+        if self._closed:
+            raise ResolverClosed("the resolver is closed")
         try:
             qtype = parse_rdtype(rdtype)
-        except ValueError as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             raise InvalidName(str(exc)) from None
-        return qname, qtype
+        qclass = parse_rdclass(rdclass)
+        if qtype in UNASKABLE_TYPES or (not meta_ok and qtype in META_TYPES):
+            raise NoMetaqueries(f"{_type_text(qtype)} is a meta-type: it cannot be resolved")
+        if qclass in META_CLASSES:
+            name = {254: "NONE", 255: "ANY"}[qclass]
+            raise NoMetaqueries(f"{name} is a meta-class: it cannot be asked")
+        text = name_text(name).strip()
+        qnames = [normalize_name(text)]
+        if search is None:
+            search = self.use_search_by_default
+        if search and self.search and _is_relative(text):
+            expanded = [normalize_name(f"{text}.{domain.strip('.')}") for domain in self.search]
+            # dnspython's ndots=1: a name with a dot is tried as it is first, else last.
+            qnames = qnames + expanded if "." in text else expanded + qnames
+        if lifetime is None:
+            lifetime = self.lifetime
+        return _Question(qnames, qtype, qclass, bool(tcp), float(lifetime))
 
-    async def _shared_walk(self, qname: str, qtype: int, rdclass: int) -> Answer:
-        """Join an identical walk in flight, or start one; each caller gets its own Answer copy."""
-        key = (qname.lower(), qtype, rdclass)
+    async def _resolve_on_loop(self, question: _Question, raise_on_no_answer: bool) -> Answer:
+        """Try each name of the question in turn (a search list); raise for the outcome."""
+        started = self._clock()
+        nxdomains: list[Answer] = []
+        answer: Answer | None = None
+        for qname in question.qnames:
+            remaining = question.lifetime - (self._clock() - started)
+            if remaining <= 0:
+                raise LifetimeTimeout(
+                    f"resolving {qname} timed out after {question.lifetime:g} s", answer
+                )
+            answer = await self._shared_walk(dataclasses.replace(question, lifetime=remaining),
+                                             qname)  # fmt: skip
+            if answer.rcode != RCODE.NXDOMAIN:
+                break
+            nxdomains.append(answer)
+        assert answer is not None
+        if answer.rcode == RCODE.NXDOMAIN and len(nxdomains) > 1:
+            raise NXDOMAIN(
+                f"none of {', '.join(a.qname for a in nxdomains)} exists (NXDOMAIN)",
+                answer,
+                responses={a.qname: a for a in nxdomains},
+            )
+        if not raise_on_no_answer and answer.rcode == RCODE.NOERROR:
+            return answer
+        return raise_for_outcome(answer)
+
+    async def _resolve_name_on_loop(
+        self, name: NameLike, types: tuple[int, ...], kwargs: dict[str, Any]
+    ) -> HostAnswers:
+        options = dict(kwargs)
+        for fixed in ("rdtype", "rdclass"):
+            options.pop(fixed, None)
+        raise_on_no_answer = bool(options.pop("raise_on_no_answer", True))
+        lifetime = options.pop("lifetime", None)
+        lifetime = self.lifetime if lifetime is None else float(lifetime)
+        started = self._clock()
+        answers = HostAnswers()
+        answer: Answer | None = None
+        for rdtype in types:
+            remaining = lifetime - (self._clock() - started)
+            question = self._question(name, rdtype, "IN", lifetime=max(remaining, 0.0),
+                                      **options)  # fmt: skip
+            answer = await self._resolve_on_loop(question, raise_on_no_answer=False)
+            if answer.rrset or not raise_on_no_answer:
+                answers[rdtype] = answer
+            name = answer.qname  # the name the search list settled on, for the next type
+        if not answers:
+            assert answer is not None
+            family = " or ".join(_type_text(t) for t in types)
+            raise NoAnswer(f"{answer.canonical_name} has no {family} records (NODATA)", answer)
+        return answers
+
+    async def _shared_walk(self, question: _Question, qname: str) -> Answer:
+        """Join an identical walk in flight, or start one as a task of its own.
+
+        The walk is shielded from its callers: one giving up does not cancel it for the others.
+        Each caller gets its own Answer copy."""
+        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp)
         self._counters["queries"] += 1
-        shared = self._inflight.get(key)
-        if shared is not None:
-            self._counters["deduplicated"] += 1
-            answer = await asyncio.shield(shared)
+        entry = self._inflight.get(key)
+        wait: float | None = None
+        if entry is None:
+            task = asyncio.get_running_loop().create_task(
+                self._walk(qname, question.rdtype, question.rdclass, question.tcp,
+                           question.lifetime),
+                name=f"walk {qname} {question.rdtype}",
+            )  # fmt: skip
+            entry = _InFlight(task, self._clock() + question.lifetime)
+            self._inflight[key] = entry
+            task.add_done_callback(functools.partial(self._walk_done, key, entry))
         else:
-            shared = asyncio.get_running_loop().create_future()
-            self._inflight[key] = shared
-            try:
-                answer = await self._walk(qname, qtype, rdclass)
-                shared.set_result(answer)
-            except BaseException as exc:
-                shared.set_exception(exc)
-                shared.exception()  # mark retrieved: joiners re-raise it themselves
-                raise
-            finally:
-                del self._inflight[key]
+            self._counters["deduplicated"] += 1
+            if self._clock() + question.lifetime < entry.deadline:  # this caller's ends first
+                wait = question.lifetime
+        try:
+            answer = await asyncio.wait_for(asyncio.shield(entry.task), wait)
+        except asyncio.CancelledError:
+            if self._closed and entry.task.cancelled():
+                raise ResolverClosed(
+                    f"the resolver was closed while resolving {qname}"
+                ) from None
+            raise
+        except TimeoutError:
+            raise LifetimeTimeout(
+                f"resolving {qname} timed out after {question.lifetime:g} s"
+            ) from None
         result = copy.copy(answer)
         result.qname = qname  # the caller's own spelling
         return result
 
-    async def _walk(self, qname: str, qtype: int, rdclass: int) -> Answer:
+    def _walk_done(
+        self, key: tuple[str, int, int, bool], entry: _InFlight, task: asyncio.Task[Answer]
+    ) -> None:
+        if self._inflight.get(key) is entry:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here: each caller re-raises it on its own
+
+    async def _walk(
+        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float
+    ) -> Answer:
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
         iterator = self.iterator
         if not self.use_cache:  # a private cache per question: nothing is answered from memory
             iterator = copy.copy(self.iterator)
-            iterator.cache = RRsetCache(**self._cache_args)
-        walk = iterator.resolution(qname, qtype)
+            iterator.cache = self._new_cache()
+        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
@@ -264,19 +708,20 @@ class Resolver:
             trace=walk.events,
         )
 
-    def stats(self) -> dict[str, int]:
-        counters = self.iterator.counters
-        return {
-            "queries": self._counters["queries"],
-            "answered_from_cache": self._counters["cache_answers"],
-            "deduplicated": self._counters["deduplicated"],
-            "upstream_queries": counters["upstream_queries"],
-            "timeouts": counters["timeouts"],
-            "cache_hits": counters["cache_hits"],
-            "cache_misses": self._counters["queries"] - self._counters["cache_answers"],
-            "in_flight": len(self._inflight),
-            "cache_entries": len(self.iterator.cache),
-        }
+
+def _class_text(rdclass: int) -> str:
+    names = {number: name for name, number in _CLASS_NAMES.items() if name != "*"}
+    return names.get(rdclass, f"CLASS{rdclass}")
+
+
+def _address_types(family: int) -> tuple[int, ...]:
+    if family == socket.AF_UNSPEC:
+        return (QTYPE.AAAA, QTYPE.A)
+    if family == socket.AF_INET6:
+        return (QTYPE.AAAA,)
+    if family == socket.AF_INET:
+        return (QTYPE.A,)
+    raise InvalidName(f"unknown address family {family!r}: use AF_INET, AF_INET6 or AF_UNSPEC")
 
 
 def raise_for_outcome(answer: Answer) -> Answer:
@@ -284,6 +729,14 @@ def raise_for_outcome(answer: Answer) -> Answer:
     name, rtype = answer.qname, answer.rdtype_text
     if answer.rcode == RCODE.NXDOMAIN:
         raise NXDOMAIN(f"{answer.canonical_name} does not exist (NXDOMAIN)", answer)
+    if answer.rcode == RCODE.YXDOMAIN:
+        raise YXDOMAIN(f"{name} is too long after DNAME substitution (YXDOMAIN)", answer)
+    if answer.rcode == RCODE.REFUSED and answer.rdclass != CLASS.IN:
+        raise NoNameservers(
+            f"cannot resolve {name} {rtype}: class {_class_text(answer.rdclass)} is not "
+            "served, this resolver walks class IN only (REFUSED)",
+            answer,
+        )
     if answer.rcode != RCODE.NOERROR:
         finished = next(
             (e for e in reversed(answer.trace)
@@ -304,17 +757,33 @@ _default_lock = threading.Lock()
 
 
 def default_resolver() -> Resolver:
-    """The shared resolver behind module-level resolve(): real root hints, default settings."""
+    """The shared resolver behind the module-level functions: real root hints, defaults.
+
+    A closed default resolver is replaced by a new one on next use."""
     global _default
     with _default_lock:
-        if _default is None:
+        if _default is None or _default.closed:
             _default = Resolver()
         return _default
 
 
-def resolve(name: str, rdtype: str | int = "A") -> Answer:
-    return default_resolver().resolve(name, rdtype)
+def resolve(qname: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN",
+            **kwargs: Any) -> Answer:  # fmt: skip
+    """`Resolver.resolve()` on the default resolver."""
+    return default_resolver().resolve(qname, rdtype, rdclass, **kwargs)
 
 
-async def resolve_async(name: str, rdtype: str | int = "A") -> Answer:
-    return await default_resolver().resolve_async(name, rdtype)
+async def resolve_async(qname: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN",
+                        **kwargs: Any) -> Answer:  # fmt: skip
+    """`Resolver.resolve_async()` on the default resolver."""
+    return await default_resolver().resolve_async(qname, rdtype, rdclass, **kwargs)
+
+
+def resolve_address(ipaddr: str, **kwargs: Any) -> Answer:
+    """`Resolver.resolve_address()` (a PTR lookup) on the default resolver."""
+    return default_resolver().resolve_address(ipaddr, **kwargs)
+
+
+def resolve_name(name: NameLike, family: int = socket.AF_UNSPEC, **kwargs: Any) -> HostAnswers:
+    """`Resolver.resolve_name()` (A and AAAA) on the default resolver."""
+    return default_resolver().resolve_name(name, family, **kwargs)

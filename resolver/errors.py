@@ -1,4 +1,22 @@
-"""Exceptions named for what happened, following dnspython's names where they fit."""
+"""Exceptions named for what happened, with dnspython's names and hierarchy where they matter.
+
+An application that catches dnspython's `dns.resolver.NXDOMAIN`, `NoAnswer`, `NoNameservers`,
+`LifetimeTimeout` or `dns.exception.Timeout` catches ours by the same names, and the same
+`except` clauses group them the same way: `LifetimeTimeout` is a `Timeout`, not a kind of
+`NoNameservers`. Every exception here is a `ResolverError`, so one clause catches them all.
+
+    ResolverError
+    ├── InvalidName (also ValueError)
+    ├── NoMetaqueries
+    ├── ResolverClosed
+    ├── Timeout
+    │   └── LifetimeTimeout (also ResolutionFailed)
+    └── ResolutionFailed
+        ├── NXDOMAIN
+        ├── YXDOMAIN
+        ├── NoAnswer
+        └── NoNameservers
+"""
 
 from __future__ import annotations
 
@@ -13,7 +31,17 @@ class ResolverError(Exception):
 
 
 class InvalidName(ResolverError, ValueError):
-    """The name cannot be a domain name: a label over 63 octets, over 255 octets, an empty label."""
+    """The name or type cannot be asked: a label over 63 octets, a name over 255 octets, an
+    empty label, a label IDNA cannot convert, or an unknown record type."""
+
+
+class NoMetaqueries(ResolverError):
+    """A meta-type (ANY, AXFR, IXFR, OPT, TSIG, TKEY, MAILA, MAILB) or meta-class (ANY, NONE)
+    was asked for; nothing was sent (dnspython: `dns.resolver.NoMetaqueries`)."""
+
+
+class ResolverClosed(ResolverError):
+    """The Resolver was closed: before the call, or while the call was waiting for its answer."""
 
 
 class ResolutionFailed(ResolverError):
@@ -21,11 +49,54 @@ class ResolutionFailed(ResolverError):
 
     def __init__(self, message: str, answer: Answer | None = None) -> None:
         super().__init__(message)
-        self.answer = answer
+        self.answer: Answer | None = answer
+        """The Answer the walk produced (rcode, authority section, trace), when there is one."""
 
 
 class NXDOMAIN(ResolutionFailed):
-    """The name does not exist (authoritative NXDOMAIN, possibly at the end of a CNAME chain)."""
+    """The name does not exist (authoritative NXDOMAIN, possibly at the end of a CNAME chain).
+
+    With a search list, every name tried got NXDOMAIN: `qnames()` lists them, `responses()`
+    maps each to its Answer."""
+
+    def __init__(
+        self,
+        message: str,
+        answer: Answer | None = None,
+        *,
+        responses: dict[str, Answer] | None = None,
+    ) -> None:
+        super().__init__(message, answer)
+        if responses is None:
+            responses = {answer.qname: answer} if answer is not None else {}
+        self._responses = dict(responses)
+
+    def qnames(self) -> list[str]:
+        """Every name that was tried, in order (more than one when a search list was used)."""
+        return list(self._responses)
+
+    def responses(self) -> dict[str, Answer]:
+        """The NXDOMAIN Answer of each name tried."""
+        return dict(self._responses)
+
+    def response(self, qname: str) -> Answer:
+        """The NXDOMAIN Answer for one of the names tried (as spelled in `qnames()`)."""
+        return self._responses[qname]
+
+    @property
+    def canonical_name(self) -> str:
+        """The name that does not exist: the end of the first CNAME chain among the names
+        tried, else the first name asked (as dnspython decides it)."""
+        for qname, answer in self._responses.items():
+            if answer.canonical_name.lower() != qname.lower():
+                return answer.canonical_name
+        if self._responses:
+            return next(iter(self._responses))
+        return self.answer.canonical_name if self.answer is not None else ""
+
+
+class YXDOMAIN(ResolutionFailed):
+    """The name is too long after DNAME substitution (rcode YXDOMAIN)."""
 
 
 class NoAnswer(ResolutionFailed):
@@ -33,8 +104,13 @@ class NoAnswer(ResolutionFailed):
 
 
 class NoNameservers(ResolutionFailed):
-    """Every server failed or a resolution limit was reached: the answer is SERVFAIL."""
+    """Every server failed or a resolution limit was reached: the answer is SERVFAIL (or a
+    server's REFUSED, for a class the resolver does not serve)."""
 
 
-class LifetimeTimeout(NoNameservers):
-    """The overall deadline for the resolution passed."""
+class Timeout(ResolverError):
+    """An operation ran out of time (dnspython: `dns.exception.Timeout`)."""
+
+
+class LifetimeTimeout(Timeout, ResolutionFailed):
+    """The overall deadline of the resolution (`lifetime`) passed before an answer came."""

@@ -17,6 +17,7 @@ same code runs over real UDP/TCP, over the in-process lab, or over a scripted ne
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -167,8 +168,14 @@ class Iterator:
 
     # ---- public -----------------------------------------------------------------------------
 
-    def resolution(self, qname: str, qtype: int, *, tcp: bool = False) -> Resolution:
-        return Resolution(qname, qtype, self.clock, self.limits, tcp)
+    def resolution(
+        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None
+    ) -> Resolution:
+        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline."""
+        limits = self.limits
+        if lifetime is not None and lifetime != limits.lifetime:
+            limits = dataclasses.replace(limits, lifetime=lifetime)
+        return Resolution(qname, qtype, self.clock, limits, tcp)
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
