@@ -331,25 +331,24 @@ class Iterator:
                 continue
             if zone == "." and self.cache.get(".", QTYPE.NS) is None:
                 break  # only the hints know the root: prime it first
-            ns = self.cache.get(zone, QTYPE.NS)
-            if ns is not None:
-                self._cache_hit(query, zone, QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
-                                ns.records)
-            query.emit(trace.ZoneCutChosen, zone=zone, ns_names=tuple(cut.ns_names),
-                       source=trace.CutSource.CACHE)
-            return cut
+            return self._chosen(query, cut)
         await self._prime(query)
         cut = self._cut_from_cache(".")
         if cut is not None and self.cache.get(".", QTYPE.NS) is not None:
-            ns = self.cache.get(".", QTYPE.NS)
-            self._cache_hit(query, ".", QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl, ns.records)
-            query.emit(trace.ZoneCutChosen, zone=".", ns_names=tuple(cut.ns_names),
-                       source=trace.CutSource.CACHE)
-            return cut
+            return self._chosen(query, cut)
         # Priming failed: walk from the hints themselves.
         query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
                    source=trace.CutSource.HINTS)
         return self._hints_cut()
+
+    def _chosen(self, query: Query, cut: ZoneCut) -> ZoneCut:
+        ns = self.cache.get(cut.zone, QTYPE.NS)
+        if ns is not None:
+            self._cache_hit(query, cut.zone, QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
+                            ns.records)
+        query.emit(trace.ZoneCutChosen, zone=cut.zone, ns_names=tuple(cut.ns_names),
+                   source=trace.CutSource.CACHE)
+        return cut
 
     def _hints_cut(self) -> ZoneCut:
         cut = ZoneCut(".", [], source="hints")

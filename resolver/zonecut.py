@@ -174,6 +174,9 @@ class Delegation:
     expires: float
 
 
+GlueExpiry = tuple[tuple[str, str, float], ...]  # (NS name, address, expiry time)
+
+
 class DelegationStore:
     """Parent-side delegations per zone, bounded (LRU) and expiring.
 
@@ -185,7 +188,7 @@ class DelegationStore:
 
     def __init__(self, clock: Callable[[], float], maxsize: int = 10_000) -> None:
         self._clock = clock
-        self._entries: TLRUCache = TLRUCache(
+        self._entries: TLRUCache[str, tuple[Delegation, GlueExpiry]] = TLRUCache(
             maxsize=maxsize, ttu=lambda _k, value, _now: value[0].expires, timer=clock
         )
 
