@@ -308,6 +308,19 @@ def test_every_scenario_is_answered_by_some_host(lab):
         assert outcome in ("NOERROR", "NXDOMAIN", "LOOP", "UNREACHABLE"), name
 
 
+def test_every_scenario_has_its_line_in_the_readme():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The offline lab", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    for name in SCENARIOS:
+        assert any(f"`{name}`" in row.split("|")[1] for row in rows), name
+    hosts = len(DEFAULT_TOPOLOGY)
+    zones = len({zone for spec in DEFAULT_TOPOLOGY for zone in spec.zones})
+    prose = " ".join(section.split())
+    assert f"internet of {hosts} authoritative servers" in prose
+    assert f"serving {zones} zones" in prose
+
+
 def walk(lab: Lab, qname: str, qtype: int, depth: int = 0) -> tuple[str, list[str]]:
     """Root to answer, following referrals (glue, or a nested walk for glueless NS names)
     and CNAMEs. A silent server is asked once more (a lossy one may answer then); servers
