@@ -82,9 +82,10 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_ready(self) -> None:
-        """Until it answers a query (a poll: a benchmark may wait, a test may not)."""
-        probe = _query_wire("example.com.", 1)
+    def wait_ready(self, probe: bytes | None = None) -> None:
+        """Until it answers `probe` (default: example.com. A, which warms the cache a little;
+        COLD_PROBE does not). A poll: a benchmark may wait, a test may not."""
+        probe = probe if probe is not None else _query_wire("example.com.", 1)
         deadline = time.monotonic() + START_TIMEOUT
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(0.2)
@@ -121,6 +122,11 @@ def _query_wire(name: str, qtype: int, qid: int = 0x4242) -> bytes:
     return build_query(name, qtype, qid, rd=True, edns_payload=None)
 
 
+# version.server. CH TXT, ID 0x4242: Unbound answers it itself, ours refuses class CH (only
+# stats.resolver. is served); neither asks an upstream server, so the cache stays empty.
+COLD_PROBE = bytes.fromhex("4242010000010000000000000776657273696f6e067365727665720000100003")
+
+
 def free_port() -> int:
     """A port free for UDP and TCP on 127.0.0.1 now."""
     for _ in range(50):
@@ -137,7 +143,7 @@ def free_port() -> int:
 
 
 def start_ours(hints: str, upstream_port: int, workdir: Path, *, profile: Path | None = None,
-               cache_size: int = 200_000) -> Server:
+               cache_size: int = 200_000, cold: bool = False) -> Server:
     port = free_port()
     argv = [sys.executable]
     if profile is not None:
@@ -145,7 +151,7 @@ def start_ours(hints: str, upstream_port: int, workdir: Path, *, profile: Path |
     argv += [str(ROOT / "cli.py"), "serve", "--root-hints", hints, "--upstream-port",
              str(upstream_port), "--listen", f"127.0.0.1:{port}", "--cache-size", str(cache_size)]
     server = Server("resolve serve", argv, port, workdir / f"serve-{port}.log")
-    server.wait_ready()
+    server.wait_ready(COLD_PROBE if cold else None)
     return server
 
 
@@ -168,17 +174,19 @@ server:
   access-control: 127.0.0.0/8 allow
   msg-cache-size: 64m
   rrset-cache-size: 128m
+  # Unbound answers 127.in-addr.arpa. itself (RFC 6303); the lab's reverse zone lives there.
+  local-zone: "127.in-addr.arpa." nodefault
 remote-control:
   control-enable: no
 """
 
 
-def start_unbound(hints: str, workdir: Path) -> Server:
+def start_unbound(hints: str, workdir: Path, *, cold: bool = False) -> Server:
     port = free_port()
     conf = workdir / "unbound.conf"
     conf.write_text(UNBOUND_CONF.format(port=port, hints=hints, dir=workdir))
     server = Server("unbound", [UNBOUND, "-d", "-c", str(conf)], port, workdir / "unbound.log")
-    server.wait_ready()
+    server.wait_ready(COLD_PROBE if cold else None)
     return server
 
 

@@ -298,31 +298,48 @@ def test_every_scenario_is_answered_by_some_host(lab):
     assert results["cname_loop"] == ("LOOP", [])
     assert results["cyclic_glueless"] == ("UNREACHABLE", [])
     assert results["nxdomain"][0] == "NXDOMAIN"
+    assert results["renumbered_ns"] == ("NOERROR", ["127.42.32.80"])  # by the parent's glue
+    assert results["short_glue_ttl"] == ("NOERROR", ["127.42.33.80"])
+    assert results["lossy_server"] == ("NOERROR", ["127.42.34.80"])  # on the second try
+    assert results["aa_referral"] == ("NOERROR", ["127.42.35.81"])
+    assert results["lame_aa_upward"] == ("UNREACHABLE", [])
+    assert results["all_servers_dead"] == ("UNREACHABLE", [])
     for name, (outcome, _) in results.items():
         assert outcome in ("NOERROR", "NXDOMAIN", "LOOP", "UNREACHABLE"), name
 
 
+def test_every_scenario_has_its_line_in_the_readme():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The offline lab", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    for name in SCENARIOS:
+        assert any(f"`{name}`" in row.split("|")[1] for row in rows), name
+    hosts = len(DEFAULT_TOPOLOGY)
+    zones = len({zone for spec in DEFAULT_TOPOLOGY for zone in spec.zones})
+    prose = " ".join(section.split())
+    assert f"internet of {hosts} authoritative servers" in prose
+    assert f"serving {zones} zones" in prose
+
+
 def walk(lab: Lab, qname: str, qtype: int, depth: int = 0) -> tuple[str, list[str]]:
     """Root to answer, following referrals (glue, or a nested walk for glueless NS names)
-    and CNAMEs, skipping servers that are silent or refuse."""
+    and CNAMEs. A silent server is asked once more (a lossy one may answer then); servers
+    that refuse, or refer upward or sideways (whatever their AA bit says), are skipped."""
     if depth > 3:
         return "UNREACHABLE", []
     seen: set[str] = set()
-    servers = [lab.address_of(name) for name in ("a.root-servers.net.",)]
-    name = qname
+    root = [lab.address_of(name) for name in ("a.root-servers.net.",)]
+    servers, zone, name = root, ".", qname
     for _ in range(20):
         reply = None
         for address in servers:
-            host = next(h.name for h in lab.hosts.values() if h.address == address)
-            reply = udp(lab, host, query(name, qtype, edns=1232), SILENCE_TIMEOUT)
-            if reply is not None and reply.header.tc:
-                reply = tcp(lab, host, query(name, qtype))
-            if reply is not None and rcode(reply) in ("NOERROR", "NXDOMAIN"):
+            reply = _ask_until_answered(lab, address, name, qtype, zone)
+            if reply is not None:
                 break
-            reply = None
         if reply is None:
             return "UNREACHABLE", []
-        if reply.header.aa:
+        referral = _referral_below(reply, zone)
+        if referral is None:
             data = [str(rr.rdata) for rr in reply.rr if rr.rtype == qtype]
             if data or rcode(reply) == "NXDOMAIN" or not reply.rr:
                 return rcode(reply), data
@@ -330,9 +347,9 @@ def walk(lab: Lab, qname: str, qtype: int, depth: int = 0) -> tuple[str, list[st
             if target in seen:
                 return "LOOP", []
             seen.add(name.lower())
-            name = target
-            servers = [lab.address_of("a.root-servers.net.")]
+            servers, zone, name = root, ".", target
             continue
+        zone = referral
         ns_names = [str(rr.rdata).lower() for rr in reply.auth if rr.rtype == QTYPE.NS]
         glue = {str(rr.rname).lower(): str(rr.rdata) for rr in reply.ar if rr.rtype == QTYPE.A}
         servers = [glue[n] for n in ns_names if n in glue]
@@ -345,12 +362,47 @@ def walk(lab: Lab, qname: str, qtype: int, depth: int = 0) -> tuple[str, list[st
     return "UNREACHABLE", []
 
 
+def _ask_until_answered(lab: Lab, address: str, name: str, qtype: int, zone: str):
+    """The server's usable reply (an answer or a referral downwards), or None."""
+    host = next(h.name for h in lab.hosts.values() if h.address == address)
+    for _ in range(2):
+        reply = udp(lab, host, query(name, qtype, edns=1232), SILENCE_TIMEOUT)
+        if reply is not None:
+            break
+    if reply is not None and reply.header.tc:
+        reply = tcp(lab, host, query(name, qtype))
+    if reply is None or rcode(reply) not in ("NOERROR", "NXDOMAIN"):
+        return None
+    answered = reply.rr or rcode(reply) == "NXDOMAIN" or rrs(reply.auth, "SOA")
+    if not answered and _referral_below(reply, zone) is None:
+        return None  # no answer, no SOA and no referral downwards: lame
+    return reply
+
+
+def _referral_below(reply: DNSRecord, zone: str) -> str | None:
+    """The cut a reply refers to, when it is a referral to a zone below `zone`."""
+    if reply.rr or rcode(reply) != "NOERROR" or rrs(reply.auth, "SOA"):
+        return None
+    cuts = {owner for owner, _, _ in rrs(reply.auth, "NS")}
+    if len(cuts) != 1:
+        return None
+    cut = cuts.pop()
+    below = zone == "." and cut != "." or cut.endswith("." + zone)
+    return cut if below else None
+
+
 # ---------------------------------------------------------------------------- topology
 
 
 def _lab_zones() -> dict[str, object]:
     return {origin: load_zone(zone_file(origin))
             for spec in DEFAULT_TOPOLOGY for origin in spec.zones}
+
+
+# The renumbered_ns scenario on purpose: the child zone's A record for its server is stale and
+# points at the old, switched-off host, which no zone names.
+STALE_ADDRESSES = {"ns.renumbered.com.": "127.42.32.99"}
+UNNAMED_HOSTS = {"old-ns.renumbered.com."}
 
 
 def test_topology_matches_the_zone_data():
@@ -363,7 +415,12 @@ def test_topology_matches_the_zone_data():
             if rr.rtype == QTYPE.A and str(rr.rname).lower() in hosts:
                 addresses.setdefault(str(rr.rname).lower(), set()).add(str(rr.rdata))
     for name, spec in hosts.items():
-        assert addresses.get(name) == {spec.address}, name
+        if name in UNNAMED_HOSTS:
+            continue
+        stale = {STALE_ADDRESSES[name]} if name in STALE_ADDRESSES else set()
+        assert addresses.get(name) == {spec.address} | stale, name
+    for name, stale in STALE_ADDRESSES.items():
+        assert any(h.address == stale for h in hosts.values() if h.name in UNNAMED_HOSTS), name
     for origin, zone in zones.items():
         apex_ns = {str(rr.rdata).lower() for rr in zone.rrsets[zone.origin_key][QTYPE.NS]}
         for ns in apex_ns:
@@ -541,6 +598,10 @@ def test_default_faults_are_in_place(lab):
     assert lab.hosts["ns3.flaky.com."].fault is None
     assert lab.hosts["ns.evil.com."].fault == Fault.malicious()
     assert lab.hosts["ns.slow.net."].fault.kind == "slow"
+    assert lab.hosts["ns.aaref.com."].fault == Fault.aa_referral()
+    assert lab.hosts["ns.lame-aa.net."].fault == Fault.lame("upward_aa")
+    assert lab.hosts["ns1.down.com."].fault == lab.hosts["ns2.down.com."].fault == Fault.dead()
+    assert lab.hosts["old-ns.renumbered.com."].fault == Fault.dead()
 
 
 def test_dead_host_is_silent_over_udp_and_tcp(lab):
@@ -617,9 +678,95 @@ def test_malicious_host_adds_forged_out_of_bailiwick_records(lab):
     assert rrs(real.rr) == [("www.bank.com.", "A", "127.42.25.80")]
 
 
+def test_lossy_every_drops_exactly_every_other_udp_query(lab):
+    """The lossy_server scenario's host: the 1st, 3rd, 5th... UDP query go unanswered."""
+    host = "ns.lossy.org."
+    assert lab.hosts[host].fault == Fault.lossy_every(2)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for qid in range(8):
+            sock.sendto(query("www.lossy.org.", qid=qid).pack(), (lab.address_of(host), lab.port))
+        answered = sorted(DNSRecord.parse(reply).header.id for reply in collect_replies(sock))
+    assert answered == [1, 3, 5, 7]
+    assert tcp(lab, host, query("www.lossy.org.")).header.aa  # TCP never drops
+    assert udp(lab, host, query("www.lossy.org."), SILENCE_TIMEOUT) is None  # the 9th
+    assert rrs(udp(lab, host, query("www.lossy.org.")).rr) == [
+        ("www.lossy.org.", "A", "127.42.34.80")]  # the 10th: answered, as a retry would be
+
+
+def test_renumbered_zone_contradicts_the_parents_glue(lab):
+    """renumbered_ns: com's glue leads to the live server, which hands out a stale address
+    for itself, where the old server is switched off."""
+    name = SCENARIOS["renumbered_ns"].qname
+    referral = udp(lab, "a.gtld-servers.net.", query(name))
+    assert rrs(referral.ar, "A") == [("ns.renumbered.com.", "A", "127.42.32.1")]
+    answer = udp(lab, "ns.renumbered.com.", query(name))
+    assert answer.header.aa and rrs(answer.rr) == [(name, "A", "127.42.32.80")]
+    assert rrs(answer.ar, "A") == [("ns.renumbered.com.", "A", "127.42.32.99")]
+    own = udp(lab, "ns.renumbered.com.", query("ns.renumbered.com."))
+    assert own.header.aa and rrs(own.rr) == [("ns.renumbered.com.", "A", "127.42.32.99")]
+    assert lab.address_of("old-ns.renumbered.com.") == "127.42.32.99"
+    assert udp(lab, "old-ns.renumbered.com.", query(name), SILENCE_TIMEOUT) is None
+
+
+def test_short_glue_ttl_outlives_nothing_but_the_ns_set(lab):
+    """short_glue_ttl: the referral's NS set lives two days, its glue 3 seconds, and the
+    child's own addresses for its servers are as short."""
+    name = SCENARIOS["short_glue_ttl"].qname
+    referral = udp(lab, "a.gtld-servers.net.", query(name))
+    assert {rr.ttl for rr in referral.auth if rr.rtype == QTYPE.NS} == {172800}
+    assert {rr.ttl for rr in referral.ar if rr.rtype == QTYPE.A} == {3}
+    assert len(rrs(referral.ar, "A")) == 2
+    answer = udp(lab, "ns1.shortglue.net.", query(name))
+    assert answer.header.aa and rrs(answer.rr) == [(name, "A", "127.42.33.80")]
+    assert {rr.ttl for rr in answer.auth if rr.rtype == QTYPE.NS} == {86400}
+    assert {rr.ttl for rr in answer.ar if rr.rtype == QTYPE.A} == {3}
+
+
+def test_aa_referral_host_sets_aa_on_referrals_only(lab):
+    name = SCENARIOS["aa_referral"].qname
+    host = "ns.aaref.com."
+    referral = udp(lab, host, query(name))
+    assert referral.header.aa and rcode(referral) == "NOERROR" and referral.rr == []
+    assert rrs(referral.auth) == [("sub.aaref.com.", "NS", "ns.sub.aaref.com.")]
+    assert rrs(referral.ar, "A") == [("ns.sub.aaref.com.", "A", "127.42.35.2")]
+    assert not engine_for(host).answer(query(name)).header.aa  # the fault is what sets it
+    nxdomain = udp(lab, host, query("nope.aaref.com."))
+    assert rcode(nxdomain) == "NXDOMAIN" and rrs(nxdomain.auth)[0][1] == "SOA"
+    assert rrs(udp(lab, host, query("www.aaref.com.")).rr) == [
+        ("www.aaref.com.", "A", "127.42.35.80")]
+    child = udp(lab, "ns.sub.aaref.com.", query(name))
+    assert child.header.aa and rrs(child.rr) == [(name, "A", "127.42.35.81")]
+
+
+def test_lame_aa_upward_referral_claims_authority_and_points_at_the_root(lab):
+    reply = udp(lab, "ns.lame-aa.net.", query(SCENARIOS["lame_aa_upward"].qname))
+    assert rcode(reply) == "NOERROR" and reply.header.aa and reply.rr == []
+    assert {owner for owner, _, _ in rrs(reply.auth, "NS")} == {"."}
+    assert rrs(reply.auth, "SOA") == []
+    assert ("a.root-servers.net.", "A", "127.42.0.1") in rrs(reply.ar)
+
+
+def test_every_server_of_the_dead_delegation_is_silent(lab):
+    name = SCENARIOS["all_servers_dead"].qname
+    referral = udp(lab, "a.gtld-servers.net.", query(name))
+    assert {data for _, _, data in rrs(referral.auth, "NS")} == {"ns1.down.com.", "ns2.down.com."}
+    for host in ("ns1.down.com.", "ns2.down.com."):
+        assert udp(lab, host, query(name), SILENCE_TIMEOUT) is None
+
+
+def test_a_lab_without_a_root_server_still_refers_upward_to_the_root():
+    """A lab of a few hosts (the interop tests run faulty hosts this way) knows the root."""
+    spec = next(s for s in DEFAULT_TOPOLOGY if s.name == "ns.lame-aa.net.")
+    with Lab(port=0, topology=[spec]) as small:
+        reply = udp(small, "ns.lame-aa.net.", query("www.lame-aa.net."))
+        assert {owner for owner, _, _ in rrs(reply.auth, "NS")} == {"."}
+        assert "a.root-servers.net." in Path(small.hints_path).read_text()
+
+
 def test_fault_arguments_are_checked():
     for bad in (lambda: Fault.lame("sideways"), lambda: Fault.slow(-1),
-                lambda: Fault.lossy(1.5), lambda: Fault("haunted")):
+                lambda: Fault.lossy(1.5), lambda: Fault("haunted"),
+                lambda: Fault.lossy_every(0), lambda: Fault.lame("aa")):
         with pytest.raises(ValueError):
             bad()
 

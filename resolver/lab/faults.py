@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dnslib import QTYPE, RR, A, DNSRecord
 
+from .authority import AA as AA_BIT
 from .authority import REFUSED, Authority
 
 MAX_SLOW_DELAY = 30.0  # seconds; longer only hangs test runs, no resolver waits that long
@@ -22,8 +23,9 @@ FORGED_RECORDS: tuple[RR, ...] = (
 """What a malicious host slips into the authority and additional sections of every answer:
 data for a name in a zone it does not serve (out of bailiwick), so a resolver must drop it."""
 
-_KINDS = ("dead", "lame", "slow", "lossy", "truncate", "malicious")
-_LAME_MODES = ("refused", "upward")
+RCODE_MASK = 0x000F
+_KINDS = ("dead", "lame", "slow", "lossy", "truncate", "malicious", "aa_referral")
+_LAME_MODES = ("refused", "upward", "upward_aa")
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,11 @@ class Fault:
     """How a lab host misbehaves. Build one with the class methods."""
 
     kind: str
-    mode: str = ""  # lame: "refused" or "upward"
+    mode: str = ""  # lame: "refused", "upward" or "upward_aa"
     delay: float = 0.0  # slow: seconds added before each reply
     fraction: float = 0.0  # lossy: share of UDP queries dropped
     seed: int = 0  # lossy: the drop sequence is reproducible
+    every: int = 0  # lossy: instead of a share, drop the 1st, (every+1)th, ... UDP query
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -45,6 +48,8 @@ class Fault:
             raise ValueError(f"slow delay must be between 0 and {MAX_SLOW_DELAY} seconds")
         if not 0.0 <= self.fraction <= 1.0:
             raise ValueError("lossy fraction must be between 0 and 1")
+        if self.every < 0:
+            raise ValueError("lossy period must be positive")
 
     @classmethod
     def dead(cls) -> Fault:
@@ -54,8 +59,14 @@ class Fault:
     @classmethod
     def lame(cls, mode: str = "refused") -> Fault:
         """Listed as a server for the zone but not serving it: REFUSED, or ("upward") a
-        non-authoritative referral to the root, as some misconfigured servers send."""
+        non-authoritative referral to the root, as some misconfigured servers send, or
+        ("upward_aa") the same referral with AA=1: no answer, no SOA, the root NS set."""
         return cls("lame", mode=mode)
+
+    @classmethod
+    def aa_referral(cls) -> Fault:
+        """Sets AA=1 on its referrals (RFC 1034 §4.3.2 says AA=0), as some servers do."""
+        return cls("aa_referral")
 
     @classmethod
     def slow(cls, delay: float) -> Fault:
@@ -66,6 +77,14 @@ class Fault:
     def lossy(cls, fraction: float, seed: int = 0) -> Fault:
         """Drops `fraction` of UDP queries (TCP is reliable), in a seeded, repeatable order."""
         return cls("lossy", fraction=float(fraction), seed=seed)
+
+    @classmethod
+    def lossy_every(cls, every: int) -> Fault:
+        """Drops the 1st, (every+1)th, (2*every+1)th... UDP query it hears (every=2: every
+        other one, starting with the first), so a test knows exactly which go unanswered."""
+        if every < 1:
+            raise ValueError("lossy period must be at least 1")
+        return cls("lossy", fraction=1.0 / every, every=int(every))
 
     @classmethod
     def truncate(cls) -> Fault:
@@ -82,8 +101,12 @@ class Fault:
             return f"lame ({self.mode})"
         if self.kind == "slow":
             return f"slow ({self.delay:g}s)"
+        if self.kind == "lossy" and self.every:
+            return f"lossy (drops 1 UDP query in {self.every})"
         if self.kind == "lossy":
             return f"lossy ({self.fraction:.0%}, seed {self.seed})"
+        if self.kind == "aa_referral":
+            return "AA=1 on referrals"
         return self.kind
 
 
@@ -97,13 +120,24 @@ class Reply:
 
 @dataclass
 class FaultState:
-    """A fault plus the state it keeps between queries (the lossy RNG)."""
+    """A fault plus the state it keeps between queries (the lossy RNG and UDP count)."""
 
     fault: Fault | None
     rng: random.Random = field(init=False)
+    udp_queries: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.fault.seed if self.fault else 0)
+
+    def drops(self, protocol: str) -> bool:
+        """Whether a lossy host drops this query (TCP is reliable); counts UDP queries."""
+        fault = self.fault
+        if fault is None or fault.kind != "lossy" or protocol != "udp":
+            return False
+        self.udp_queries += 1
+        if fault.every:
+            return (self.udp_queries - 1) % fault.every == 0
+        return self.rng.random() < fault.fraction
 
 
 def reply_to(
@@ -121,7 +155,7 @@ def reply_to(
     kind = fault.kind
     if kind == "dead":
         return Reply(None)
-    if kind == "lossy" and protocol == "udp" and state.rng.random() < fault.fraction:
+    if state.drops(protocol):
         return Reply(None)
     response = engine.respond(wire, protocol)
     if response is None or kind == "lossy":
@@ -132,6 +166,8 @@ def reply_to(
         return Reply(_truncated(response) if protocol == "udp" else response)
     if kind == "lame":
         return Reply(_lame(response, fault.mode, upward_referral))
+    if kind == "aa_referral":
+        return Reply(_authoritative_referral(response))
     return Reply(_poisoned(response))
 
 
@@ -158,7 +194,7 @@ def _truncated(response: bytes) -> bytes:
 
 def _lame(response: bytes, mode: str, upward_referral: Sequence[RR]) -> bytes:
     def change(record: DNSRecord) -> None:
-        record.header.aa = 0
+        record.header.aa = 1 if mode == "upward_aa" else 0
         record.rr = []
         opt = [rr for rr in record.ar if rr.rtype == QTYPE.OPT]
         if mode == "refused":
@@ -168,6 +204,20 @@ def _lame(response: bytes, mode: str, upward_referral: Sequence[RR]) -> bytes:
             record.header.rcode = 0
             record.auth = [rr for rr in upward_referral if rr.rtype == QTYPE.NS]
             record.ar = [rr for rr in upward_referral if rr.rtype != QTYPE.NS] + opt
+
+    return _rewrite(response, change)
+
+
+def _authoritative_referral(response: bytes) -> bytes:
+    """AA=1 on a referral: NOERROR, AA=0, no answer, NS records and no SOA in authority."""
+    header = int.from_bytes(response[2:4], "big") if len(response) >= 4 else 0
+    if header & AA_BIT or header & RCODE_MASK:
+        return response  # an answer, a negative answer or an error: left as it is
+
+    def change(record: DNSRecord) -> None:
+        types = {rr.rtype for rr in record.auth}
+        if not record.rr and QTYPE.NS in types and QTYPE.SOA not in types:
+            record.header.aa = 1
 
     return _rewrite(response, change)
 

@@ -94,6 +94,10 @@ class Lab:
             self._runtimes[spec.name.lower()] = _Runtime(host, engine, FaultState(fault))
         self.hosts: dict[str, LabHost] = {r.host.name: r.host for r in self._runtimes.values()}
         root = zones.get(".")
+        if root is None and zone_file(".", zones_dir).exists():
+            # A lab of a few hosts (no root server among them) still knows the root NS set:
+            # its hints, and what a lame host in an "upward" mode refers to.
+            root = self._load(".", zones_dir)
         self._upward: tuple[RR, ...] = _root_referral(root) if root else ()
         self._root_hints = root
         self._lock = threading.Lock()

@@ -95,4 +95,38 @@ SCENARIOS: dict[str, Scenario] = {
         "www.bank.com.", "A", "the name evil.com's server forges; the real answer is 127.42.25.80",
     ),
     "slow": _s("www.slow.net.", "A", "served by a host that answers 0.4 s late"),
+    # Failures seen on the real internet, one zone each.
+    "renumbered_ns": _s(
+        "www.renumbered.com.", "A",
+        "com's glue for ns.renumbered.com is right (127.42.32.1) but the zone's own, "
+        "authoritative A for it is stale (127.42.32.99, dead): a resolver that prefers the "
+        "child's record loses the zone on its next question (then ask mail.renumbered.com) "
+        "unless it falls back to the parent's glue",
+    ),
+    "short_glue_ttl": _s(
+        "www.shortglue.net.", "A",
+        "net refers with NS TTL 2 days and glue TTL 3 s (the zone's own A records too): after "
+        "3 s a resolver knows the servers' names but not their addresses, and must go back to "
+        "the parent for them",
+    ),
+    "lossy_server": _s(
+        "www.lossy.org.", "A",
+        "the zone's only server drops every other UDP query, the first one included: a "
+        "resolver must retry the same server, not give up on it",
+    ),
+    "aa_referral": _s(
+        "www.sub.aaref.com.", "A",
+        "aaref.com's server sets AA=1 on its referral to sub.aaref.com: still a referral (no "
+        "answer, NS below the zone, no SOA), not an authoritative NODATA",
+    ),
+    "lame_aa_upward": _s(
+        "www.lame-aa.net.", "A",
+        "the zone's only server answers AA=1, no answer, the root NS set in authority: lame, "
+        "not NODATA; must end in SERVFAIL",
+    ),
+    "all_servers_dead": _s(
+        "www.down.com.", "A",
+        "both of down.com's servers are silent: SERVFAIL after the timeouts, and a second "
+        "question in the zone should fail fast from what the first learned",
+    ),
 }

@@ -24,6 +24,7 @@ ZONES_DIR = Path(__file__).with_name("zones")
 _DEFAULT_BLOCK = ipaddress.ip_network(DEFAULT_NETWORK)
 _LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 SLOW_HOST_DELAY = 0.4  # seconds: slow enough to notice in a trace, inside any sane timeout
+LOSSY_PERIOD = 2  # the lossy host drops every other UDP query, starting with the first
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,18 @@ DEFAULT_TOPOLOGY: tuple[HostSpec, ...] = (
     _host("rev.dns-host.net.", "127.42.30.3", "42.127.in-addr.arpa."),
     _host("ns.cycle-a.com.", "127.42.31.1", "cycle-b.net."),
     _host("ns.cycle-b.net.", "127.42.31.2", "cycle-a.com."),
+    # Real-world failures, one zone each (see scenarios.py):
+    _host("ns.renumbered.com.", "127.42.32.1", "renumbered.com."),
+    # Where renumbered.com's own A record still points: the old server, switched off.
+    _host("old-ns.renumbered.com.", "127.42.32.99", "renumbered.com.", fault=Fault.dead()),
+    _host("ns1.shortglue.net.", "127.42.33.1", "shortglue.net."),
+    _host("ns2.shortglue.net.", "127.42.33.2", "shortglue.net."),
+    _host("ns.lossy.org.", "127.42.34.1", "lossy.org.", fault=Fault.lossy_every(LOSSY_PERIOD)),
+    _host("ns.aaref.com.", "127.42.35.1", "aaref.com.", fault=Fault.aa_referral()),
+    _host("ns.sub.aaref.com.", "127.42.35.2", "sub.aaref.com."),
+    _host("ns.lame-aa.net.", "127.42.36.1", "lame-aa.net.", fault=Fault.lame("upward_aa")),
+    _host("ns1.down.com.", "127.42.37.1", "down.com.", fault=Fault.dead()),
+    _host("ns2.down.com.", "127.42.37.2", "down.com.", fault=Fault.dead()),
 )
 
 

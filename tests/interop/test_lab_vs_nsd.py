@@ -44,7 +44,35 @@ HOSTS = (
     "ns.evil.com.",
     "ns.bank.com.",
     "ns.slow.net.",
+    "ns.renumbered.com.",
+    "ns1.shortglue.net.",
+    "ns.lossy.org.",
+    "ns.aaref.com.",
+    "ns.sub.aaref.com.",
+    "ns.lame-aa.net.",
+    "ns1.down.com.",
 )
+# The engine is compared without the host's fault, on its zone data: faults.py changes its
+# replies afterwards, and none of the faults can be expressed in NSD (it does not drop
+# queries, answer late, forge records, set AA=1 on referrals or refer upward). So a faulty
+# host is in HOSTS when its zones are compared through no other host (ns.evil.com.,
+# ns.lossy.org., ns.aaref.com., ns.lame-aa.net., ns1.down.com.); the faults themselves are
+# checked in tests/test_lab.py. Left out, each for a stated reason:
+EXCLUDED_HOSTS = {
+    "b.root-servers.net.": "serves the same zones as a.root-servers.net.",
+    "c.root-servers.net.": "serves the same zones as a.root-servers.net.",
+    "b.gtld-servers.net.": "serves the same zones as a.gtld-servers.net.",
+    "ns2.cornell.edu.": "serves the same zone as ns1.cornell.edu.",
+    "ns2.example.com.": "serves the same zone as ns1.example.com.",
+    "ns2.dns-host.net.": "serves the same zones as ns1.dns-host.net.",
+    "ns2.shortglue.net.": "serves the same zone as ns1.shortglue.net.",
+    "ns1.flaky.com.": "dead: never answers; its zone is compared through ns3.flaky.com.",
+    "ns2.flaky.com.": "lame: refuses everything (NSD serving no zones does the same); its zone "
+    "is compared through ns3.flaky.com.",
+    "old-ns.renumbered.com.": "dead: the switched-off old server; its zone is compared through "
+    "ns.renumbered.com.",
+    "ns2.down.com.": "dead, and serves the same zone as ns1.down.com.",
+}
 _ZONES_BY_HOST = {spec.name: spec.zones for spec in DEFAULT_TOPOLOGY}
 
 
@@ -284,6 +312,12 @@ def _assert_same(pair: _Pair, probes: list[Probe], timeout: float = REPLY_TIMEOU
     count, differences = _compare(pair.nsd, pair.engine, probes, timeout)
     assert not differences, f"{len(differences)} of {count} differ:\n" + "\n".join(differences[:15])
     return count
+
+
+def test_every_lab_host_is_compared_or_excluded_with_a_reason():
+    names = {spec.name for spec in DEFAULT_TOPOLOGY}
+    assert names == set(HOSTS) | set(EXCLUDED_HOSTS)
+    assert not set(HOSTS) & set(EXCLUDED_HOSTS)
 
 
 @pytest.mark.parametrize("host", HOSTS)
