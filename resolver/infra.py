@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from cachetools import TLRUCache
 
@@ -323,13 +323,3 @@ class ServerRecords:
 
     def clear(self) -> None:
         self._servers.clear()
-
-
-def __getattr__(name: str) -> Any:
-    # Kept until the iterator rewrite lands: api.py and iterator.py import InfraCache from here.
-    # Imported lazily because resolver.selection builds on this module.
-    if name == "InfraCache":
-        from resolver.selection import InfraCache
-
-        return InfraCache
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -108,34 +108,3 @@ class InfraCache(ServerRecords):
         if len(ranked) > 1 and self._rng.random() < EXPLORE_PROBABILITY:
             pick = self._rng.choice([a for a in ranked if a != pick])
         return pick
-
-    # -- kept until the iterator rewrite lands: the old interface, delegating to the new one --
-
-    def record_rtt(self, address: str, rtt: float) -> None:  # kept until the iterator rewrite lands
-        self.report(address, ".", Feedback.OK, rtt)
-
-    def record_timeout(self, address: str) -> None:  # kept until the iterator rewrite lands
-        self.report(address, ".", Feedback.TIMEOUT)
-
-    def mark_lame(self, address: str, zone: str) -> None:  # kept until the iterator rewrite lands
-        self.report(address, zone, Feedback.LAME)
-
-    def record_no_edns(self, address: str) -> None:  # kept until the iterator rewrite lands
-        self.report(address, ".", Feedback.EDNS_REJECTED)
-
-    def rto(self, address: str) -> float:  # kept until the iterator rewrite lands
-        return self.timeout(address)
-
-    def is_lame(self, address: str, zone: str) -> bool:  # kept until the iterator rewrite lands
-        return canonical_name(zone) in getattr(self.stats(address), "lame_zones", ())
-
-    def order(self, candidates: Sequence[str], zone: str) -> list[str]:
-        """Kept until the iterator rewrite lands: the old selection, for the old iterator (its
-        tests expect an untried server to share the load with a measured one). A permutation:
-        usable servers within 400 ms of the best (Unbound's RTT_BAND) in random order, slower
-        usable ones by expected RTT, then the avoided ones."""
-        ranked = self.usable(candidates, zone)
-        band = [a for a in ranked if self.expected_rtt(a) <= self.expected_rtt(ranked[0]) + 0.4]
-        self._rng.shuffle(band)
-        rest = [a for a in ranked if a not in band]
-        return band + rest + [a for a in dict.fromkeys(candidates) if a not in ranked]

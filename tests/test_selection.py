@@ -201,6 +201,3 @@ def test_choose_picks_only_usable_servers(
     for _ in range(5):
         choice = infra.choose(candidates, ZONE)
         assert choice in usable if usable else choice is None
-    # The old iterator's order() (kept until its rewrite lands) is still a permutation
-    # of the distinct candidates.
-    assert Counter(infra.order(candidates, ZONE)) == Counter(dict.fromkeys(candidates, 1))
