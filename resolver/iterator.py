@@ -134,6 +134,16 @@ def zone_text(records: list[RR]) -> tuple[str, ...]:
     return tuple(" ".join(rr.toZone().split()) for rr in records)
 
 
+def _parses(message: bytes) -> bool:
+    """Whether dnslib reads this message: labels it cannot decode (legal, RFC 2181 §11) make a
+    reply unreadable however well the server answered, so the server is not blamed for them."""
+    try:
+        DNSRecord.parse(message)
+    except Exception:  # dnslib raises assorted errors
+        return False
+    return True
+
+
 def parent_of(name: str) -> str:
     return "." if name == "." or "." not in name.rstrip(".") else name.split(".", 1)[1]
 
@@ -582,7 +592,8 @@ class Iterator:
             try:
                 reply = DNSRecord.parse(exchange.raw)
             except Exception:  # dnslib raises assorted errors on malformed data
-                self.infra.report(address, zone, Feedback.MALFORMED)
+                if _parses(message):  # else our own question (e.g. non-UTF-8 octets) is at fault
+                    self.infra.report(address, zone, Feedback.MALFORMED)
                 query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
                            problem=Problem.MALFORMED)
                 return Problem.MALFORMED

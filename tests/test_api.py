@@ -188,6 +188,9 @@ def test_non_utf8_label_octets_are_asked_as_they_are_and_fail_as_a_resolver_erro
         resolver.resolve(b"\xff\xfe.example.com")
     assert caught.value.answer.qname == "\\255\\254.example.com."
     assert network.sent  # the question was really asked
+    # The servers are not blamed for replies only our own question made unreadable.
+    infra = resolver.iterator.infra
+    assert all(not infra.stats(a).broken_zones for a, _ in network.sent if infra.stats(a))
 
 
 def test_names_as_bytes_and_as_objects_with_to_text(hermetic):
