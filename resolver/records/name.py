@@ -129,3 +129,8 @@ class Name:
 
 
 ROOT = Name(())
+
+
+def from_text(text: str) -> Name:
+    """dnspython's `dns.name.from_text`: a Name from presentation text (made absolute)."""
+    return Name.from_text(text)
