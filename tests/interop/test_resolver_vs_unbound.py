@@ -450,7 +450,7 @@ def unbound_outcome(reply: DNSRecord) -> Outcome:
 
 
 def our_outcome(answer) -> Outcome:
-    return Outcome(RCODE.get(answer.rcode), frozenset(_record(rr) for rr in answer.answer))
+    return Outcome(RCODE.get(answer.rcode), frozenset(_record(rr) for rr in answer.answer_records))
 
 
 @dataclass(frozen=True)
