@@ -33,22 +33,24 @@ from resolver.records.rdata import (
     TLSA,
     TXT,
     A,
-    ALPNParam,
-    DoCPathParam,
-    ECHParam,
-    GenericParam,
     GenericRdata,
-    IPv4HintParam,
-    IPv6HintParam,
-    MandatoryParam,
-    PortParam,
     Rdata,
     RdataError,
-    SvcParams,
     from_text,
     from_wire,
 )
 from resolver.records.rrset import RRset, rrset_from_text
+from resolver.records.svcb import (
+    ALPNParam,
+    DoCPathParam,
+    ECHParam,
+    GenericParam,
+    IPv4HintParam,
+    IPv6HintParam,
+    MandatoryParam,
+    PortParam,
+    SvcParams,
+)
 from resolver.records.types import class_text, type_text, type_value
 
 __all__ = [
