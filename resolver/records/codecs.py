@@ -148,9 +148,9 @@ def unescape(text: str) -> bytes:
             continue
         if i + 1 >= n:
             raise RdataError(f"lone backslash at the end of {text!r}")
-        if text[i + 1].isdigit():
+        if is_decimal(text[i + 1]):
             digits = text[i + 1 : i + 4]
-            if len(digits) != 3 or not digits.isdigit() or int(digits) > 255:
+            if len(digits) != 3 or not is_decimal(digits) or int(digits) > 255:
                 raise RdataError(f"bad \\DDD escape in {text!r}")
             out.append(int(digits))
             i += 4
@@ -179,8 +179,13 @@ def chunks(text: str, size: int) -> str:
     return " ".join(text[i : i + size] for i in range(0, len(text), size))
 
 
+def is_decimal(text: str) -> bool:
+    """ASCII digits only (str.isdigit() also accepts digits of other scripts)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_int(token: str, bits: int, what: str) -> int:
-    if not token.isdigit():
+    if not is_decimal(token):
         raise RdataError(f"{what} is not a number: {token!r}")
     value = int(token)
     if value >= 1 << bits:
@@ -267,7 +272,7 @@ class SigTimeField(UIntField):
 
     def parse(self, t: Tokens) -> int:
         word = t.word("signature time")
-        if len(word) == 14 and word.isdigit():
+        if len(word) == 14 and is_decimal(word):
             try:
                 stamp = time.strptime(word, "%Y%m%d%H%M%S")
             except ValueError:
@@ -514,6 +519,8 @@ class TypeBitmapField(Field):
             types = sorted({type_value(token.text) for token in t.rest()})
         except ValueError as exc:
             raise RdataError(str(exc)) from None
+        if types and types[0] == 0:
+            raise RdataError("type 0 is reserved and cannot be in a type bitmap")
         windows: dict[int, bytearray] = {}
         for rdtype in types:
             bitmap = windows.setdefault(rdtype >> 8, bytearray())
@@ -530,11 +537,17 @@ class CaaTagField(StringField):
         return escape(value)
 
 
-class CaaValueField(BlobField):
-    """CAA value: the octets after the tag, shown quoted."""
+class CaaValueField(Field):
+    """CAA value: the octets after the tag, shown quoted (RFC 8659 section 4.1.1)."""
 
-    def __init__(self) -> None:
-        super().__init__("quoted", 0)
+    def coerce(self, value: Any) -> bytes:
+        return as_bytes(value)
+
+    def read(self, r: Reader) -> bytes:
+        return r.rest()
+
+    def write(self, value: bytes, out: bytearray) -> None:
+        out += value
 
     def text(self, value: bytes) -> str:
         return quote(value)

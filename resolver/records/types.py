@@ -38,6 +38,11 @@ def type_value(text: str) -> int:
     upper = text.upper()
     if upper in TYPE_VALUES:
         return TYPE_VALUES[upper]
-    if upper.startswith("TYPE") and upper[4:].isdigit() and int(upper[4:]) < 65536:
+    if (
+        upper.startswith("TYPE")
+        and upper[4:].isascii()
+        and upper[4:].isdigit()
+        and int(upper[4:]) < 65536
+    ):
         return int(upper[4:])
     raise ValueError(f"unknown record type {text!r}")
