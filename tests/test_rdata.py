@@ -400,3 +400,22 @@ def test_constructors_check_their_fields():
         CAA(0, b"is sue", b"x")
     assert MX(10, "Mail.Example.com") == MX(10, Name.from_text("mail.example.com."))
     assert AAAA("2001:0db8:0:0::1").address == "2001:db8::1"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: from_wire(1, "1.2.3.4"),
+        lambda: from_wire(65280, None),
+        lambda: from_wire(70000, b""),
+        lambda: from_text("A", None),
+        lambda: from_text("NOSUCHTYPE", "1.2.3.4"),
+        lambda: from_text(65280, "opaque text"),  # a type we do not know needs \# form
+        lambda: from_text("TXT", '"unterminated'),
+        lambda: from_text("MX", "10"),
+        lambda: from_text("A", "1.2.3.4 extra"),
+    ],
+)
+def test_bad_arguments_raise_rdata_error(call):
+    with pytest.raises(RdataError):
+        call()

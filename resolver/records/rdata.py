@@ -105,6 +105,8 @@ class GenericRdata(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class A(Rdata):
+    """An IPv4 address (RFC 1035 3.4.1)."""
+
     rdtype: ClassVar[int] = 1
     address: str
     _fields = (IPv4Field(),)
@@ -112,6 +114,8 @@ class A(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class AAAA(Rdata):
+    """An IPv6 address (RFC 3596)."""
+
     rdtype: ClassVar[int] = 28
     address: str
     _fields = (IPv6Field(),)
@@ -119,6 +123,8 @@ class AAAA(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class NS(Rdata):
+    """An authoritative name server for the owner's zone (RFC 1035 3.3.11)."""
+
     rdtype: ClassVar[int] = 2
     target: Name
     _fields = (NameField(),)
@@ -126,21 +132,29 @@ class NS(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class CNAME(NS):
+    """The canonical name the owner is an alias of (RFC 1035 3.3.1)."""
+
     rdtype: ClassVar[int] = 5
 
 
 @dataclass(frozen=True, slots=True)
 class PTR(NS):
+    """A name the owner points to, as in reverse lookups (RFC 1035 3.3.12)."""
+
     rdtype: ClassVar[int] = 12
 
 
 @dataclass(frozen=True, slots=True)
 class DNAME(NS):
+    """Redirection of the whole subtree below the owner (RFC 6672)."""
+
     rdtype: ClassVar[int] = 39
 
 
 @dataclass(frozen=True, slots=True)
 class SOA(Rdata):
+    """Start of a zone of authority; `minimum` is the negative-caching TTL (RFC 2308)."""
+
     rdtype: ClassVar[int] = 6
     mname: Name
     rname: Name
@@ -154,6 +168,8 @@ class SOA(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class HINFO(Rdata):
+    """Host information: CPU and OS strings (RFC 1035 3.3.2)."""
+
     rdtype: ClassVar[int] = 13
     cpu: bytes
     os: bytes
@@ -162,6 +178,8 @@ class HINFO(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class MX(Rdata):
+    """A mail exchange and its preference, lower first (RFC 1035 3.3.9)."""
+
     rdtype: ClassVar[int] = 15
     preference: int
     exchange: Name
@@ -170,6 +188,8 @@ class MX(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class TXT(Rdata):
+    """One or more character-strings (RFC 1035 3.3.14); `strings` is a tuple of bytes."""
+
     rdtype: ClassVar[int] = 16
     strings: tuple[bytes, ...]
     _fields = (StringsField(),)
@@ -177,11 +197,15 @@ class TXT(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class SPF(TXT):
+    """TXT-shaped SPF data (RFC 4408; the type is obsolete, the data still seen)."""
+
     rdtype: ClassVar[int] = 99
 
 
 @dataclass(frozen=True, slots=True)
 class SRV(Rdata):
+    """Where a service runs: priority, weight, port, target (RFC 2782)."""
+
     rdtype: ClassVar[int] = 33
     priority: int
     weight: int
@@ -192,6 +216,8 @@ class SRV(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class NAPTR(Rdata):
+    """A naming authority pointer rule (RFC 3403)."""
+
     rdtype: ClassVar[int] = 35
     order: int
     preference: int
@@ -211,6 +237,8 @@ class NAPTR(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class DS(Rdata):
+    """A delegation signer: the digest of a child zone's DNSKEY (RFC 4034 5)."""
+
     rdtype: ClassVar[int] = 43
     key_tag: int
     algorithm: int
@@ -221,11 +249,15 @@ class DS(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class CDS(DS):
+    """A child's copy of the DS it wants in its parent (RFC 7344)."""
+
     rdtype: ClassVar[int] = 59
 
 
 @dataclass(frozen=True, slots=True)
 class SSHFP(Rdata):
+    """An SSH host key fingerprint (RFC 4255)."""
+
     rdtype: ClassVar[int] = 44
     algorithm: int
     fp_type: int
@@ -235,6 +267,8 @@ class SSHFP(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class RRSIG(Rdata):
+    """A DNSSEC signature over an RRset; times are seconds since 1970 (RFC 4034 3)."""
+
     rdtype: ClassVar[int] = 46
     type_covered: int
     algorithm: int
@@ -260,6 +294,8 @@ class RRSIG(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class NSEC(Rdata):
+    """The next owner name in the zone and the types at this one (RFC 4034 4)."""
+
     rdtype: ClassVar[int] = 47
     next: Name
     windows: tuple[tuple[int, bytes], ...]
@@ -268,6 +304,8 @@ class NSEC(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class DNSKEY(Rdata):
+    """A DNSSEC public key (RFC 4034 2)."""
+
     rdtype: ClassVar[int] = 48
     flags: int
     protocol: int
@@ -278,11 +316,15 @@ class DNSKEY(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class CDNSKEY(DNSKEY):
+    """A child's copy of the DNSKEY it wants its parent's DS to match (RFC 7344)."""
+
     rdtype: ClassVar[int] = 60
 
 
 @dataclass(frozen=True, slots=True)
 class NSEC3(Rdata):
+    """Hashed authenticated denial of existence (RFC 5155 3)."""
+
     rdtype: ClassVar[int] = 50
     algorithm: int
     flags: int
@@ -302,6 +344,8 @@ class NSEC3(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class NSEC3PARAM(Rdata):
+    """The NSEC3 hash parameters of a zone (RFC 5155 4)."""
+
     rdtype: ClassVar[int] = 51
     algorithm: int
     flags: int
@@ -312,6 +356,8 @@ class NSEC3PARAM(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class TLSA(Rdata):
+    """A TLS certificate association for DANE (RFC 6698)."""
+
     rdtype: ClassVar[int] = 52
     usage: int
     selector: int
@@ -322,11 +368,15 @@ class TLSA(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class SMIMEA(TLSA):
+    """An S/MIME certificate association (RFC 8162)."""
+
     rdtype: ClassVar[int] = 53
 
 
 @dataclass(frozen=True, slots=True)
 class CAA(Rdata):
+    """Which certificate authorities may issue for the name (RFC 8659)."""
+
     rdtype: ClassVar[int] = 257
     flags: int
     tag: bytes
@@ -344,6 +394,8 @@ class CAA(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class SVCB(Rdata):
+    """A service binding: alias (priority 0) or service endpoint with SvcParams (RFC 9460)."""
+
     rdtype: ClassVar[int] = 64
     priority: int
     target: Name
@@ -358,6 +410,8 @@ class SVCB(Rdata):
 
 @dataclass(frozen=True, slots=True)
 class HTTPS(SVCB):
+    """SVCB for HTTPS origins (RFC 9460 9)."""
+
     rdtype: ClassVar[int] = 65
 
 
@@ -374,6 +428,8 @@ RDATA_CLASSES: dict[int, type[Rdata]] = {
 
 def from_wire(rdtype: int, data: bytes, rdclass: int = IN) -> Rdata:
     """Rdata of `rdtype` from its octets (names uncompressed); RdataError if they do not fit."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise RdataError(f"rdata must be bytes, not {type(data).__name__}")
     cls = RDATA_CLASSES.get(rdtype)
     if cls is None:
         return GenericRdata(rdtype, bytes(data), rdclass=rdclass)
@@ -394,6 +450,8 @@ def from_text(rdtype: int | str, text: str, rdclass: int = IN) -> Rdata:
             rdtype = type_value(rdtype)
         except ValueError as exc:
             raise RdataError(str(exc)) from None
+    if not isinstance(text, str):
+        raise RdataError(f"rdata text must be str, not {type(text).__name__}")
     tokens = Tokens(text)
     if tokens.more() and tokens.items[0].text == "\\#" and not tokens.items[0].quoted:
         tokens.next("\\#")

@@ -150,6 +150,9 @@ class IPv6HintParam(IPv4HintParam):
 class ECHParam:
     ech: bytes
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ech", as_bytes(self.ech))
+
     def to_text(self) -> str:
         return '"' + base64.b64encode(self.ech).decode("ascii") + '"'
 
@@ -160,6 +163,9 @@ class ECHParam:
 @dataclass(frozen=True, slots=True)
 class GenericParam:
     value: bytes
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", as_bytes(self.value))
 
     def to_text(self) -> str:
         return quote(self.value)
@@ -178,6 +184,16 @@ SvcParam = (
     | GenericParam
     | None
 )
+
+
+_PARAM_CLASSES = (
+    MandatoryParam,
+    ALPNParam,
+    PortParam,
+    IPv4HintParam,
+    ECHParam,
+    GenericParam,
+)  # subclasses included: DoCPathParam, IPv6HintParam
 
 
 def _param_from_wire(key: int, data: bytes) -> SvcParam:
@@ -278,8 +294,10 @@ class SvcParams(Mapping[int, SvcParam]):
 class SvcParamsField(Field):
     def coerce(self, value: Any) -> SvcParams:
         params = value if isinstance(value, SvcParams) else SvcParams(value)
-        for key in params:
+        for key, param in params.items():
             UIntField(16).coerce(key)
+            if param is not None and not isinstance(param, _PARAM_CLASSES):
+                raise RdataError(f"SvcParam {param_key_text(key)} has a {type(param).__name__}")
         if 2 in params and 1 not in params:
             raise RdataError("no-default-alpn without alpn")
         mandatory = params.get(0)
