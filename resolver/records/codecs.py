@@ -439,18 +439,11 @@ class BlobField(Field):
             raise RdataError(f"bad {self.encoding} data: {exc}") from None
 
 
-class SaltField(Field):
+class SaltField(StringField):
     """NSEC3 salt: a length octet and octets, shown as hex or "-" when empty (RFC 5155 3.3)."""
 
     def coerce(self, value: Any) -> bytes:
         return octets(value, 255)
-
-    def read(self, r: Reader) -> bytes:
-        return r.counted()
-
-    def write(self, value: bytes, out: bytearray) -> None:
-        out.append(len(value))
-        out += value
 
     def text(self, value: bytes) -> str:
         return value.hex() if value else "-"
