@@ -6,6 +6,8 @@ to_text/from_text unchanged, and dnspython must read our octets to the same text
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import dns.name
 import dns.rdata
 import dns.rrset
@@ -175,10 +177,20 @@ STRATEGIES: dict[type, st.SearchStrategy] = {
 }
 
 any_rdata = st.one_of(list(STRATEGIES.values()))
+SUPPORTED = sorted(STRATEGIES, key=lambda cls: cls.rdtype)
 
 
 def test_every_supported_type_has_a_strategy():
     assert set(STRATEGIES) == set(RDATA_CLASSES.values())
+
+
+@pytest.mark.parametrize("cls", SUPPORTED, ids=lambda cls: cls.__name__)
+def test_attribute_names_are_dnspythons(cls):
+    theirs = dns.rdata.get_rdata_class(1, cls.rdtype)
+    names: set[str] = set()
+    for klass in theirs.__mro__[: theirs.__mro__.index(dns.rdata.Rdata)]:
+        names |= set(getattr(klass, "__slots__", ()))
+    assert {f.name for f in fields(cls)} - {"rdclass"} == names
 
 
 def _dnspython(rdata: Rdata) -> dns.rdata.Rdata:
@@ -186,9 +198,7 @@ def _dnspython(rdata: Rdata) -> dns.rdata.Rdata:
     return dns.rdata.from_wire(rdata.rdclass, rdata.rdtype, wire, 0, len(wire))
 
 
-@pytest.mark.parametrize(
-    "cls", sorted(STRATEGIES, key=lambda c: c.rdtype), ids=lambda c: c.__name__
-)
+@pytest.mark.parametrize("cls", SUPPORTED, ids=lambda cls: cls.__name__)
 def test_wire_and_text_round_trip_and_agree_with_dnspython(cls):
     @SETTINGS
     @given(STRATEGIES[cls])
@@ -217,9 +227,7 @@ def test_equality_and_hash_follow_the_data(rdata: Rdata):
         rdata.rdclass = 3  # frozen
 
 
-@pytest.mark.parametrize(
-    "cls", sorted(STRATEGIES, key=lambda c: c.rdtype), ids=lambda c: c.__name__
-)
+@pytest.mark.parametrize("cls", SUPPORTED, ids=lambda cls: cls.__name__)
 def test_arbitrary_octets_are_rdata_or_an_rdata_error(cls):
     @SETTINGS
     @given(st.binary(max_size=60))
