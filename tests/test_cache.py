@@ -65,9 +65,8 @@ def cache(clock: FakeClock) -> RRsetCache:
 
 
 def test_put_then_get_returns_the_rrset(cache: RRsetCache) -> None:
-    assert cache.put(
-        [a("www.example.com.", "192.0.2.1"), a("www.example.com.", "192.0.2.2")], Trust.AUTH_ANSWER
-    )
+    assert cache.put([a("www.example.com.", "192.0.2.1"), a("www.example.com.", "192.0.2.2")],
+                     Trust.AUTH_ANSWER)
     got = cache.get("www.example.com.", QTYPE.A)
     assert isinstance(got, CachedRRset)
     assert got.rtype == QTYPE.A and got.rclass == 1 and got.trust == Trust.AUTH_ANSWER
@@ -101,9 +100,8 @@ def test_names_are_case_insensitive_and_dot_tolerant(cache: RRsetCache) -> None:
 
 
 def test_mixed_case_owners_form_one_rrset(cache: RRsetCache) -> None:
-    assert cache.put(
-        [a("Host.example.", "192.0.2.1"), a("host.EXAMPLE.", "192.0.2.2")], Trust.AUTH_ANSWER
-    )
+    assert cache.put([a("Host.example.", "192.0.2.1"), a("host.EXAMPLE.", "192.0.2.2")],
+                     Trust.AUTH_ANSWER)
     got = cache.get("host.example.", QTYPE.A)
     assert got is not None and len(got.records) == 2
 
@@ -168,10 +166,8 @@ def test_entry_expires_at_exactly_its_ttl(cache: RRsetCache, clock: FakeClock) -
 
 
 def test_ttls_count_down_with_the_clock(cache: RRsetCache, clock: FakeClock) -> None:
-    cache.put(
-        [a("c.example.", "192.0.2.1", ttl=300), a("c.example.", "192.0.2.2", ttl=300)],
-        Trust.AUTH_ANSWER,
-    )
+    cache.put([a("c.example.", "192.0.2.1", ttl=300), a("c.example.", "192.0.2.2", ttl=300)],
+              Trust.AUTH_ANSWER)
     seen = []
     for step in (0, 0.5, 0.5, 99, 100.25, 99.5):
         clock.advance(step)
@@ -183,10 +179,8 @@ def test_ttls_count_down_with_the_clock(cache: RRsetCache, clock: FakeClock) -> 
 
 
 def test_rrset_ttl_is_the_minimum_of_its_records(cache: RRsetCache, clock: FakeClock) -> None:
-    cache.put(
-        [a("m.example.", "192.0.2.1", ttl=500), a("m.example.", "192.0.2.2", ttl=120)],
-        Trust.AUTH_ANSWER,
-    )
+    cache.put([a("m.example.", "192.0.2.1", ttl=500), a("m.example.", "192.0.2.2", ttl=120)],
+              Trust.AUTH_ANSWER)
     got = cache.get("m.example.", QTYPE.A)
     assert got is not None and got.ttl == 120
     assert all(rr.ttl == 120 for rr in got.records)
@@ -222,13 +216,8 @@ def test_min_ttl_clamp(clock: FakeClock) -> None:
 def test_ttl_zero_is_not_cached_even_with_min_ttl(clock: FakeClock) -> None:
     cache = RRsetCache(min_ttl=60, clock=clock)
     assert cache.put([a("zero.example.", "192.0.2.1", ttl=0)], Trust.AUTH_ANSWER) is False
-    assert (
-        cache.put(
-            [a("zero.example.", "192.0.2.1", ttl=30), a("zero.example.", "192.0.2.2", 0)],
-            Trust.AUTH_ANSWER,
-        )
-        is False
-    )
+    assert cache.put([a("zero.example.", "192.0.2.1", ttl=30), a("zero.example.", "192.0.2.2", 0)],
+                     Trust.AUTH_ANSWER) is False
     assert cache.get("zero.example.", QTYPE.A) is None
     assert len(cache) == 0
 
@@ -345,13 +334,8 @@ def test_min_trust_filters_weak_data(cache: RRsetCache) -> None:
 
 
 def test_trust_ranks_follow_rfc_2181() -> None:
-    order = [
-        Trust.ADDITIONAL,
-        Trust.AUTHORITY,
-        Trust.ANSWER_NONAUTH,
-        Trust.AUTH_AUTHORITY,
-        Trust.AUTH_ANSWER,
-    ]
+    order = [Trust.ADDITIONAL, Trust.AUTHORITY, Trust.ANSWER_NONAUTH, Trust.AUTH_AUTHORITY,
+             Trust.AUTH_ANSWER]
     assert order == sorted(order)
 
 

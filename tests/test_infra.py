@@ -342,9 +342,8 @@ _SERVER_STATES = st.sampled_from(["unknown", "fast", "slow", "timeout", "lame", 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    addresses=st.lists(
-        st.sampled_from([f"192.0.2.{i}" for i in range(8)] + ["2001:db8::1"]), max_size=12
-    ),
+    addresses=st.lists(st.sampled_from([f"192.0.2.{i}" for i in range(8)] + ["2001:db8::1"]),
+                       max_size=12),
     states=st.dictionaries(st.sampled_from([f"192.0.2.{i}" for i in range(8)]), _SERVER_STATES),
     seed=st.integers(min_value=0, max_value=2**32),
 )

@@ -51,15 +51,8 @@ SILENCE_TIMEOUT = 0.3  # how long we listen before calling a host silent
 # ---------------------------------------------------------------------------- helpers
 
 
-def query(
-    name: str,
-    qtype: str | int = "A",
-    *,
-    edns: int | None = None,
-    qid: int = 4242,
-    version: int = 0,
-    do: bool = False,
-) -> DNSRecord:
+def query(name: str, qtype: str | int = "A", *, edns: int | None = None, qid: int = 4242,
+          version: int = 0, do: bool = False) -> DNSRecord:
     qtype = getattr(QTYPE, qtype) if isinstance(qtype, str) else qtype
     record = DNSRecord(DNSHeader(id=qid, rd=0), q=DNSQuestion(name, qtype))
     if edns is not None:
@@ -132,11 +125,8 @@ def test_deep_name_walks_four_levels_with_glue_at_each_cut(lab):
     name = SCENARIOS["deep_name"].qname
     steps = [
         ("a.root-servers.net.", "edu.", {"a.edu-servers.net.": "127.42.1.3"}),
-        (
-            "a.edu-servers.net.",
-            "cornell.edu.",
-            {"ns1.cornell.edu.": "127.42.10.1", "ns2.cornell.edu.": "127.42.10.2"},
-        ),
+        ("a.edu-servers.net.", "cornell.edu.",
+         {"ns1.cornell.edu.": "127.42.10.1", "ns2.cornell.edu.": "127.42.10.2"}),
         ("ns1.cornell.edu.", "cs.cornell.edu.", {"ns.cs.cornell.edu.": "127.42.10.3"}),
     ]
     for host, cut, glue in steps:
@@ -194,9 +184,7 @@ def test_glueless_delegation_names_servers_in_another_tld_without_addresses(lab)
     reply = udp(lab, "a0.nic.org.", query(SCENARIOS["glueless"].qname))
     assert not reply.header.aa
     assert {data for _, _, data in rrs(reply.auth, "NS")} == {
-        "ns1.dns-host.net.",
-        "ns2.dns-host.net.",
-    }
+        "ns1.dns-host.net.", "ns2.dns-host.net."}
     assert rrs(reply.ar) == []
     reply = udp(lab, "a.gtld-servers.net.", query("ns1.dns-host.net."))
     assert rrs(reply.ar, "A")[0] == ("ns1.dns-host.net.", "A", "127.42.30.1")
@@ -275,14 +263,11 @@ def test_record_types_and_their_additional_data(lab):
     assert rrs(srv.rr) == [("_sip._tcp.example.com.", "SRV", "10 60 5060 sip.example.com.")]
     assert ("sip.example.com.", "A", "127.42.20.60") in rrs(srv.ar)
     assert rrs(udp(lab, host, query("example.com.", "TXT")).rr) == [
-        ("example.com.", "TXT", '"v=spf1 mx -all"')
-    ]
+        ("example.com.", "TXT", '"v=spf1 mx -all"')]
     assert rrs(udp(lab, host, query("example.com.", "CAA")).rr) == [
-        ("example.com.", "CAA", '0 issue "letsencrypt.org"')
-    ]
+        ("example.com.", "CAA", '0 issue "letsencrypt.org"')]
     assert rrs(udp(lab, host, query("www.example.com.", "AAAA")).rr) == [
-        ("www.example.com.", "AAAA", "2001:db8::80")
-    ]
+        ("www.example.com.", "AAAA", "2001:db8::80")]
     short = udp(lab, host, query(SCENARIOS["short_ttl"].qname))
     assert [rr.ttl for rr in short.rr] == [2]
     ptr = udp(lab, "rev.dns-host.net.", query(SCENARIOS["ptr"].qname, "PTR"))
@@ -364,9 +349,8 @@ def walk(lab: Lab, qname: str, qtype: int, depth: int = 0) -> tuple[str, list[st
 
 
 def _lab_zones() -> dict[str, object]:
-    return {
-        origin: load_zone(zone_file(origin)) for spec in DEFAULT_TOPOLOGY for origin in spec.zones
-    }
+    return {origin: load_zone(zone_file(origin))
+            for spec in DEFAULT_TOPOLOGY for origin in spec.zones}
 
 
 def test_topology_matches_the_zone_data():
@@ -386,11 +370,8 @@ def test_topology_matches_the_zone_data():
             assert origin in hosts[ns].zones, f"{ns} is an NS of {origin} but does not serve it"
         if origin == ".":
             continue
-        parent_origin = next(
-            p
-            for p in sorted(zones, key=len, reverse=True)
-            if p != origin and (p == "." or origin.endswith("." + p))
-        )
+        parent_origin = next(p for p in sorted(zones, key=len, reverse=True)
+                             if p != origin and (p == "." or origin.endswith("." + p)))
         parent = zones[parent_origin]
         delegated = parent.rrsets[name_key(origin)][QTYPE.NS]
         assert {str(rr.rdata).lower() for rr in delegated} == apex_ns, origin
@@ -401,9 +382,7 @@ def test_root_hints_file_lists_the_lab_root_servers(lab):
     assert hints.ns_names == ("a.root-servers.net.", "b.root-servers.net.", "c.root-servers.net.")
     assert hints.addresses["a.root-servers.net."] == ("127.42.0.1",)
     assert lab.resolver_options() == {
-        "root_hints": lab.hints_path,
-        "upstream_port": lab.port,
-        "allowed_networks": [lab.network],
+        "root_hints": lab.hints_path, "upstream_port": lab.port, "allowed_networks": [lab.network]
     }
 
 
@@ -471,15 +450,8 @@ def test_malformed_messages_get_formerr_or_nothing_and_the_host_keeps_answering(
     base = query("www.example.com.", qid=999).pack()
     rng = random.Random(7)
     garbage = [bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 80))) for _ in range(60)]
-    garbage += [
-        b"",
-        base[:5],
-        base[:11],
-        base[:12],
-        base[:20],
-        base + b"\xff" * 3,
-        base[:12] + b"\xc0\x0c\x00\x01\x00\x01",
-    ]
+    garbage += [b"", base[:5], base[:11], base[:12], base[:20], base + b"\xff" * 3,
+                base[:12] + b"\xc0\x0c\x00\x01\x00\x01"]
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         target = (lab.address_of("ns1.example.com."), lab.port)
         for wire in garbage:
@@ -488,30 +460,18 @@ def test_malformed_messages_get_formerr_or_nothing_and_the_host_keeps_answering(
         replies = [DNSRecord.parse(reply) for reply in collect_replies(sock)]
     assert all(r.header.qr for r in replies)
     assert {rcode(r) for r in replies if r.header.id != 999} <= {
-        "FORMERR",
-        "NOTIMP",
-        "REFUSED",
-        "NOERROR",
-        "NXDOMAIN",
-        "NOTAUTH",
-    }
+        "FORMERR", "NOTIMP", "REFUSED", "NOERROR", "NXDOMAIN", "NOTAUTH"}
     good = [r for r in replies if r.header.id == 999 and r.rr]
     assert rrs(good[0].rr) == [("www.example.com.", "A", "127.42.20.80")]
     assert udp_raw(lab, "ns1.example.com.", base[:11], timeout=SILENCE_TIMEOUT) is None
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.binary(max_size=120)
-    | st.builds(
-        lambda wire, at, byte: wire[:at] + bytes([byte]) + wire[at + 1 :],
-        st.sampled_from(
-            [query("www.example.com.").pack(), query("big.example.com.", "TXT", edns=1232).pack()]
-        ),
-        st.integers(0, 60),
-        st.integers(0, 255),
-    )
-)
+@given(st.binary(max_size=120) | st.builds(
+    lambda wire, at, byte: wire[:at] + bytes([byte]) + wire[at + 1:],
+    st.sampled_from([query("www.example.com.").pack(),
+                     query("big.example.com.", "TXT", edns=1232).pack()]),
+    st.integers(0, 60), st.integers(0, 255)))
 def test_engine_never_raises_on_arbitrary_bytes(wire):
     for protocol in ("udp", "tcp"):
         reply = FUZZ_ENGINE.respond(wire, protocol)
@@ -560,11 +520,8 @@ def test_tcp_carries_several_queries_and_survives_byte_by_byte_writes(lab):
         assert DNSRecord.parse(recv_exactly(sock, size)).header.id == 1
         pipelined = b"".join(
             struct.pack("!H", len(w)) + w
-            for w in (
-                query("mail.example.com.", qid=2).pack(),
-                b"\x01\x02\x03",
-                query("huge.example.com.", "TXT", qid=3).pack(),
-            )
+            for w in (query("mail.example.com.", qid=2).pack(), b"\x01\x02\x03",
+                      query("huge.example.com.", "TXT", qid=3).pack())
         )
         sock.sendall(pipelined)
         replies = []
@@ -636,9 +593,8 @@ def test_lossy_host_drops_the_seeded_share_of_udp_queries(lab):
     dropped = {qid for qid in range(16) if expected.random() < 0.5}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         for qid in range(16):  # in order: the host draws one number per query it hears
-            sock.sendto(
-                query("www.bank.com.", qid=qid).pack(), (lab.address_of("ns.bank.com."), lab.port)
-            )
+            sock.sendto(query("www.bank.com.", qid=qid).pack(),
+                        (lab.address_of("ns.bank.com."), lab.port))
         answered = {DNSRecord.parse(reply).header.id for reply in collect_replies(sock)}
     assert answered == set(range(16)) - dropped and 0 < len(dropped) < 16
     assert tcp(lab, "ns.bank.com.", query("www.bank.com.")).header.aa  # TCP never drops
@@ -662,12 +618,8 @@ def test_malicious_host_adds_forged_out_of_bailiwick_records(lab):
 
 
 def test_fault_arguments_are_checked():
-    for bad in (
-        lambda: Fault.lame("sideways"),
-        lambda: Fault.slow(-1),
-        lambda: Fault.lossy(1.5),
-        lambda: Fault("haunted"),
-    ):
+    for bad in (lambda: Fault.lame("sideways"), lambda: Fault.slow(-1),
+                lambda: Fault.lossy(1.5), lambda: Fault("haunted")):
         with pytest.raises(ValueError):
             bad()
 
@@ -680,8 +632,8 @@ BROKEN_ZONES = [
     ("www IN FOO 1\n", 6, "unknown record type"),
     ("www.elsewhere.test. IN A 1.2.3.4\n", 6, "outside the zone"),
     ("www IN CNAME x\nwww IN A 1.2.3.4\n", 6, "CNAME"),
-    ('sub IN NS ns.sub\nwww.sub IN TXT "x"\n', 7, "below the zone cut"),
-    ('www IN TXT "unterminated (\n', 6, None),
+    ("sub IN NS ns.sub\nwww.sub IN TXT \"x\"\n", 7, "below the zone cut"),
+    ("www IN TXT \"unterminated (\n", 6, None),
     ("$INCLUDE other.zone\n", 6, "unsupported directive"),
     ("bad{name IN MX 10\n", 6, "cannot parse"),
 ]
@@ -714,7 +666,7 @@ def test_zone_without_soa_or_ns_at_the_apex_is_refused():
 def test_zone_syntax_rfc1035_details():
     zone = parse_zone(
         "$ORIGIN x.test.\n$TTL 1h\n@ IN SOA a b (1 2\n 3 4 5) ; comment\n"
-        '@ NS ns\nns 300 IN A 10.0.0.1\n   in 60 AAAA ::1\nt TXT "(not a paren)" "b c"\n',
+        "@ NS ns\nns 300 IN A 10.0.0.1\n   in 60 AAAA ::1\nt TXT \"(not a paren)\" \"b c\"\n",
         "x.zone",
     )
     records = {(str(rr.rname), QTYPE.get(rr.rtype)): rr for rr in zone.all_records()}
@@ -778,9 +730,9 @@ def test_another_block_moves_addresses_reverse_zone_and_hints():
         ptr = moved.scenario("ptr")
         assert ptr.qname == "80.10.53.127.in-addr.arpa."
         assert rrs(udp(moved, "rev.dns-host.net.", query(ptr.qname, "PTR")).rr)[0][2] == (
-            "www.cornell.edu."
-        )
-        assert load_root_hints(moved.hints_path).addresses["b.root-servers.net."] == ("127.53.0.2",)
+            "www.cornell.edu.")
+        assert load_root_hints(moved.hints_path).addresses["b.root-servers.net."] == (
+            "127.53.0.2",)
         forged = udp(moved, "ns.evil.com.", query("www.evil.com."))
         assert ("www.bank.com.", "A", FORGED_ADDRESS) in rrs(forged.ar)  # outside: not moved
 
@@ -804,23 +756,16 @@ def test_port_none_prefers_53_and_falls_back_to_a_shared_high_port():
     with Lab(network="127.54.0.0/16", port=None) as chosen:
         assert chosen.port == 53 or chosen.port > 1023
         for host in ("a.root-servers.net.", "ns.cs.cornell.edu."):
-            assert udp(
-                chosen,
-                host,
-                query(".", "SOA") if host[0] == "a" else query("cs.cornell.edu.", "SOA"),
-            ).header.aa
+            assert udp(chosen, host, query(".", "SOA") if host[0] == "a" else
+                       query("cs.cornell.edu.", "SOA")).header.aa
 
 
 def test_run_lab_forever_prints_the_hosts_and_stops_on_sigterm():
-    code = (
-        "from resolver.lab import run_lab_forever; run_lab_forever(network='127.55.0.0/16', port=0)"
-    )
+    code = ("from resolver.lab import run_lab_forever; "
+            "run_lab_forever(network='127.55.0.0/16', port=0)")
     process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:

@@ -220,17 +220,8 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes:
     return data
 
 
-def question(
-    name: str,
-    qtype: str | int = "A",
-    *,
-    edns: int | None = None,
-    do: bool = False,
-    qclass: str = "IN",
-    qid: int = 4321,
-    rd: bool = True,
-    cd: bool = False,
-) -> DNSRecord:
+def question(name: str, qtype: str | int = "A", *, edns: int | None = None, do: bool = False,
+             qclass: str = "IN", qid: int = 4321, rd: bool = True, cd: bool = False) -> DNSRecord:
     qtype = qtype if isinstance(qtype, int) else getattr(QTYPE, qtype)
     query = DNSRecord(q=DNSQuestion(name, qtype, getattr(CLASS, qclass)))
     query.header.id = qid
@@ -390,45 +381,24 @@ MALFORMED = [
     ("opcode-update", _wire(flags=0x2900, body=Q_A), 4, False),
     ("pointer-in-question", _wire(body=b"\x03www\xc0\x0c\x00\x01\x00\x01"), 1, False),
     ("label-type-0x40", _wire(body=b"\x41" + b"a" * 65 + b"\x00\x00\x01\x00\x01"), 1, False),
-    (
-        "name-over-255",
-        _wire(body=b"\x3f" + b"a" * 63 + (b"\x3f" + b"b" * 63) * 4 + b"\x00\x00\x01\x00\x01"),
-        1,
-        False,
-    ),
+    ("name-over-255", _wire(body=b"\x3f" + b"a" * 63 + (b"\x3f" + b"b" * 63) * 4
+                            + b"\x00\x00\x01\x00\x01"), 1, False),
     ("trailing-octets", _wire(body=Q_A + b"junk"), 1, True),
-    (
-        "answer-in-query",
-        _wire(an=1, body=Q_A + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x01\x02\x03\x04"),
-        1,
-        True,
-    ),
+    ("answer-in-query", _wire(an=1, body=Q_A + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00"
+                              b"\x04\x01\x02\x03\x04"), 1, True),
     ("arcount-past-end", _wire(ar=1, body=Q_A), 1, True),
     ("two-opt", _wire(ar=2, body=Q_A + OPT_OK + OPT_OK), 1, True),
-    (
-        "opt-not-root",
-        _wire(ar=1, body=Q_A + b"\x01a\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"),
-        1,
-        True,
-    ),
-    (
-        "opt-option-overrun",
-        _wire(ar=1, body=Q_A + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x06\x00\x0a\x00\x08ab"),
-        1,
-        True,
-    ),
-    (
-        "opt-rdata-overrun",
-        _wire(ar=1, body=Q_A + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x09\x00"),
-        1,
-        True,
-    ),
+    ("opt-not-root", _wire(ar=1, body=Q_A + b"\x01a\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"),
+     1, True),
+    ("opt-option-overrun", _wire(ar=1, body=Q_A + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x06"
+                                 b"\x00\x0a\x00\x08ab"), 1, True),
+    ("opt-rdata-overrun", _wire(ar=1, body=Q_A + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x09"
+                                b"\x00"), 1, True),
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "data", "rcode", "echoed"), MALFORMED, ids=[case[0] for case in MALFORMED]
-)
+@pytest.mark.parametrize(("case", "data", "rcode", "echoed"), MALFORMED,
+                         ids=[case[0] for case in MALFORMED])
 def test_malformed_input_gets_its_documented_reaction(served, case, data, rcode, echoed):
     sock = served.udp_socket()
     with sock:
@@ -500,11 +470,8 @@ def test_client_outside_the_allowed_networks_gets_refused(fake):
             reply = server.ask(question("www.example.test."), sock=outsider)
             assert reply.header.rcode == 5 and not reply.rr
             assert str(reply.q.qname) == "www.example.test."
-            stats = DNSRecord.parse(
-                server.ask_raw(
-                    question("stats.resolver.", "TXT", qclass="CH").pack(), sock=outsider
-                )
-            )
+            stats = DNSRecord.parse(server.ask_raw(question("stats.resolver.", "TXT", qclass="CH")
+                                                   .pack(), sock=outsider))
             assert stats.header.rcode == 5 and not stats.rr
         with server.udp_socket("127.0.0.2") as insider:
             reply = server.ask(question("www.example.test."), sock=insider)
@@ -530,17 +497,12 @@ def test_resolver_failure_and_deadline_give_servfail(fake):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    data=st.one_of(
-        st.binary(max_size=80),
-        st.binary(min_size=12, max_size=60).map(lambda b: b[:2] + b"\x01\x00\x00\x01" + b[6:]),
-        st.builds(
-            lambda head, tail: head + Q_A + tail,
-            st.binary(min_size=12, max_size=12),
-            st.binary(max_size=30),
-        ),
-    )
-)
+@given(data=st.one_of(
+    st.binary(max_size=80),
+    st.binary(min_size=12, max_size=60).map(lambda b: b[:2] + b"\x01\x00\x00\x01" + b[6:]),
+    st.builds(lambda head, tail: head + Q_A + tail,
+              st.binary(min_size=12, max_size=12), st.binary(max_size=30)),
+))
 def test_no_input_makes_the_nameserver_raise(data):
     nameserver = Nameserver(ServerConfig(), FakeResolver())
 
@@ -576,20 +538,16 @@ def test_hundreds_of_queries_from_dozens_of_sockets(served):
                 host = (i * 10 + j) % 60
                 qid = i * 100 + j
                 expected[(i, qid)] = f"198.51.100.{host}"
-                sock.sendto(
-                    question(f"host{host}.example.test.", qid=qid).pack(),
-                    (served.host, served.port),
-                )
+                sock.sendto(question(f"host{host}.example.test.", qid=qid).pack(),
+                            (served.host, served.port))
         got = {}
         for i, sock in enumerate(sockets):
             for _ in range(10):
                 reply = DNSRecord.parse(sock.recvfrom(65535)[0])
                 assert reply.header.rcode == 0
                 got[(i, reply.header.id)] = str(reply.rr[0].rdata)
-                assert (
-                    str(reply.q.qname) == f"host{str(reply.rr[0].rdata).split('.')[-1]}."
+                assert str(reply.q.qname) == f"host{str(reply.rr[0].rdata).split('.')[-1]}." \
                     "example.test."
-                )
         assert got == expected
     finally:
         for sock in sockets:
@@ -608,9 +566,8 @@ def test_identical_concurrent_queries_share_one_resolution(served, fake):
     first, second = served.udp_socket(), served.udp_socket()
     with first, second:
         first.sendto(question("www.example.test.", qid=1).pack(), (served.host, served.port))
-        second.sendto(
-            question("WWW.example.TEST.", qid=2, edns=1232).pack(), (served.host, served.port)
-        )
+        second.sendto(question("WWW.example.TEST.", qid=2, edns=1232).pack(),
+                      (served.host, served.port))
         assert fake.started.wait(WAIT)
         snapshot = _probe(served)
         assert snapshot["resolutions_in_flight"] == 1 and snapshot["queries_waiting"] == 2
@@ -678,7 +635,8 @@ def test_tcp_frames_split_across_writes_and_many_per_connection(served):
 
 
 def test_dozens_of_tcp_connections_with_pipelined_queries(served):
-    conns = [socket.create_connection((served.host, served.port), timeout=WAIT) for _ in range(25)]
+    conns = [socket.create_connection((served.host, served.port), timeout=WAIT)
+             for _ in range(25)]
     try:
         for i, sock in enumerate(conns):
             frames = b""
@@ -725,14 +683,8 @@ def test_tcp_malformed_frames_do_not_end_the_connection(served):
     with socket.create_connection((served.host, served.port), timeout=WAIT) as sock:
         bad = _wire(qd=2, body=Q_A + Q_A)
         good = question("www.example.test.", qid=9).pack()
-        sock.sendall(
-            struct.pack("!H", 3)
-            + b"abc"
-            + struct.pack("!H", len(bad))
-            + bad
-            + struct.pack("!H", len(good))
-            + good
-        )
+        sock.sendall(struct.pack("!H", 3) + b"abc" + struct.pack("!H", len(bad)) + bad
+                     + struct.pack("!H", len(good)) + good)
         assert read_frame(sock)[3] & 0xF == 1  # FORMERR for qdcount 2; "abc" dropped
         assert DNSRecord.parse(read_frame(sock)).header.id == 9
 
@@ -746,9 +698,8 @@ def test_tcp_idle_connections_are_closed(fake):
 
 def test_tcp_connection_cap(fake):
     with ServerThread(fake, max_tcp_connections=2) as server:
-        open_ = [
-            socket.create_connection((server.host, server.port), timeout=WAIT) for _ in range(2)
-        ]
+        open_ = [socket.create_connection((server.host, server.port), timeout=WAIT)
+                 for _ in range(2)]
         try:
             for sock in open_:  # both are being served
                 wire = question("www.example.test.").pack()
@@ -915,9 +866,7 @@ sys.exit(run_server(ServerConfig(listen=[("127.0.0.1", 0)]), FakeResolver()))
 def test_sigterm_stops_a_running_server_cleanly():
     process = subprocess.Popen(
         [sys.executable, "-c", SERVE_FAKE.format(root=str(ROOT))],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
         line = process.stderr.readline()
@@ -948,9 +897,8 @@ def test_sigterm_stops_a_running_server_cleanly():
     cookie=st.booleans(),
 )
 def test_fast_and_strict_readers_agree(name, qtype, edns, do, cookie):
-    wire = build_query(
-        ".".join(name) + ".", qtype, 7, rd=True, edns_payload=edns, do=do and edns is not None
-    )
+    wire = build_query(".".join(name) + ".", qtype, 7, rd=True, edns_payload=edns,
+                       do=do and edns is not None)
     if cookie and edns is not None:  # an option, as dig sends (a client cookie)
         wire = wire[:-2] + b"\x00\x0c" + b"\x00\x0a\x00\x08" + b"c" * 8
     fast = fast_key(wire)
@@ -959,9 +907,8 @@ def test_fast_and_strict_readers_agree(name, qtype, edns, do, cookie):
     assert fast[0] == strict.key
     assert fast[1] == strict.question_end
     assert fast[2] == strict.udp_limit
-    lower = build_query(
-        ".".join(name).lower() + ".", qtype, 9, edns_payload=edns, do=do and edns is not None
-    )
+    lower = build_query(".".join(name).lower() + ".", qtype, 9, edns_payload=edns,
+                        do=do and edns is not None)
     assert parse_query(lower).question_key == strict.question_key
 
 
@@ -978,9 +925,8 @@ def test_fast_reader_declines_every_malformed_case(case):
 
 
 def _packed(ttls=(300, 60), edns=False) -> tuple[bytes, int]:
-    query = parse_query(
-        build_query("www.example.test.", 1, 1, rd=True, edns_payload=1232 if edns else None)
-    )
+    query = parse_query(build_query("www.example.test.", 1, 1, rd=True,
+                                    edns_payload=1232 if edns else None))
     records = DNSRecord(q=DNSQuestion(DNSLabel(list(query.labels)), 1))
     for i, ttl in enumerate(ttls):
         records.add_answer(*RR.fromZone(f"www.example.test. {ttl} IN A 192.0.2.{i + 1}"))
@@ -994,12 +940,8 @@ def test_packed_reply_ages_ttls_and_expires_at_the_smallest():
     entry = PackedReply(reply, question_end, 1000.0, edns=False, lifetime=None)
     assert entry.expires == 1060.0
     query = build_query("WWW.example.test.", 1, 0xABCD, rd=False, cd=True, edns_payload=None)
-    for now, expected in [
-        (1000.0, [300, 60]),
-        (1000.9, [300, 60]),
-        (1030.5, [270, 30]),
-        (1059.99, [241, 1]),
-    ]:
+    for now, expected in [(1000.0, [300, 60]), (1000.9, [300, 60]), (1030.5, [270, 30]),
+                          (1059.99, [241, 1])]:
         served = DNSRecord.parse(entry.render(query, question_end, 512, now))
         assert [rr.ttl for rr in served.rr] == expected
         assert served.header.id == 0xABCD
@@ -1104,9 +1046,8 @@ def test_lab_identical_concurrent_queries_cause_one_walk(lab, lab_served):
     sockets = [lab_served.udp_socket() for _ in range(2)]
     try:
         for qid, sock in enumerate(sockets):
-            sock.sendto(
-                question("www.slow.net.", qid=qid).pack(), (lab_served.host, lab_served.port)
-            )
+            sock.sendto(question("www.slow.net.", qid=qid).pack(),
+                        (lab_served.host, lab_served.port))
         for qid, sock in enumerate(sockets):
             reply = DNSRecord.parse(sock.recvfrom(65535)[0])
             assert reply.header.id == qid and str(reply.rr[0].rdata) == "127.42.26.80"

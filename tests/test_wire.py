@@ -36,7 +36,9 @@ from resolver.wire import (
     validate_name,
 )
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # --- strategies ------------------------------------------------------------------------------
 
@@ -166,14 +168,7 @@ def test_header_bytes_round_trip_except_z(raw):
 def test_header_bits_and_bounds():
     h = Header.parse(bytes.fromhex("abcd81a00001000200030004"))
     assert (h.id, h.qr, h.opcode, h.rd, h.ra, h.ad, h.cd, h.rcode) == (
-        0xABCD,
-        True,
-        0,
-        True,
-        True,
-        True,
-        False,
-        0,
+        0xABCD, True, 0, True, True, True, False, 0
     )
     assert (h.qdcount, h.ancount, h.nscount, h.arcount) == (1, 2, 3, 4)
     with pytest.raises(WireError):
@@ -347,7 +342,9 @@ def test_build_query_parse_query_round_trip(labels, qtype, qclass, qid, rd, cd, 
     name = name_from_labels(labels)
     packet = build_query(name, qtype, qid, rd=rd, cd=cd, edns_payload=payload, do=do, qclass=qclass)
     p = parse_query(packet)
-    assert p.header == Header(id=qid, rd=rd, cd=cd, qdcount=1, arcount=0 if payload is None else 1)
+    assert p.header == Header(
+        id=qid, rd=rd, cd=cd, qdcount=1, arcount=0 if payload is None else 1
+    )
     assert p.question == Question(name, qtype, qclass)
     assert p.question_end == HEADER_SIZE + len(wire_of(labels)) + 4
     assert (p.edns_payload, p.do, p.edns_version) == (payload, do, None if payload is None else 0)
@@ -363,28 +360,13 @@ def test_build_query_parse_query_round_trip(labels, qtype, qclass, qid, rd, cd, 
 def test_build_query_parses_in_dnslib(labels, qtype, qclass, qid, rd, cd, payload, do):
     assume(payload is not None or not do)
     packet = build_query(
-        name_from_labels(labels),
-        qtype,
-        qid,
-        rd=rd,
-        cd=cd,
-        edns_payload=payload,
-        do=do,
+        name_from_labels(labels), qtype, qid, rd=rd, cd=cd, edns_payload=payload, do=do,
         qclass=qclass,
     )
     d = dnslib.DNSRecord.parse(packet)
     h = d.header
     assert (h.id, h.qr, h.opcode, h.rd, h.cd, h.aa, h.tc, h.ra, h.ad, h.rcode) == (
-        qid,
-        0,
-        0,
-        int(rd),
-        int(cd),
-        0,
-        0,
-        0,
-        0,
-        0,
+        qid, 0, 0, int(rd), int(cd), 0, 0, 0, 0, 0
     )
     assert (d.q.qname.label, d.q.qtype, d.q.qclass) == (labels, qtype, qclass)
     assert not d.rr and not d.auth
@@ -393,11 +375,7 @@ def test_build_query_parses_in_dnslib(labels, qtype, qclass, qid, rd, cd, payloa
     else:
         (opt,) = d.ar
         assert (opt.rtype, opt.rclass, opt.edns_do, opt.edns_ver, opt.rname.label) == (
-            OPT,
-            payload,
-            int(do),
-            0,
-            (),
+            OPT, payload, int(do), 0, ()
         )
 
 
@@ -503,22 +481,10 @@ def test_dnslib_messages_decode_alike(record):
     packet = record.pack()
     h, dh = Header.parse(packet), record.header
     assert (h.id, h.qr, h.opcode, h.aa, h.tc, h.rd, h.ra, h.ad, h.cd, h.rcode) == (
-        dh.id,
-        dh.qr,
-        dh.opcode,
-        dh.aa,
-        dh.tc,
-        dh.rd,
-        dh.ra,
-        dh.ad,
-        dh.cd,
-        dh.rcode,
+        dh.id, dh.qr, dh.opcode, dh.aa, dh.tc, dh.rd, dh.ra, dh.ad, dh.cd, dh.rcode
     )
     assert (h.qdcount, h.ancount, h.nscount, h.arcount) == (
-        1,
-        len(record.rr),
-        len(record.auth),
-        len(record.ar),
+        1, len(record.rr), len(record.auth), len(record.ar)
     )
     q, _ = parse_question(packet)
     assert name_to_labels(q.name) == record.q.qname.label
@@ -704,17 +670,9 @@ def test_name_length_rules():
         validate_name(too_long)
     wire_ok = encode_name(ok)
     assert decode_name(HDR + wire_ok, 12) == (ok, 12 + 255)
-    wire_256 = (
-        b"\x3f"
-        + b"a" * 63
-        + b"\x3f"
-        + b"a" * 63
-        + b"\x3f"
-        + b"a" * 63
-        + b"\x3e"
-        + (b"a" * 62)
-        + b"\x00"
-    )
+    wire_256 = b"\x3f" + b"a" * 63 + b"\x3f" + b"a" * 63 + b"\x3f" + b"a" * 63 + b"\x3e" + (
+        b"a" * 62
+    ) + b"\x00"
     assert len(wire_256) == 256
     for fn in (lambda b: decode_name(b, 12), parse_query, cache_key, rr_ttl_offsets):
         with pytest.raises(WireError):

@@ -98,9 +98,7 @@ class Nsd:
     """
 
     def __init__(
-        self,
-        zones: Mapping[str, Path],
-        addresses: Sequence[str] = ("127.0.0.1",),
+        self, zones: Mapping[str, Path], addresses: Sequence[str] = ("127.0.0.1",),
         port: int | None = None,
     ) -> None:
         self.zones = dict(zones)
@@ -176,10 +174,7 @@ class Nsd:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def query(
-        self,
-        wire: bytes,
-        protocol: str = "udp",
-        timeout: float = REPLY_TIMEOUT,
+        self, wire: bytes, protocol: str = "udp", timeout: float = REPLY_TIMEOUT,
         address: str | None = None,
     ) -> bytes | None:
         return exchange(wire, address or self.addresses[0], self.port, protocol, timeout)

@@ -179,8 +179,9 @@ def hierarchy():
                 continue
             yield Hierarchy(lab, network, str(hints), zone_paths)
             return
-    message = f"no NSD hierarchy on port {UPSTREAM_PORT} (needs root and a free 127.N.0.0/16): " + (
-        "; ".join(failures) or "the port is taken on every candidate block"
+    message = (
+        f"no NSD hierarchy on port {UPSTREAM_PORT} (needs root and a free 127.N.0.0/16): "
+        + ("; ".join(failures) or "the port is taken on every candidate block")
     )
     if failures or os.environ.get("RESOLVER_REQUIRE_INTEROP") == "1":
         pytest.fail(message)
