@@ -1,54 +1,157 @@
-"""The result of a resolution, shaped like dnspython's Answer so applications can switch."""
+"""The result of a resolution, shaped like dnspython's Answer so applications can switch.
+
+The walk works on dnslib records; an Answer keeps those as `answer_records` and
+`authority_records` for the nameserver and the CLI, and shows applications our own typed
+records (resolver/records/): iterating yields rdata, `.rrset` is an RRset, `.response` holds the
+reply's sections as RRsets. The conversion happens once, on first use.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from typing import overload
 
 from dnslib import QTYPE, RCODE, RR
 
+from resolver.records.name import Name
+from resolver.records.rdata import Rdata
+from resolver.records.rrset import RRset, rrsets_from_dnslib
 from resolver.trace import TraceEvent
 
+# The header a recursive resolver's reply carries: QR (a response), RD copied from a stub's
+# query, RA (recursion available). RFC 1035 4.1.1.
+QR, AA, TC, RD, RA, AD, CD = 0x8000, 0x0400, 0x0200, 0x0100, 0x0080, 0x0020, 0x0010
+RESOLVER_FLAGS = QR | RD | RA
 
-@dataclass
+
+class Response:
+    """The reply behind an Answer, shaped like dnspython's `dns.message.Message` where it fits:
+    `.question`, `.answer`, `.authority`, `.additional` (lists of RRsets), `.flags`, `.rcode()`.
+    """
+
+    def __init__(
+        self,
+        question: RRset,
+        rcode: int,
+        answer: list[RRset],
+        authority: list[RRset],
+        flags: int = RESOLVER_FLAGS,
+    ) -> None:
+        self.id = 0  # the resolver answers in-process: no query ID on the wire
+        self.flags = flags
+        self.question = [question]
+        self.answer = answer
+        self.authority = authority
+        self.additional: list[RRset] = []
+        self._rcode = rcode
+
+    def rcode(self) -> int:
+        return self._rcode
+
+    def opcode(self) -> int:
+        return 0  # QUERY
+
+    def find_rrset(self, section: list[RRset], name: Name | str, rdtype: int) -> RRset:
+        """The RRset of `name`/`rdtype` in `section`; KeyError if absent (as dnspython)."""
+        want = Name.from_text(name) if isinstance(name, str) else name
+        for rrset in section:
+            if rrset.name == want and rrset.rdtype == rdtype:
+                return rrset
+        raise KeyError(f"no {name} {rdtype} RRset in the section")
+
+
 class Answer:
     """What a resolution produced.
 
-    `answer` is the full answer section (any CNAME chain, then the final RRset); `rrset` is just
-    the final records of the asked type at `canonical_name`; iterating an Answer yields those.
-    TTLs are the remaining ones at the time of the answer.
+    Iterating yields the rdata of `rrset`: the final records of the asked type at
+    `canonical_name` (the end of any CNAME chain). `response.answer` holds the whole answer
+    section (the chain, then the final RRset) as RRsets; `response.authority` the SOA of a
+    negative answer. TTLs are the remaining ones at the time of the answer.
     """
 
-    qname: str
-    rdtype: int
-    rdclass: int
-    rcode: int
-    canonical_name: str
-    answer: list[RR] = field(default_factory=list)
-    authority: list[RR] = field(default_factory=list)
-    from_cache: bool = False
-    upstream_queries: int = 0
-    elapsed: float = 0.0
-    trace: list[TraceEvent] = field(default_factory=list)
-    created: float = field(default_factory=time.time)
+    def __init__(
+        self,
+        qname: Name | str,
+        rdtype: int,
+        rdclass: int,
+        rcode: int,
+        canonical_name: Name | str,
+        answer: Iterable[RR] = (),
+        authority: Iterable[RR] = (),
+        from_cache: bool = False,
+        upstream_queries: int = 0,
+        elapsed: float = 0.0,
+        trace: list[TraceEvent] | None = None,
+        created: float | None = None,
+    ) -> None:
+        self.qname = qname  # type: ignore[assignment]  # the setter takes text too
+        self.rdtype = rdtype
+        self.rdclass = rdclass
+        self.rcode = rcode
+        self.canonical_name = canonical_name  # type: ignore[assignment]
+        self.answer_records: list[RR] = list(answer)  # dnslib RRs, for the server and CLI
+        self.authority_records: list[RR] = list(authority)
+        self.from_cache = from_cache
+        self.upstream_queries = upstream_queries
+        self.elapsed = elapsed
+        self.trace: list[TraceEvent] = trace if trace is not None else []
+        self.created = time.time() if created is None else created
+        self._sections: tuple[list[RRset], list[RRset]] | None = None
+
+    # qname and canonical_name are Names, as in dnspython; text is accepted when set.
+    @property
+    def qname(self) -> Name:
+        return self._qname
+
+    @qname.setter
+    def qname(self, value: Name | str) -> None:
+        self._qname = Name.from_text(value)
 
     @property
-    def rrset(self) -> list[RR]:
-        want = self.canonical_name.lower()
-        return [
-            rr for rr in self.answer if rr.rtype == self.rdtype and str(rr.rname).lower() == want
-        ]
+    def canonical_name(self) -> Name:
+        return self._canonical_name
+
+    @canonical_name.setter
+    def canonical_name(self, value: Name | str) -> None:
+        self._canonical_name = Name.from_text(value)
+        self._sections = None
+
+    def _converted(self) -> tuple[list[RRset], list[RRset]]:
+        if self._sections is None:
+            self._sections = (
+                rrsets_from_dnslib(self.answer_records),
+                rrsets_from_dnslib(self.authority_records),
+            )
+        return self._sections
+
+    @property
+    def response(self) -> Response:
+        answer, authority = self._converted()
+        question = RRset(self.qname, 0, self.rdtype, rdclass=self.rdclass)
+        return Response(question, self.rcode, list(answer), list(authority))
+
+    @property
+    def rrset(self) -> RRset | None:
+        """The final RRset (asked type, at canonical_name), or None for a negative answer."""
+        for rrset in self._converted()[0]:
+            if (
+                rrset.rdtype == self.rdtype
+                and rrset.rdclass == self.rdclass
+                and rrset.name == self.canonical_name
+            ):
+                return rrset
+        return None
 
     @property
     def ttl(self) -> int:
         """Smallest remaining TTL of the records answered (0 when there are none)."""
-        records = self.answer or self.authority
+        records = self.answer_records or self.authority_records
         return min((rr.ttl for rr in records), default=0)
 
     @property
     def expiration(self) -> float:
-        """Wall-clock time at which this answer stops being valid."""
+        """Wall-clock time (`time.time()` scale) at which this answer stops being valid."""
         return self.created + self.ttl
 
     @property
@@ -69,8 +172,26 @@ class Answer:
                 seen.setdefault(address, None)
         return list(seen)
 
-    def __iter__(self) -> Iterator[RR]:
-        return iter(self.rrset)
+    def __iter__(self) -> Iterator[Rdata]:
+        rrset = self.rrset
+        return iter(rrset) if rrset is not None else iter(())
 
     def __len__(self) -> int:
-        return len(self.rrset)
+        rrset = self.rrset
+        return len(rrset) if rrset is not None else 0
+
+    @overload
+    def __getitem__(self, index: int) -> Rdata: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Rdata, ...]: ...
+    def __getitem__(self, index: int | slice) -> Rdata | tuple[Rdata, ...]:
+        rrset = self.rrset
+        if rrset is None:
+            raise IndexError("a negative answer has no records")
+        return rrset[index]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Answer {self.qname} {self.rdtype_text} {self.rcode_text}: {len(self)} record(s)"
+            f"{', from cache' if self.from_cache else ''}>"
+        )

@@ -236,11 +236,11 @@ class HostAnswers(dict[int, Answer]):
     ) -> TypingIterator[tuple[str, int]]:
         """(address, family) pairs, IPv6 first, optionally of one family only."""
         if family in (socket.AF_UNSPEC, socket.AF_INET6):
-            for rr in self.get(QTYPE.AAAA, ()):
-                yield str(rr.rdata), socket.AF_INET6
+            for rdata in self.get(QTYPE.AAAA, ()):
+                yield rdata.to_text(), socket.AF_INET6
         if family in (socket.AF_UNSPEC, socket.AF_INET):
-            for rr in self.get(QTYPE.A, ()):
-                yield str(rr.rdata), socket.AF_INET
+            for rdata in self.get(QTYPE.A, ()):
+                yield rdata.to_text(), socket.AF_INET
 
     def addresses(self, family: int = socket.AF_UNSPEC) -> TypingIterator[str]:
         """The addresses found, IPv6 first, optionally of one family only."""
@@ -601,7 +601,7 @@ class Resolver:
         assert answer is not None
         if answer.rcode == RCODE.NXDOMAIN and len(nxdomains) > 1:
             raise NXDOMAIN(
-                f"none of {', '.join(a.qname for a in nxdomains)} exists (NXDOMAIN)",
+                f"none of {', '.join(str(a.qname) for a in nxdomains)} exists (NXDOMAIN)",
                 answer,
                 responses={a.qname: a for a in nxdomains},
             )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from resolver.answer import Answer
+    from resolver.records import Name
 
 
 class ResolverError(Exception):
@@ -79,16 +80,18 @@ class NXDOMAIN(ResolutionFailed):
         """The NXDOMAIN Answer of each name tried."""
         return dict(self._responses)
 
-    def response(self, qname: str) -> Answer:
-        """The NXDOMAIN Answer for one of the names tried (as spelled in `qnames()`)."""
-        return self._responses[qname]
+    def response(self, qname: str | Name) -> Answer:
+        """The NXDOMAIN Answer for one of the names tried (a `Name` or its text)."""
+        from resolver.records import Name  # here: resolver.records imports this module
+
+        return self._responses[qname if isinstance(qname, Name) else Name.from_text(qname)]
 
     @property
     def canonical_name(self) -> str:
         """The name that does not exist: the end of the first CNAME chain among the names
         tried, else the first name asked (as dnspython decides it)."""
         for qname, answer in self._responses.items():
-            if answer.canonical_name.lower() != qname.lower():
+            if str(answer.canonical_name).lower() != str(qname).lower():
                 return answer.canonical_name
         if self._responses:
             return next(iter(self._responses))

@@ -45,7 +45,7 @@ def outcome(answer: Answer) -> str:
         return NXDOMAIN
     if answer.rcode != RCODE.NOERROR:
         return SERVFAIL
-    if answer.rrset or (answer.rdtype == _ANY and answer.answer):
+    if answer.rrset or (answer.rdtype == _ANY and answer.answer_records):
         return ANSWER
     return NODATA
 
@@ -373,16 +373,18 @@ def render_answer(answer: Answer, origin: Origin, style: Style | None = None) ->
         status += " (NODATA: the name exists but has no records of this type)"
     lines = [
         f";; ->>HEADER<<- opcode: QUERY, status: {status}",
-        f";; flags: {' '.join(origin.flags)}; QUERY: 1, ANSWER: {len(answer.answer)}, "
-        f"AUTHORITY: {len(answer.authority)}",
+        f";; flags: {' '.join(origin.flags)}; QUERY: 1, ANSWER: {len(answer.answer_records)}, "
+        f"AUTHORITY: {len(answer.authority_records)}",
         "",
         style.bold(";; QUESTION SECTION:"),
         f";{answer.qname:<23} {_class_text(answer.rdclass):<4}{answer.rdtype_text}",
     ]
-    if answer.answer:
-        lines += ["", style.bold(";; ANSWER SECTION:"), *_record_table(answer.answer, style)]
-    if answer.authority:
-        lines += ["", style.bold(";; AUTHORITY SECTION:"), *_record_table(answer.authority, style)]
+    if answer.answer_records:
+        answers = _record_table(answer.answer_records, style)
+        lines += ["", style.bold(";; ANSWER SECTION:"), *answers]
+    if answer.authority_records:
+        authority = _record_table(answer.authority_records, style)
+        lines += ["", style.bold(";; AUTHORITY SECTION:"), *authority]
     reason = failure_reason(answer)
     if reason:
         lines += ["", f";; SERVFAIL because: {reason}"]
@@ -401,7 +403,7 @@ def _summary_line(answer: Answer, origin: Origin) -> str:
 
 def render_short(answer: Answer) -> str:
     """dig +short: the data of every answer record, one per line (CNAME targets included)."""
-    return "".join(rdata_text(rr) + "\n" for rr in answer.answer)
+    return "".join(rdata_text(rr) + "\n" for rr in answer.answer_records)
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,16 +417,16 @@ def answer_to_dict(
     network = sum(getattr(e, "rtt", 0.0) for e in answer.trace if e.kind == "response")
     doc: dict = {
         "question": {
-            "name": answer.qname,
+            "name": str(answer.qname),
             "type": answer.rdtype_text,
             "class": _class_text(answer.rdclass),
         },
         "status": outcome(answer),
         "rcode": answer.rcode_text,
-        "canonical_name": answer.canonical_name,
+        "canonical_name": str(answer.canonical_name),
         "reason": failure_reason(answer) or None,
-        "answer": [record_dict(rr) for rr in answer.answer],
-        "authority": [record_dict(rr) for rr in answer.authority],
+        "answer": [record_dict(rr) for rr in answer.answer_records],
+        "authority": [record_dict(rr) for rr in answer.authority_records],
         "from_cache": answer.from_cache,
         "upstream_queries": answer.upstream_queries,
         "servers_contacted": answer.servers_contacted,
@@ -450,7 +452,7 @@ def trace_to_list(events: Sequence[TraceEvent]) -> list[dict]:
 def render_trace(answer: Answer, style: Style | None = None) -> str:
     """The walk as it happened, then a summary: the answer, time, queries, servers."""
     style = style or Style()
-    lines = _TraceLayout(answer.trace, style, (answer.qname, answer.rdtype_text)).lines()
+    lines = _TraceLayout(answer.trace, style, (str(answer.qname), answer.rdtype_text)).lines()
     lines += ["", *_trace_summary(answer, style)]
     return "\n".join(lines) + "\n"
 
@@ -460,7 +462,7 @@ def _trace_summary(answer: Answer, style: Style) -> list[str]:
     lines: list[str] = []
     if kind == ANSWER:
         lines.append(style.bold("Answer:"))
-        lines += ["  " + line for line in _record_table(answer.answer, style)]
+        lines += ["  " + line for line in _record_table(answer.answer_records, style)]
     elif kind == NXDOMAIN:
         missing = f"NXDOMAIN — {answer.canonical_name} does not exist"
         lines.append(style.bold("Answer: ") + style.yellow(missing))
@@ -472,8 +474,8 @@ def _trace_summary(answer: Answer, style: Style) -> list[str]:
     else:
         why = failure_reason(answer) or "no answer"
         lines.append(style.bold("Answer: ") + style.red(f"{answer.rcode_text} — {why}"))
-    if kind in (NXDOMAIN, NODATA) and answer.authority:
-        lines += ["  " + line for line in _record_table(answer.authority, style)]
+    if kind in (NXDOMAIN, NODATA) and answer.authority_records:
+        lines += ["  " + line for line in _record_table(answer.authority_records, style)]
     servers = answer.servers_contacted
     status = "NOERROR (NODATA)" if kind == NODATA else answer.rcode_text
     lines.append(

@@ -86,7 +86,7 @@ def _lookup(host: str, family: int) -> tuple[str, list[tuple[str, int]]]:
     try:
         answers = resolver.resolve_name(host, family)
         pairs = list(answers.addresses_and_families())
-        canonical = answers.canonical_name().rstrip(".") or "."
+        canonical = str(answers.canonical_name()).rstrip(".") or "."
     except NXDOMAIN:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
     except InvalidName:
@@ -174,7 +174,7 @@ def _ptr_name(address: str) -> str | None:
     _state.busy = True
     try:
         answer = resolver.resolve_address(address)
-        return str(answer.rrset[0].rdata).rstrip(".") or "."
+        return answer[0].to_text().rstrip(".") or "."
     except (NXDOMAIN, NoAnswer):
         return None
     except ResolverError:

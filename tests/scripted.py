@@ -247,7 +247,7 @@ def records(answer: object) -> list[tuple[str, str, int, str]]:
     """(owner, type, ttl, data) of every answer-section record, for assertions."""
     return [
         (str(rr.rname).lower(), QTYPE.get(rr.rtype), rr.ttl, str(rr.rdata))
-        for rr in answer.answer  # type: ignore[attr-defined]
+        for rr in answer.answer_records  # type: ignore[attr-defined]
     ]
 
 

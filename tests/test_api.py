@@ -62,7 +62,7 @@ def held(tmp_path):
 
 
 def addresses(answer) -> list[str]:
-    return sorted(str(rr.rdata) for rr in answer)
+    return sorted(rdata.to_text() for rdata in answer)
 
 
 # ---- lifecycle ----------------------------------------------------------------------------
@@ -178,15 +178,15 @@ def test_escaped_dot_inside_a_label_is_one_label_and_fails_as_a_resolver_error(h
     resolver, _ = hermetic
     with pytest.raises(NXDOMAIN) as caught:
         resolver.resolve("a\\.b.example.com")
-    assert caught.value.qnames() == ["a\\.b.example.com."]
-    assert caught.value.canonical_name == "a\\.b.example.com."
+    assert [str(n) for n in caught.value.qnames()] == ["a\\.b.example.com."]
+    assert str(caught.value.canonical_name) == "a\\.b.example.com."
 
 
 def test_non_utf8_label_octets_are_asked_as_they_are_and_fail_as_a_resolver_error(hermetic):
     resolver, network = hermetic
     with pytest.raises(ResolverError) as caught:
         resolver.resolve(b"\xff\xfe.example.com")
-    assert caught.value.answer.qname == "\\255\\254.example.com."
+    assert str(caught.value.answer.qname) == "\\255\\254.example.com."
     assert network.sent  # the question was really asked
     # The servers are not blamed for replies only our own question made unreadable.
     infra = resolver.iterator.infra
@@ -275,10 +275,10 @@ def test_tcp_flag_is_accepted_per_call(hermetic):
 def test_search_list_tries_each_domain_and_nxdomain_lists_every_name_tried(hermetic):
     resolver, _ = hermetic
     resolver.search = ["example.com", "example.net"]
-    assert resolver.resolve("www", search=True).qname == "www.example.com."
+    assert str(resolver.resolve("www", search=True).qname) == "www.example.com."
     with pytest.raises(NXDOMAIN) as caught:
         resolver.resolve("nonexistent", search=True)
-    assert caught.value.qnames() == [
+    assert [str(n) for n in caught.value.qnames()] == [
         "nonexistent.example.com.",
         "nonexistent.example.net.",
         "nonexistent.",
@@ -291,8 +291,8 @@ def test_search_list_tries_each_domain_and_nxdomain_lists_every_name_tried(herme
 def test_resolve_address_asks_for_the_ptr_record(hermetic):
     resolver, _ = hermetic
     answer = resolver.resolve_address("127.42.10.81")
-    assert answer.qname == "81.10.42.127.in-addr.arpa."
-    assert [str(rr.rdata) for rr in answer] == ["www.cs.cornell.edu."]
+    assert str(answer.qname) == "81.10.42.127.in-addr.arpa."
+    assert [rdata.to_text() for rdata in answer] == ["www.cs.cornell.edu."]
     with pytest.raises(InvalidName):
         resolver.resolve_address("not an address")
 
@@ -302,7 +302,7 @@ def test_resolve_name_gives_both_families(hermetic):
     host = resolver.resolve_name("www.example.com")
     assert list(host.addresses()) == ["2001:db8::80", "127.42.20.80"]
     assert list(host.addresses(socket.AF_INET)) == ["127.42.20.80"]
-    assert host.canonical_name() == "www.example.com."
+    assert str(host.canonical_name()) == "www.example.com."
     only_v4 = resolver.resolve_name("www.cs.cornell.edu", socket.AF_INET)
     assert list(only_v4.addresses()) == ["127.42.10.81"]
     with pytest.raises(NXDOMAIN):

@@ -95,18 +95,18 @@ class FakeResolver:
         if name in self.servfail:
             answer.rcode = 2
         elif records:
-            answer.answer = list(records)
+            answer.answer_records = list(records)
         else:
             alias = self.table.get((name.lower(), QTYPE.CNAME))
             if alias:
                 target = str(alias[0].rdata.label).lower()
-                answer.answer = list(alias) + list(self.table.get((target, rdtype), []))
+                answer.answer_records = list(alias) + list(self.table.get((target, rdtype), []))
                 answer.canonical_name = target
             elif any(owner == name.lower() for owner, _ in self.table):
-                answer.authority = [SOA]
+                answer.authority_records = [SOA]
             else:
                 answer.rcode = 3
-                answer.authority = [SOA]
+                answer.authority_records = [SOA]
         return answer
 
     def stats(self) -> dict:

@@ -411,9 +411,9 @@ def _limit(query: ClientQuery, channel: Channel) -> int:
 
 def _negative_lifetime(answer: Answer) -> int | None:
     """RFC 2308 §5: a negative answer lives min(SOA TTL, SOA MINIMUM)."""
-    if answer.answer and answer.rcode != NXDOMAIN:
+    if answer.answer_records and answer.rcode != NXDOMAIN:
         return None
-    for record in answer.authority:
+    for record in answer.authority_records:
         if record.rtype == QTYPE.SOA:
             return min(record.ttl, record.rdata.times[4])
     return None

@@ -99,8 +99,8 @@ def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
     records = DNSRecord(
         DNSHeader(id=query.id),
         q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
-        rr=list(answer.answer),
-        auth=list(answer.authority),
+        rr=list(answer.answer_records),
+        auth=list(answer.authority_records),
     )
     return _finish(query, records, answer.rcode)
 

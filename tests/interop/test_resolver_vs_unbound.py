@@ -501,7 +501,7 @@ def unbound_outcome(reply: DNSRecord | None) -> Outcome:
 
 
 def our_outcome(answer) -> Outcome:
-    return Outcome(RCODE.get(answer.rcode), frozenset(_record(rr) for rr in answer.answer))
+    return Outcome(RCODE.get(answer.rcode), frozenset(_record(rr) for rr in answer.answer_records))
 
 
 @dataclass(frozen=True)

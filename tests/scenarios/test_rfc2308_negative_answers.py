@@ -25,7 +25,7 @@ def test_an_empty_noerror_without_soa_is_a_provisional_nodata():
         net.script(address, "www.example.com.", "TXT", aa=False)
     with net.resolver(ROOTS) as resolver:
         answer = resolver.query("www.example.com.", "TXT")
-        assert answer.rcode == 0 and answer.answer == []
+        assert answer.rcode == 0 and answer.answer_records == []
         asked = {s.address for s in net.asked("www.example.com.", "TXT")}
         assert {EXAMPLE1, EXAMPLE2} <= asked
         assert resolver.iterator.cache.get_negative("www.example.com.", QTYPE.TXT) is None
@@ -56,8 +56,8 @@ def test_nodata_reached_through_a_cname_is_cached_for_the_soa_minimum():
                    authority=[soa("example.com.", ttl=3600, minimum=60)])
     with net.resolver(ROOTS) as resolver:
         answer = resolver.query("alias.example.com.", "MX")
-        assert answer.rcode == 0 and answer.canonical_name == "www.example.com."
-        assert [rr.ttl for rr in answer.authority] == [60]
+        assert answer.rcode == 0 and str(answer.canonical_name) == "www.example.com."
+        assert [rr.ttl for rr in answer.authority_records] == [60]
         negative = resolver.iterator.cache.get_negative("www.example.com.", QTYPE.MX)
         assert negative is not None and negative.ttl == 60
 
@@ -83,5 +83,5 @@ def test_negative_answers_carry_the_negative_ttl():
                    authority=[soa("example.com.", ttl=3600, minimum=120)])
     with net.resolver(ROOTS) as resolver:
         answer = resolver.query("gone.example.com.")
-        assert answer.rcode == 3 and [rr.ttl for rr in answer.authority] == [120]
+        assert answer.rcode == 3 and [rr.ttl for rr in answer.authority_records] == [120]
         assert addresses(answer) == []
