@@ -1,0 +1,561 @@
+"""The commands: `resolve NAME ...` (in-process or against --server), `lab`, `serve`, `stats`.
+
+Imports of the resolver, dnslib and asyncio happen here, inside the functions that need them,
+so that parsing the command line and printing --help stay cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from resolver.cli import dig_syntax
+from resolver.cli.dig_syntax import Question
+from resolver.cli.options import (
+    DEFAULT_SERVER_PORT,
+    DIG_PORT,
+    PROG,
+    UsageError,
+    lab_parser,
+    query_parser,
+    serve_parser,
+    stats_parser,
+)
+from resolver.cli.status import (
+    EXIT_ANSWER,
+    EXIT_ERROR,
+    EXIT_NODATA,
+    EXIT_NXDOMAIN,
+    EXIT_SERVFAIL,
+)
+
+if TYPE_CHECKING:
+    from resolver import Answer, Resolver
+    from resolver.cli.dig_output import Reply
+
+REFERRAL = "referral"  # a +norec reply that points to the servers of a zone below
+NO_REPLY = "no_reply"  # --server gave nothing usable: timeout, refused, malformed
+PARTS = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
+
+TRACE_LEGEND = """\
+How to read --trace:
+  #N zone Z  -> server (address) over UDP   hop N: a question sent to a server of zone Z
+    <- ...  (UDP, 0.4 ms, 137 bytes, aa)     its reply: what it means, protocol, round trip,
+                                             size, aa = authoritative answer
+       name TTL IN TYPE data                 the records of that reply that mattered
+  [cache]                                    known already: nothing was sent
+  -> descend / referral to Z                 the server does not know, but names Z's servers
+  glue                                       addresses of those servers, sent along with them
+  \\_ sub-resolution  |                      a name server's own address had to be looked up
+                                             first; its hops are indented behind the bar
+  =>  alias (CNAME)                          the name is another name: a new walk starts there
+  x timed out / x lame                       a server failed; the next one is tried
+  !! limit                                   a safety limit ended the walk (SERVFAIL)
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# resolve NAME [TYPE] ...
+
+
+def _shown(args: argparse.Namespace) -> dict[str, bool]:
+    """dig's toggles after `+noall +answer` and friends; +short turns everything off."""
+    default = not args.short
+    return {part: default if getattr(args, part) is None else getattr(args, part) for part in PARTS}
+
+
+def _server_address(args: argparse.Namespace, at_server: bool) -> tuple[str, int] | None:
+    if args.server is None:
+        return None
+    host, port = args.server
+    if port is not None and args.port is not None and port != args.port:
+        raise UsageError(f"two ports for the server: {port} in the address and -p {args.port}")
+    port = port if port is not None else args.port
+    if port is None:
+        port = DIG_PORT if at_server else DEFAULT_SERVER_PORT
+    if port == 0:
+        raise UsageError("port 0 cannot be queried")
+    family = ipaddress.ip_address(host).version
+    if args.ipv4_only and family != 4:
+        raise UsageError(f"-4 asks for IPv4, but the server {host} is IPv6")
+    if args.ipv6_only and family != 6:
+        raise UsageError(f"-6 asks for IPv6, but the server {host} is IPv4")
+    return host, port
+
+
+def _check_query_options(args: argparse.Namespace) -> None:
+    if args.lab and args.root_hints:
+        raise UsageError("--lab brings its own root hints; drop --root-hints")
+    if args.lab and args.upstream_port is not None:
+        raise UsageError("--lab sets the upstream port itself; drop --upstream-port")
+    if args.server is not None:
+        for flag, given in (
+            ("--lab", args.lab),
+            ("--trace", args.trace),
+            ("--root-hints", args.root_hints),
+            ("--upstream-port", args.upstream_port is not None),
+            ("--no-cache", args.no_cache),
+            ("--lifetime", args.lifetime is not None),
+        ):
+            if given:
+                raise UsageError(
+                    f"{flag} is about resolving in-process; it cannot apply to --server/@ADDR"
+                )
+    else:
+        for flag, given, why in (
+            ("--tcp/+tcp", args.tcp, "in-process resolution uses UDP and retries over TCP "
+             "when a reply is truncated"),
+            ("--norec/+norec", args.recurse is False, "it asks one server directly: name it "
+             "with @ADDR or --server"),
+            ("-p", args.port is not None, "it is the port of @ADDR/--server (the "
+             "authoritative servers' port is --upstream-port)"),
+            ("-6", args.ipv6_only, "in-process resolution can be limited to IPv4 (-4), "
+             "not to IPv6"),
+        ):  # fmt: skip
+            if given:
+                raise UsageError(f"{flag} needs a server: {why}")
+    if args.short and args.trace:
+        raise UsageError("--short and --trace do not mix (try --trace alone, or --json --trace)")
+    if args.short and args.json:
+        raise UsageError("--short and --json do not mix: choose one output")
+
+
+def _questions(args: argparse.Namespace) -> Iterator[Question]:
+    """Every question, checked before the first is asked; -f lines as they are read."""
+    default_type = dig_syntax.parse_type(args.default_type)
+    given = dig_syntax.questions_from_words(args.words, default_type)
+    given += [Question(dig_syntax.validate_name(name), default_type) for name in args.names]
+    given += [dig_syntax.reverse_question(text) for text in args.reverse]
+    lines = _batch_lines(args.batch) if args.batch else None
+    if not given and lines is None:
+        raise UsageError(f"no name to resolve (see '{PROG} --help')")
+
+    def all_questions() -> Iterator[Question]:
+        yield from given
+        if lines is not None:
+            yield from dig_syntax.batch_lines(lines, default_type)
+
+    return all_questions()
+
+
+def _batch_lines(path: str) -> Iterator[str]:
+    """The lines of a batch file; '-' reads standard input one line at a time."""
+    if path == "-":
+        return iter(sys.stdin.readline, "")
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - read lazily, closed at the end
+    except OSError as exc:
+        raise UsageError(f"cannot read batch file {path}: {exc.strerror or exc}") from None
+
+    def read() -> Iterator[str]:
+        with handle:
+            try:
+                yield from handle
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"cannot read batch file {path}: {exc}") from None
+
+    return read()
+
+
+def _exit_status(kind: str) -> int:
+    from resolver import render
+
+    return {
+        render.ANSWER: EXIT_ANSWER,
+        REFERRAL: EXIT_ANSWER,
+        render.NXDOMAIN: EXIT_NXDOMAIN,
+        render.NODATA: EXIT_NODATA,
+    }.get(kind, EXIT_SERVFAIL)
+
+
+def _question_dict(question: Question) -> dict[str, str]:
+    from resolver.cli.dig_output import type_text
+
+    return {"name": question.name, "type": type_text(question.rdtype), "class": "IN"}
+
+
+class Output:
+    """Writes each result as it completes (text) or collects them into one JSON document."""
+
+    def __init__(self, args: argparse.Namespace, command_line: str, stream: TextIO) -> None:
+        from resolver.render import Style
+
+        self.args = args
+        self.stream = stream
+        self.style = Style.for_stream(stream, args.color)
+        self.shown = _shown(args)
+        self.command_line = command_line
+        self.queries: list[dict] = []
+        self.count = 0
+
+    def result(
+        self,
+        question: Question,
+        reply: Reply,
+        kind: str,
+        *,
+        answer: Answer | None = None,
+        json_extra: dict[str, Any],
+    ) -> None:
+        from resolver import render
+        from resolver.cli import dig_output, json_output
+
+        args = self.args
+        if args.json:
+            trace = None
+            if args.trace and answer is not None:
+                trace = render.trace_to_list(answer.trace)
+            self.queries.append(
+                json_output.query_document(
+                    _question_dict(question), kind, reply=reply, trace=trace, **json_extra
+                )
+            )
+            return
+        if args.short:
+            text = dig_output.render_short(reply.message)
+        elif args.trace and answer is not None:
+            text = ("\n" if self.count else "") + render.render_trace(answer, self.style)
+        else:
+            text = dig_output.render_dig(reply, self.shown, self.style, self.command_line)
+        self.stream.write(text)
+        self.stream.flush()
+        self.count += 1
+
+    def failure(self, question: Question, message: str, server: dict[str, Any]) -> None:
+        from resolver.cli import json_output
+
+        if self.args.json:
+            self.queries.append(
+                json_output.query_document(
+                    _question_dict(question), NO_REPLY, server=server, error=message
+                )
+            )
+        print(f"{PROG}: {message}", file=sys.stderr)
+
+    def finish(self) -> None:
+        if self.args.json and self.queries:
+            from resolver.cli.json_output import document
+
+            self.stream.write(json.dumps(document(self.queries), indent=2) + "\n")
+            self.stream.flush()
+
+
+def _resolver_options(args: argparse.Namespace) -> dict:
+    opts: dict = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only}
+    if args.timeout is not None:
+        opts["timeout"] = args.timeout
+    if args.lifetime is not None:
+        opts["lifetime"] = args.lifetime
+    if args.upstream_port is not None:
+        opts["upstream_port"] = args.upstream_port
+    return opts
+
+
+class StartError(Exception):
+    """The resolver cannot start (the lab cannot bind or load its zones); one-line message."""
+
+
+def open_resolver(
+    args: argparse.Namespace, stack: contextlib.ExitStack, opts: dict
+) -> tuple[Resolver, str]:
+    """The resolver the options ask for (in-process lab or root hints) and where it resolves.
+
+    Bad hints are a UsageError; a lab that cannot start is a StartError."""
+    from resolver import Resolver
+    from resolver.hints import HintsError
+
+    try:
+        if args.lab:
+            from resolver.lab import Lab, ZoneError
+
+            try:
+                lab = stack.enter_context(Lab(port=0))
+            except (OSError, ZoneError) as exc:  # cannot bind loopback, or a broken zone file
+                raise StartError(
+                    f"cannot start the lab: {getattr(exc, 'strerror', None) or exc}"
+                ) from None
+            resolver = Resolver.for_lab(lab, **opts)
+            where = f"offline lab, port {lab.port}"
+        else:
+            resolver = Resolver(args.root_hints, **opts)
+            where = f"root hints {resolver.hints.path}"
+    except HintsError as exc:
+        raise UsageError(str(exc)) from None
+    stack.callback(resolver.close)
+    return resolver, where
+
+
+def in_process_reply(answer: Answer, *, cd: bool, do: bool, origin: str) -> Reply:
+    """The reply `resolve serve` would send for this Answer, to a dig-like query (RD, EDNS)."""
+    from dnslib import DNSRecord
+
+    from resolver import render, wire
+    from resolver.cli.dig_output import Reply
+    from resolver.server.query import parse_query
+    from resolver.server.replies import answer_reply
+
+    query = wire.build_query(answer.qname, answer.rdtype, 0, rd=True, cd=cd, do=do)
+    raw = answer_reply(parse_query(query), answer)
+    notes = _notes(render.outcome(answer), answer.qname, answer.rdtype_text,
+                   render.failure_reason(answer))  # fmt: skip
+    where = [origin, f"{answer.upstream_queries} upstream quer"
+             f"{'y' if answer.upstream_queries == 1 else 'ies'}"]  # fmt: skip
+    if answer.from_cache:
+        where.append("from cache")
+    return Reply(
+        DNSRecord.parse(raw), len(raw), answer.elapsed, notes=tuple(notes),
+        origin=", ".join(where),
+    )  # fmt: skip
+
+
+def _notes(kind: str, qname: str, qtype: str, reason: str) -> list[str]:
+    from resolver import render
+
+    if kind == render.NODATA:
+        return [f"NODATA: {qname} exists but has no {qtype} records (the SOA says for how "
+                "long that may be cached)"]  # fmt: skip
+    if kind == render.SERVFAIL and reason:
+        return [f"SERVFAIL because: {reason}"]
+    return []
+
+
+def _run_in_process(args: argparse.Namespace, questions: Iterator[Question], out: Output) -> int:
+    from resolver import render
+
+    with contextlib.ExitStack() as stack:
+        try:
+            resolver, where = open_resolver(args, stack, _resolver_options(args))
+        except StartError as exc:
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        origin = f"iterative resolution, {where}"
+        status = EXIT_ANSWER
+        if args.legend and args.trace and not args.json:
+            out.stream.write(TRACE_LEGEND + "\n")
+        for question in questions:
+            answer = resolver.query(question.name, question.rdtype)
+            kind = render.outcome(answer)
+            reply = in_process_reply(answer, cd=bool(args.cd), do=bool(args.dnssec),
+                                     origin=origin)  # fmt: skip
+            network = sum(getattr(e, "rtt", 0.0) for e in answer.trace if e.kind == "response")
+            out.result(
+                question, reply, kind, answer=answer,
+                json_extra={
+                    "reason": render.failure_reason(answer) or None,
+                    "canonical_name": answer.canonical_name,
+                    "resolution": {
+                        "from_cache": answer.from_cache,
+                        "upstream_queries": answer.upstream_queries,
+                        "servers_contacted": answer.servers_contacted,
+                    },
+                    "elapsed": answer.elapsed,
+                    "network": network if answer.trace else None,
+                },
+            )  # fmt: skip
+            status = status or _exit_status(kind)
+        return status
+
+
+def referral_of(message: Any, qname: str, qtype: int) -> dict[str, Any] | None:
+    """A +norec reply that delegates qname to a zone below: the zone, its NS names, glue."""
+    from resolver.classify import Kind, classify
+    from resolver.cli.json_output import record
+
+    judged = classify(message, ".", qname, qtype)
+    if judged.kind != Kind.REFERRAL:
+        return None
+    return {
+        "zone": judged.referral_zone,
+        "ns": judged.ns_names,
+        "glue": [record(rr) for rr in judged.additional],
+    }
+
+
+def _server_reply(stub_reply: Any, recursion: bool, notes: list[str]) -> Reply:
+    from dnslib import DNSRecord
+
+    from resolver.cli.dig_output import Reply
+
+    host, _, port = stub_reply.server.rpartition("#")
+    return Reply(
+        DNSRecord.parse(stub_reply.raw), stub_reply.size, stub_reply.answer.elapsed,
+        server=f"{host}#{port}({host})", protocol=stub_reply.protocol.upper(),
+        recursion_desired=recursion, retried_tcp=stub_reply.retried_tcp, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _run_against_server(
+    args: argparse.Namespace, server: tuple[str, int], questions: Iterator[Question], out: Output
+) -> int:
+    from resolver import render
+    from resolver.stub import DEFAULT_STUB_TIMEOUT, StubError, query_server
+
+    host, port = server
+    recursion = args.recurse is not False
+    status = EXIT_ANSWER
+    for question in questions:
+        where = {"address": host, "port": port, "protocol": "tcp" if args.tcp else "udp"}
+        try:
+            stub = query_server(
+                host, port, question.name, question.rdtype,
+                timeout=args.timeout or DEFAULT_STUB_TIMEOUT, tcp=bool(args.tcp),
+                rd=recursion, cd=bool(args.cd), do=bool(args.dnssec),
+            )  # fmt: skip
+        except StubError as exc:
+            out.failure(question, str(exc), where)
+            status = status or EXIT_SERVFAIL
+            continue
+        where["protocol"] = stub.protocol
+        kind = render.outcome(stub.answer)
+        referral = None
+        if not recursion and kind == render.NODATA:
+            from dnslib import DNSRecord
+
+            referral = referral_of(DNSRecord.parse(stub.raw), question.name, question.rdtype)
+        if referral is not None:
+            kind = REFERRAL
+            notes = [
+                f"REFERRAL: {referral['zone']} is delegated to {', '.join(referral['ns'])}"
+                f" ({len(referral['glue'])} glue records); not an answer: ask one of them next",
+            ]
+        else:
+            notes = _notes(kind, question.name, stub.answer.rdtype_text, "")
+        out.result(
+            question, _server_reply(stub, recursion, notes), kind,
+            json_extra={
+                "server": where,
+                "canonical_name": stub.answer.canonical_name,
+                "referral": referral,
+                "elapsed": stub.answer.elapsed,
+            },
+        )  # fmt: skip
+        status = status or _exit_status(kind)
+    return status
+
+
+def query_command(argv: Sequence[str], stream: TextIO | None = None) -> int:
+    """`resolve [options] NAME [TYPE] ...`, dig's words included; returns the exit status."""
+    from resolver import __version__
+
+    translated = dig_syntax.translate(argv)
+    args = query_parser().parse_intermixed_args(translated.argv)
+    if args.legend and not args.trace and not (args.words or args.names or args.reverse
+                                                 or args.batch):  # fmt: skip
+        (stream or sys.stdout).write(TRACE_LEGEND)
+        return EXIT_ANSWER
+    _check_query_options(args)
+    server = _server_address(args, translated.at_server)
+    questions = _questions(args)
+    command_line = f"{PROG} {__version__} <<>> {' '.join(argv)}"
+    out = Output(args, command_line, stream or sys.stdout)
+    try:
+        if server is not None:
+            return _run_against_server(args, server, questions, out)
+        return _run_in_process(args, questions, out)
+    finally:
+        out.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# resolve lab / serve / stats
+
+
+def lab_command(argv: Sequence[str]) -> int:
+    from resolver.lab.topology import DEFAULT_NETWORK
+
+    args = lab_parser(DEFAULT_NETWORK).parse_args(argv)
+    if args.scenarios:
+        return _list_scenarios()
+    if not ipaddress.ip_network(args.network).is_loopback:
+        raise UsageError(f"the lab lives on loopback only; {args.network} is not loopback")
+    from resolver.lab import run_lab_forever
+
+    try:
+        run_lab_forever(args.network, args.port, out=sys.stdout)
+        return EXIT_ANSWER
+    except OSError as exc:
+        print(f"{PROG} lab: cannot start the lab: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _list_scenarios() -> int:
+    from resolver.cli.dig_output import type_text
+    from resolver.lab import SCENARIOS
+
+    print("Named scenarios of the offline lab (resolver.lab.SCENARIOS), each with a command:")
+    for name, scenario in SCENARIOS.items():
+        qtype = "" if scenario.qtype == 1 else f" {type_text(scenario.qtype)}"
+        print(f"\n  {name}: {scenario.description}")
+        print(f"    {PROG} --lab --trace {scenario.qname}{qtype}")
+    return EXIT_ANSWER
+
+
+def serve_command(argv: Sequence[str]) -> int:
+    args = serve_parser().parse_args(argv)
+    if args.lab and (args.root_hints or args.upstream_port is not None):
+        raise UsageError("--lab brings its own root hints and port: drop those options")
+    if args.min_ttl is not None and args.max_ttl is not None and args.min_ttl > args.max_ttl:
+        raise UsageError(f"--min-ttl {args.min_ttl} is above --max-ttl {args.max_ttl}")
+
+    from resolver.server import ServerConfig, ServerError, run_server
+
+    config = ServerConfig()
+    if args.listen:
+        config.listen = [(host, args.port if port is None else port) for host, port in args.listen]
+    else:
+        config.listen = [(host, args.port) for host, _ in config.listen]
+    if args.allow:
+        config.allow = list(args.allow)
+    config.stats_interval = args.stats_interval
+    config.log_queries = args.log_queries
+    opts: dict = {"ipv4_only": args.ipv4_only}
+    for key in ("cache_size", "min_ttl", "max_ttl", "upstream_port"):
+        if getattr(args, key) is not None:
+            opts[key] = getattr(args, key)
+
+    with contextlib.ExitStack() as stack:
+        try:
+            resolver, _ = open_resolver(args, stack, opts)
+        except StartError as exc:
+            print(f"{PROG} serve: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        try:
+            return run_server(config, resolver)
+        except ServerError as exc:
+            print(f"{PROG} serve: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+
+
+def stats_command(argv: Sequence[str]) -> int:
+    args = stats_parser().parse_args(argv)
+    host, port = args.server
+    port = DEFAULT_SERVER_PORT if port is None else port
+
+    from resolver.server import StatsQueryError, fetch_stats
+
+    try:
+        stats = fetch_stats(host, port, timeout=args.timeout)
+    except StatsQueryError as exc:
+        print(f"{PROG} stats: no counters from {host}#{port}: {exc}", file=sys.stderr)
+        return EXIT_SERVFAIL
+    if args.json:
+        print(json.dumps(stats, indent=2, sort_keys=True))
+    else:
+        print(f";; counters of {host}#{port}")
+        _print_stats(stats)
+    return EXIT_ANSWER
+
+
+def _print_stats(stats: dict, indent: int = 0) -> None:
+    width = max((len(str(key)) for key in stats), default=0)
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            print(f"{' ' * indent}{key}:")
+            _print_stats(value, indent + 2)
+        else:
+            print(f"{' ' * indent}{str(key) + ':':<{width + 1}} {value}")
