@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -239,6 +238,8 @@ class Output:
 
     def finish(self) -> None:
         if self.args.json and self.queries:
+            import json
+
             from resolver.cli.json_output import document
 
             self.stream.write(json.dumps(document(self.queries), indent=2) + "\n")
@@ -376,6 +377,20 @@ def referral_of(message: Any, qname: str, qtype: int) -> dict[str, Any] | None:
     }
 
 
+def _referral_note(referral: dict[str, Any], port: int, question: Question, qtype: str) -> str:
+    """Spell a referral out, with the command that takes the next step down by hand."""
+    ns, glue = referral["ns"], [record["data"] for record in referral["glue"]]
+    head = (
+        f"REFERRAL to {referral['zone']} ({len(ns)} NS, {len(glue)} glue): not an answer; "
+        "ask one of its servers next"
+    )
+    if not glue:
+        return f"{head}, once you know the address of {ns[0]}"
+    port_option = "" if port == DIG_PORT else f" -p {port}"
+    type_word = "" if qtype == "A" else f" {qtype}"
+    return f"{head}: {PROG} @{glue[0]}{port_option} +norec {question.name}{type_word}"
+
+
 def _server_reply(stub_reply: Any, recursion: bool, notes: list[str]) -> Reply:
     from dnslib import DNSRecord
 
@@ -419,10 +434,7 @@ def _run_against_server(
             referral = referral_of(DNSRecord.parse(stub.raw), question.name, question.rdtype)
         if referral is not None:
             kind = REFERRAL
-            notes = [
-                f"REFERRAL: {referral['zone']} is delegated to {', '.join(referral['ns'])}"
-                f" ({len(referral['glue'])} glue records); not an answer: ask one of them next",
-            ]
+            notes = [_referral_note(referral, port, question, stub.answer.rdtype_text)]
         else:
             notes = _notes(kind, question.name, stub.answer.rdtype_text, "")
         out.result(
@@ -544,6 +556,8 @@ def stats_command(argv: Sequence[str]) -> int:
         print(f"{PROG} stats: no counters from {host}#{port}: {exc}", file=sys.stderr)
         return EXIT_SERVFAIL
     if args.json:
+        import json
+
         print(json.dumps(stats, indent=2, sort_keys=True))
     else:
         print(f";; counters of {host}#{port}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from resolver.cli.options import UsageError
 
@@ -42,8 +42,7 @@ DIG_VALUES = {"time": "--timeout", "timeout": "--timeout"}
 UNASKABLE_TYPES = ("OPT", "AXFR", "IXFR", "TSIG", "TKEY", "MAILA", "MAILB")
 
 
-@dataclass(frozen=True)
-class Translated:
+class Translated(NamedTuple):
     argv: list[str]  # our options only
     at_server: bool  # the server came as dig's @ADDR (its port then defaults to 53)
 
@@ -92,8 +91,7 @@ def translate(argv: Sequence[str]) -> Translated:
 # NAME [TYPE] ...
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     name: str  # validated, absolute
     rdtype: int
 
