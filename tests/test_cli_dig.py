@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from resolver.cli import EXIT_ANSWER, EXIT_NODATA, EXIT_SERVFAIL, EXIT_USAGE, UsageError
-from resolver.cli.commands import PARTS, _server_address, _shown
+from resolver.cli.commands import PARTS, _port_hint, _server_address, _shown
 from resolver.cli.dig_syntax import translate
 from resolver.cli.options import DEFAULT_SERVER_PORT, DIG_PORT, query_parser
 from tests.test_cli import CHECKOUT, ROOT, RUN_TIMEOUT, assert_clean_failure, run
@@ -52,6 +52,16 @@ def test_server_port_defaults_dig_at_is_53_ours_is_the_serve_port():
     assert _server_address(*parse("--server", "[::1]:5401", "x.example")) == ("::1", 5401)
     with pytest.raises(UsageError, match="two ports"):
         _server_address(*parse("--server", "127.0.0.1:5300", "-p", "5301", "x.example"))
+
+
+def test_an_ipv6_address_that_looks_like_it_holds_a_port_gets_a_hint():
+    # no packet is sent here: ::1:5401 is not a loopback address
+    args, _ = parse("--server", "::1:5401", "x.example")
+    assert _port_hint(args, "::1:5401").endswith("for ::1 port 5401 write [::1]:5401)")
+    args, _ = parse("--server", "[::1]:5401", "x.example")
+    assert _port_hint(args, "::1") == ""
+    args, _ = parse("@::1", "x.example")
+    assert _port_hint(args, "::1") == ""
 
 
 def test_section_toggles_follow_dig_noall_then_answer():

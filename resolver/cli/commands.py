@@ -404,6 +404,20 @@ def _server_reply(stub_reply: Any, recursion: bool, notes: list[str]) -> Reply:
     )  # fmt: skip
 
 
+def _port_hint(args: argparse.Namespace, host: str) -> str:
+    """`::1:5401` is an address; if its last group looks like a port, say how to write one."""
+    if ":" not in host or args.server[1] is not None or args.port is not None:
+        return ""
+    rest, _, last = host.rpartition(":")
+    try:
+        ipaddress.IPv6Address(rest)
+    except ValueError:
+        return ""
+    if not last.isdigit():
+        return ""
+    return f" (a bare IPv6 address has no port: for {rest} port {last} write [{rest}]:{last})"
+
+
 def _run_against_server(
     args: argparse.Namespace, server: tuple[str, int], questions: Iterator[Question], out: Output
 ) -> int:
@@ -422,7 +436,7 @@ def _run_against_server(
                 rd=recursion, cd=bool(args.cd), do=bool(args.dnssec),
             )  # fmt: skip
         except StubError as exc:
-            out.failure(question, str(exc), where)
+            out.failure(question, str(exc) + _port_hint(args, host), where)
             status = status or EXIT_SERVFAIL
             continue
         where["protocol"] = stub.protocol

@@ -67,9 +67,9 @@ def class_text(rclass: int) -> str:
 class _Columns:
     """A line built field by field on BIND's tab stops (its masterdump.c indent())."""
 
-    def __init__(self, first: str) -> None:
+    def __init__(self, first: str, column: int | None = None) -> None:
         self.parts = [first]
-        self.column = len(first)
+        self.column = len(first) if column is None else column
 
     def at(self, column: int, text: str) -> _Columns:
         to = max(column, self.column + 1)  # past the stop already: one tab or space
@@ -94,7 +94,10 @@ def question_line(message: DNSRecord) -> str | None:
     if not message.questions:
         return None
     q = message.questions[0]
-    line = _Columns(f";{q.qname}").at(CLASS_COLUMN, class_text(q.qclass))
+    # BIND writes the ";" before it starts counting columns: tab stops fall as if it were not
+    # there (";cs.cornell.edu." gets three tabs, ";www.cs.cornell.edu." two).
+    name = str(q.qname)
+    line = _Columns(f";{name}", len(name)).at(CLASS_COLUMN, class_text(q.qclass))
     return line.at(TYPE_COLUMN, type_text(q.qtype)).text()
 
 
@@ -120,14 +123,14 @@ def render_dig(
     message = reply.message
     header = message.header
     out: list[str] = []
+    comments = shown["comments"]
+    if comments and reply.retried_tcp:
+        out.append(";; Truncated, retrying in TCP mode.")
     if shown["cmd"] and command_line is not None:
         out += ["", f"; <<>> {command_line}"]
         if reply.server is not None:
             out.append("; (1 server found)")
         out.append(";; global options: +cmd")
-    comments = shown["comments"]
-    if comments and reply.retried_tcp:
-        out.append(";; Truncated, retrying in TCP mode.")
     if comments:
         rcode = RCODE.get(header.rcode, f"RESERVED{header.rcode}")
         status = _status(style, rcode, reply)
