@@ -33,21 +33,18 @@ class Parser(argparse.ArgumentParser):
 
 
 class DigFlag(argparse.Action):
-    """An on/off option in three spellings: --short, --no-short and --noshort (dig's +noshort
-    arrives as --noshort). The last one given wins, as in dig."""
+    """An on/off option: --short and --noshort (dig's +short and +noshort arrive so spelled).
+    The last one given wins, as in dig."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         names = list(option_strings)
         for option in option_strings:
-            names += [f"--no-{option[2:]}", f"--no{option[2:]}"]
+            names.append(f"--no{option[2:]}")
         kwargs.setdefault("default", None)
         super().__init__(names, dest, nargs=0, **kwargs)
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option: str | None = None) -> None:
         setattr(namespace, self.dest, not (option or "").startswith("--no"))
-
-    def format_usage(self) -> str:
-        return " | ".join(self.option_strings[:2])
 
 
 class Sections(argparse.Action):
@@ -56,7 +53,7 @@ class Sections(argparse.Action):
     PARTS = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__([*option_strings, "--no-all", "--noall"], dest, nargs=0, **kwargs)
+        super().__init__([*option_strings, "--noall"], dest, nargs=0, **kwargs)
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option: str | None = None) -> None:
         on = not (option or "").startswith("--no")
@@ -68,11 +65,15 @@ class Sections(argparse.Action):
 # Argument types: each turns text into a value or raises ArgumentTypeError with a clear message.
 
 
-def port(text: str) -> int:
+def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+
+
+def port(text: str) -> int:
+    value = int(_number(text, int, "a port number"))
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port {value} is out of range 0-65535")
     return value
@@ -86,20 +87,14 @@ def upstream_port(text: str) -> int:
 
 
 def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    value = _number(text, float, "a number of seconds")
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    value = int(_number(text, int, "a whole number"))
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
     return value
@@ -331,7 +326,7 @@ def query_parser() -> Parser:
     where.add_argument(
         "-6", dest="ipv6_only", action="store_true", help="with --server: the address must be IPv6"
     )
-    out = parser.add_argument_group("output (dig's +toggles, with --no forms)")
+    out = parser.add_argument_group("output (dig's +toggles; each has its --no form)")
     out.add_argument("--short", action=DigFlag, help="just the data, one per line")
     out.add_argument(
         "--trace",
