@@ -242,6 +242,7 @@ def test_lab_scenarios_lists_each_with_a_command_that_runs():
 def test_legend_explains_the_trace_marks():
     alone = run("--legend")
     assert alone.returncode == 0 and "[cache]" in alone.stdout and "glue" in alone.stdout
+    assert max(len(line) for line in alone.stdout.splitlines()) <= 80
     traced = run("--lab", "--trace", "--legend", "www.example.com")
     assert traced.stdout.startswith(alone.stdout)
     assert "Resolving www.example.com. A" in traced.stdout

@@ -41,21 +41,32 @@ REFERRAL = "referral"  # a +norec reply that points to the servers of a zone bel
 NO_REPLY = "no_reply"  # --server gave nothing usable: timeout, refused, malformed
 PARTS = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
 
-TRACE_LEGEND = """\
-How to read --trace:
-  #N zone Z  -> server (address) over UDP   hop N: a question sent to a server of zone Z
-    <- ...  (UDP, 0.4 ms, 137 bytes, aa)     its reply: what it means, protocol, round trip,
-                                             size, aa = authoritative answer
-       name TTL IN TYPE data                 the records of that reply that mattered
-  [cache]                                    known already: nothing was sent
-  -> descend / referral to Z                 the server does not know, but names Z's servers
-  glue                                       addresses of those servers, sent along with them
-  \\_ sub-resolution  |                      a name server's own address had to be looked up
-                                             first; its hops are indented behind the bar
-  =>  alias (CNAME)                          the name is another name: a new walk starts there
-  x timed out / x lame                       a server failed; the next one is tried
-  !! limit                                   a safety limit ended the walk (SERVFAIL)
-"""
+# How to read --trace, in the glyphs the trace itself uses (Style falls back to ASCII).
+_LEGEND = (
+    ("#N zone Z  {send} server (address)", "hop N: a question to a server of zone Z"),
+    ("  {recv} what it said  (UDP, 0.4 ms, aa)", "its reply in words; protocol, round"),
+    ("", "trip, size; aa = authoritative"),
+    ("    name TTL IN TYPE data", "the records of that reply that matter"),
+    ("referral to Z", "the server does not know; it names the"),
+    ("", "servers of zone Z below (NS set) and,"),
+    ("", "as glue, their addresses"),
+    ("[cache]", "known already: nothing was sent"),
+    ("{sub} sub-resolution  {gutter}", "a name server's address is looked up"),
+    ("", "first; its hops sit behind the bar"),
+    ("{alias} alias (CNAME)", "a new walk starts at the target name"),
+    ("{fail} timed out / {fail} lame", "a server failed; the next is tried"),
+    ("!! limit", "a safety limit ended the walk (SERVFAIL)"),
+)
+
+
+def trace_legend(style: Any) -> str:
+    """The legend of --trace's marks, with the glyphs `style` draws."""
+    glyphs = {name: style.glyph(name) for name in ("send", "recv", "sub", "gutter", "alias",
+                                                    "fail")}  # fmt: skip
+    lines = ["How to read --trace:"]
+    for mark, meaning in _LEGEND:
+        lines.append(f"  {mark.format(**glyphs):<36} {meaning}".rstrip())
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,7 +348,7 @@ def _run_in_process(args: argparse.Namespace, questions: Iterator[Question], out
         origin = f"iterative resolution, {where}"
         status = EXIT_ANSWER
         if args.legend and args.trace and not args.json:
-            out.stream.write(TRACE_LEGEND + "\n")
+            out.stream.write(trace_legend(out.style) + "\n")
         for question in questions:
             answer = resolver.query(question.name, question.rdtype)
             kind = render.outcome(answer)
@@ -472,7 +483,10 @@ def query_command(argv: Sequence[str], stream: TextIO | None = None) -> int:
     args = query_parser().parse_intermixed_args(translated.argv)
     if args.legend and not args.trace and not (args.words or args.names or args.reverse
                                                  or args.batch):  # fmt: skip
-        (stream or sys.stdout).write(TRACE_LEGEND)
+        from resolver.render import Style
+
+        stream = stream or sys.stdout
+        stream.write(trace_legend(Style.for_stream(stream, args.color)))
         return EXIT_ANSWER
     _check_query_options(args)
     server = _server_address(args, translated.at_server)
