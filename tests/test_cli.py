@@ -20,10 +20,11 @@ from dnslib import RR
 
 from resolver import cli
 from resolver.answer import Answer
-from resolver.cli.commands import PARTS, in_process_reply
 from resolver.cli.dig_output import render_dig
 from resolver.cli.dig_syntax import questions_from_words
 from resolver.cli.json_output import document, query_document
+from resolver.cli.options import OUTPUT_PARTS
+from resolver.cli.query import in_process_reply
 from resolver.render import Style, render_trace
 from resolver.trace import (
     CacheHit,
@@ -426,24 +427,86 @@ def _walk_events():
     return [
         ResolutionStarted(0, 0.0, "www.cs.cornell.edu.", "A"),
         ZoneCutChosen(0, 0.0, ".", ("a.root-servers.net.",), "root hints"),
-        QuerySent(0, 0.001, ".", "a.root-servers.net.", "127.42.0.1", 53, "udp",
-                  "www.cs.cornell.edu.", "A", True),  # fmt: skip
-        ResponseReceived(0, 0.002, ".", "a.root-servers.net.", "127.42.0.1", "udp", "NOERROR",
-                         "referral", "referral to edu. — 1 NS, 0 glue addresses", 0.001, 90,
-                         False, ("edu. 172800 IN NS a.edu-servers.net.",)),  # fmt: skip
+        QuerySent(
+            0,
+            0.001,
+            ".",
+            "a.root-servers.net.",
+            "127.42.0.1",
+            53,
+            "udp",
+            "www.cs.cornell.edu.",
+            "A",
+            True,
+        ),  # fmt: skip
+        ResponseReceived(
+            0,
+            0.002,
+            ".",
+            "a.root-servers.net.",
+            "127.42.0.1",
+            "udp",
+            "NOERROR",
+            "referral",
+            "referral to edu. — 1 NS, 0 glue addresses",
+            0.001,
+            90,
+            False,
+            ("edu. 172800 IN NS a.edu-servers.net.",),
+        ),  # fmt: skip
         Referral(0, 0.002, ".", "edu.", ("a.edu-servers.net.",), ()),
         ResolutionStarted(1, 0.003, "a.edu-servers.net.", "A", "address of a glueless NS"),
-        CacheHit(1, 0.003, "a.edu-servers.net.", "A", "answer", 300,
-                 ("a.edu-servers.net. 300 IN A 127.42.1.3",)),  # fmt: skip
+        CacheHit(
+            1,
+            0.003,
+            "a.edu-servers.net.",
+            "A",
+            "answer",
+            300,
+            ("a.edu-servers.net. 300 IN A 127.42.1.3",),
+        ),  # fmt: skip
         SubResolutionDone(1, 0.003, "a.edu-servers.net.", ("127.42.1.3",)),
-        QuerySent(0, 0.004, "edu.", "a.edu-servers.net.", "127.42.1.3", 53, "udp",
-                  "www.cs.cornell.edu.", "A", True),  # fmt: skip
+        QuerySent(
+            0,
+            0.004,
+            "edu.",
+            "a.edu-servers.net.",
+            "127.42.1.3",
+            53,
+            "udp",
+            "www.cs.cornell.edu.",
+            "A",
+            True,
+        ),  # fmt: skip
         ServerTimeout(0, 0.8, "edu.", "a.edu-servers.net.", "127.42.1.3", "udp", 0.8),
-        QuerySent(0, 0.8, "edu.", "b.edu-servers.net.", "127.42.1.4", 53, "udp",
-                  "www.cs.cornell.edu.", "A", True, "previous server failed"),  # fmt: skip
-        ResponseReceived(0, 0.81, "edu.", "b.edu-servers.net.", "127.42.1.4", "udp", "NOERROR",
-                         "answer", "authoritative answer: 1 A record", 0.01, 60, True,
-                         ("www.cs.cornell.edu. 300 IN A 127.42.9.9",)),  # fmt: skip
+        QuerySent(
+            0,
+            0.8,
+            "edu.",
+            "b.edu-servers.net.",
+            "127.42.1.4",
+            53,
+            "udp",
+            "www.cs.cornell.edu.",
+            "A",
+            True,
+            "previous server failed",
+        ),  # fmt: skip
+        ResponseReceived(
+            0,
+            0.81,
+            "edu.",
+            "b.edu-servers.net.",
+            "127.42.1.4",
+            "udp",
+            "NOERROR",
+            "answer",
+            "authoritative answer: 1 A record",
+            0.01,
+            60,
+            True,
+            ("www.cs.cornell.edu. 300 IN A 127.42.9.9",),
+        ),  # fmt: skip
         ResolutionFinished(0, 0.81, "www.cs.cornell.edu.", "A", "NOERROR"),
     ]
 
@@ -479,7 +542,7 @@ def test_ascii_fallback_when_the_terminal_cannot_show_unicode():
 
 def test_in_process_answer_in_dig_framing_and_as_json():
     reply = in_process_reply(_answer(_walk_events()), cd=False, do=False, origin="test")
-    text = render_dig(reply, dict.fromkeys(PARTS, True), Style())
+    text = render_dig(reply, dict.fromkeys(OUTPUT_PARTS, True), Style())
     assert "\nwww.cs.cornell.edu.\t300\tIN\tA\t127.42.9.9\n" in text
     assert ";; SERVER: in-process (test, 3 upstream queries)" in text
     question = {"name": "www.cs.cornell.edu.", "type": "A", "class": "IN"}

@@ -16,9 +16,9 @@ import subprocess
 import pytest
 
 from resolver.cli import EXIT_ANSWER, EXIT_NODATA, EXIT_SERVFAIL, EXIT_USAGE, UsageError
-from resolver.cli.commands import PARTS, _port_hint, _server_address, _shown
 from resolver.cli.dig_syntax import translate
-from resolver.cli.options import DEFAULT_SERVER_PORT, DIG_PORT, query_parser
+from resolver.cli.options import DEFAULT_SERVER_PORT, DIG_PORT, OUTPUT_PARTS, query_parser
+from resolver.cli.query import _port_hint, _server_address, _shown
 from tests.test_cli import CHECKOUT, ROOT, RUN_TIMEOUT, assert_clean_failure, run
 
 
@@ -66,7 +66,7 @@ def test_an_ipv6_address_that_looks_like_it_holds_a_port_gets_a_hint():
 
 def test_section_toggles_follow_dig_noall_then_answer():
     shown = _shown(parse("+noall", "+answer", "x.example")[0])
-    assert [part for part in PARTS if shown[part]] == ["answer"]
+    assert [part for part in OUTPUT_PARTS if shown[part]] == ["answer"]
     shown = _shown(parse("+nocmd", "+nostats", "x.example")[0])
     assert not shown["cmd"] and not shown["stats"] and shown["question"] and shown["comments"]
     assert not any(_shown(parse("+short", "x.example")[0]).values()), "+short shows data only"

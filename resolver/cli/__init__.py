@@ -7,7 +7,8 @@ nor asyncio nor the resolver):
 - dig_syntax: dig's words (`@server`, `+short`, `+noall` ...) and NAME [TYPE] questions
 - dig_output: a reply in dig's framing, `+short`, and the section toggles
 - json_output: the versioned JSON document (schema version 1)
-- commands: `resolve NAME`, `resolve lab`, `resolve serve`, `resolve stats`
+- query: `resolve NAME [TYPE] ...` in-process or against a server, in every output form
+- commands: `resolve lab`, `resolve serve`, `resolve stats`, and the resolver they share
 - main: dispatch, one-line errors, a closed pipe
 """
 

@@ -18,7 +18,6 @@ from resolver.render import Style, rdata_text
 
 OPT = 41
 FLAG_NAMES = ("qr", "aa", "tc", "rd", "ra", "ad", "cd")  # dig's order
-PARTS = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
 
 # BIND's master-file style as dig uses it: tab stops every 8 columns; the TTL starts at 24, the
 # class at 32, the type at 40, the data at 48. The question line has no TTL.

@@ -15,10 +15,10 @@ SUBCOMMANDS = ("lab", "serve", "stats")
 
 
 def _command(name: str | None) -> Callable[[Sequence[str]], int]:
-    from resolver.cli import commands
+    from resolver.cli import commands, query
 
     return {
-        None: commands.query_command,
+        None: query.query_command,
         "lab": commands.lab_command,
         "serve": commands.serve_command,
         "stats": commands.stats_command,

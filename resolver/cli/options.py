@@ -32,6 +32,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+# The parts of dig's output its toggles turn on and off (+noall, +answer, ...).
+OUTPUT_PARTS = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
+
+
 class DigFlag(argparse.Action):
     """An on/off option: --short and --noshort (dig's +short and +noshort arrive so spelled).
     The last one given wins, as in dig."""
@@ -50,7 +54,7 @@ class DigFlag(argparse.Action):
 class Sections(argparse.Action):
     """--all / --noall: every part of dig's output at once (`+noall +answer` keeps one)."""
 
-    PARTS = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
+    PARTS = OUTPUT_PARTS  # what --all and --noall switch
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         super().__init__([*option_strings, "--noall"], dest, nargs=0, **kwargs)
