@@ -427,86 +427,24 @@ def _walk_events():
     return [
         ResolutionStarted(0, 0.0, "www.cs.cornell.edu.", "A"),
         ZoneCutChosen(0, 0.0, ".", ("a.root-servers.net.",), "root hints"),
-        QuerySent(
-            0,
-            0.001,
-            ".",
-            "a.root-servers.net.",
-            "127.42.0.1",
-            53,
-            "udp",
-            "www.cs.cornell.edu.",
-            "A",
-            True,
-        ),  # fmt: skip
-        ResponseReceived(
-            0,
-            0.002,
-            ".",
-            "a.root-servers.net.",
-            "127.42.0.1",
-            "udp",
-            "NOERROR",
-            "referral",
-            "referral to edu. — 1 NS, 0 glue addresses",
-            0.001,
-            90,
-            False,
-            ("edu. 172800 IN NS a.edu-servers.net.",),
-        ),  # fmt: skip
+        QuerySent(0, 0.001, ".", "a.root-servers.net.", "127.42.0.1", 53, "udp",
+                  "www.cs.cornell.edu.", "A", True),  # fmt: skip
+        ResponseReceived(0, 0.002, ".", "a.root-servers.net.", "127.42.0.1", "udp", "NOERROR",
+                         "referral", "referral to edu. — 1 NS, 0 glue addresses", 0.001, 90,
+                         False, ("edu. 172800 IN NS a.edu-servers.net.",)),  # fmt: skip
         Referral(0, 0.002, ".", "edu.", ("a.edu-servers.net.",), ()),
         ResolutionStarted(1, 0.003, "a.edu-servers.net.", "A", "address of a glueless NS"),
-        CacheHit(
-            1,
-            0.003,
-            "a.edu-servers.net.",
-            "A",
-            "answer",
-            300,
-            ("a.edu-servers.net. 300 IN A 127.42.1.3",),
-        ),  # fmt: skip
+        CacheHit(1, 0.003, "a.edu-servers.net.", "A", "answer", 300,
+                 ("a.edu-servers.net. 300 IN A 127.42.1.3",)),  # fmt: skip
         SubResolutionDone(1, 0.003, "a.edu-servers.net.", ("127.42.1.3",)),
-        QuerySent(
-            0,
-            0.004,
-            "edu.",
-            "a.edu-servers.net.",
-            "127.42.1.3",
-            53,
-            "udp",
-            "www.cs.cornell.edu.",
-            "A",
-            True,
-        ),  # fmt: skip
+        QuerySent(0, 0.004, "edu.", "a.edu-servers.net.", "127.42.1.3", 53, "udp",
+                  "www.cs.cornell.edu.", "A", True),  # fmt: skip
         ServerTimeout(0, 0.8, "edu.", "a.edu-servers.net.", "127.42.1.3", "udp", 0.8),
-        QuerySent(
-            0,
-            0.8,
-            "edu.",
-            "b.edu-servers.net.",
-            "127.42.1.4",
-            53,
-            "udp",
-            "www.cs.cornell.edu.",
-            "A",
-            True,
-            "previous server failed",
-        ),  # fmt: skip
-        ResponseReceived(
-            0,
-            0.81,
-            "edu.",
-            "b.edu-servers.net.",
-            "127.42.1.4",
-            "udp",
-            "NOERROR",
-            "answer",
-            "authoritative answer: 1 A record",
-            0.01,
-            60,
-            True,
-            ("www.cs.cornell.edu. 300 IN A 127.42.9.9",),
-        ),  # fmt: skip
+        QuerySent(0, 0.8, "edu.", "b.edu-servers.net.", "127.42.1.4", 53, "udp",
+                  "www.cs.cornell.edu.", "A", True, "previous server failed"),  # fmt: skip
+        ResponseReceived(0, 0.81, "edu.", "b.edu-servers.net.", "127.42.1.4", "udp", "NOERROR",
+                         "answer", "authoritative answer: 1 A record", 0.01, 60, True,
+                         ("www.cs.cornell.edu. 300 IN A 127.42.9.9",)),  # fmt: skip
         ResolutionFinished(0, 0.81, "www.cs.cornell.edu.", "A", "NOERROR"),
     ]
 
