@@ -39,17 +39,39 @@ def default_hints_path() -> Path:
     raise HintsError("the bundled root.hints file is missing from this installation")
 
 
+def _parse_error(path: Path, text: str) -> str:
+    """Say which line of a hints file is not a resource record, in words a user can act on."""
+    for number, line in enumerate(text.splitlines(), 1):
+        body = line.split(";", 1)[0].strip()
+        if not body or body.startswith("$"):
+            continue
+        try:
+            RR.fromZone(body)
+        except Exception:  # dnslib raises several types on bad zone text
+            shown = body if len(body) <= 50 else body[:47] + "..."
+            return (
+                f"root hints {path} is not a named.root file: line {number} is not a resource "
+                f"record: {shown!r}"
+            )
+    return f"root hints {path} is not a named.root file: its records cannot be read"
+
+
 def load_root_hints(path: str | Path | None = None) -> RootHints:
     """Parse a named.root-style file; raise HintsError with the file name on any problem."""
     path = Path(path) if path is not None else default_hints_path()
     try:
         text = path.read_text(encoding="ascii", errors="strict")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HintsError(f"cannot read root hints {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise HintsError(
+            f"root hints {path} is not a named.root file: byte 0x{exc.object[exc.start]:02x} "
+            f"at offset {exc.start} is not ASCII text"
+        ) from exc
+    except OSError as exc:
+        raise HintsError(f"cannot read root hints {path}: {exc.strerror or exc}") from exc
     try:
         records = RR.fromZone(text)
     except Exception as exc:  # dnslib raises several types on bad zone text
-        raise HintsError(f"cannot parse root hints {path}: {exc}") from exc
+        raise HintsError(_parse_error(path, text)) from exc
 
     ns_names: list[str] = []
     addresses: dict[str, list[str]] = {}

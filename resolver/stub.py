@@ -1,8 +1,9 @@
-"""A stub client: ask one recursive nameserver (such as `resolve serve`) one question, RD=1.
+"""A stub client: ask one nameserver (such as `resolve serve`) one question, RD=1 by default.
 
-This is what `resolve --server HOST[:PORT]` uses instead of resolving in-process. UDP first,
-TCP when the reply is truncated (TC=1) or when asked; the reply is returned as an Answer so the
-command renders it like any other.
+This is what `resolve --server HOST[:PORT]` (`@server`) uses instead of resolving in-process.
+UDP first, TCP when the reply is truncated (TC=1) or when asked; the reply is returned as an
+Answer, and as the bytes received, so the command can show every section as dig does. With
+rd=False it asks an authoritative server directly (`+norec`): the reply may be a referral.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dnslib import QTYPE, DNSError, DNSRecord
 
 from resolver import wire
 from resolver.answer import Answer
-from resolver.transport import Exchange, TransportError, exchange, new_query_id
+from resolver.transport import Exchange, QueryTimeout, TransportError, exchange, new_query_id
 
 # How long to wait for the nameserver when the caller does not say: a recursive server may
 # itself need several upstream round trips (our server's default lifetime is 10 s).
@@ -37,6 +38,8 @@ class StubReply:
     server: str  # "127.0.0.1#5353"
     protocol: str  # "udp" or "tcp"
     size: int
+    raw: bytes = b""  # the reply as received
+    retried_tcp: bool = False  # the UDP reply was truncated and the question asked again
 
 
 def _canonical_name(qname: str, records: list) -> str:
@@ -65,16 +68,30 @@ async def query_server_async(
     *,
     timeout: float = DEFAULT_STUB_TIMEOUT,
     tcp: bool = False,
+    rd: bool = True,
+    cd: bool = False,
+    do: bool = False,
 ) -> StubReply:
-    """Send qname/qtype with RD=1 to host:port; retry over TCP if the UDP reply is truncated."""
-    query = wire.build_query(qname, qtype, new_query_id(), rd=True)
+    """Send qname/qtype to host:port; retry over TCP if the UDP reply is truncated.
+
+    rd, cd and do set the RD and CD header bits and the EDNS DO bit of the query. Errors name
+    the server as host#port and the protocol."""
+    query = wire.build_query(qname, qtype, new_query_id(), rd=rd, cd=cd, do=do)
     started = time.perf_counter()
+    retried = False
+    protocol = "tcp" if tcp else "udp"
     try:
         reply: Exchange = await exchange(host, port, query, timeout=timeout, tcp=tcp)
         if not tcp and wire.Header.parse(reply.raw).tc:
+            retried, protocol = True, "tcp"
             reply = await exchange(host, port, query, timeout=timeout, tcp=True)
+    except QueryTimeout:
+        raise StubError(
+            f"no reply from {host}#{port} ({protocol.upper()}) within {timeout:g} s"
+        ) from None
     except TransportError as exc:
-        raise StubError(str(exc)) from None
+        reason = str(exc).removeprefix(f"{host}: ")
+        raise StubError(f"{host}#{port} ({protocol.upper()}): {reason}") from None
     elapsed = time.perf_counter() - started
     try:
         record = DNSRecord.parse(reply.raw)
@@ -92,7 +109,9 @@ async def query_server_async(
         authority=list(record.auth),
         elapsed=elapsed,
     )
-    return StubReply(answer, flags, f"{host}#{port}", reply.protocol, len(reply.raw))
+    return StubReply(
+        answer, flags, f"{host}#{port}", reply.protocol, len(reply.raw), reply.raw, retried
+    )
 
 
 def query_server(
@@ -103,6 +122,11 @@ def query_server(
     *,
     timeout: float = DEFAULT_STUB_TIMEOUT,
     tcp: bool = False,
+    rd: bool = True,
+    cd: bool = False,
+    do: bool = False,
 ) -> StubReply:
     """Blocking form of query_server_async (runs its own short-lived event loop)."""
-    return asyncio.run(query_server_async(host, port, qname, qtype, timeout=timeout, tcp=tcp))
+    return asyncio.run(
+        query_server_async(host, port, qname, qtype, timeout=timeout, tcp=tcp, rd=rd, cd=cd, do=do)
+    )

@@ -18,10 +18,14 @@ from pathlib import Path
 import pytest
 from dnslib import RR
 
-import cli
+from resolver import cli
 from resolver.answer import Answer
-from resolver.render import Origin as RenderOrigin
-from resolver.render import Style, answer_to_dict, render_answer, render_trace
+from resolver.cli.dig_output import render_dig
+from resolver.cli.dig_syntax import questions_from_words
+from resolver.cli.json_output import document, query_document
+from resolver.cli.options import OUTPUT_PARTS
+from resolver.cli.query import in_process_reply
+from resolver.render import Style, render_trace
 from resolver.trace import (
     CacheHit,
     CacheWhat,
@@ -88,42 +92,55 @@ def test_default_output_reads_like_dig(command):
     proc = run("--lab", "www.cs.cornell.edu", command=command)
     assert proc.returncode == cli.EXIT_ANSWER, proc.stderr
     out = proc.stdout
-    assert "status: NOERROR" in out
-    assert ";; QUESTION SECTION:" in out and ";; ANSWER SECTION:" in out
-    records = [line.split() for line in out.splitlines() if line.startswith("www.cs.cornell.edu.")]
-    assert records and all(r[2:4] == ["IN", "A"] and int(r[1]) > 0 for r in records)
-    assert re.search(r";; Query time: [\d.]+ ms, \d+ upstream quer", out)
+    assert re.search(r"^;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: \d+$", out, re.M)
+    flags = r"^;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$"
+    assert re.search(flags, out, re.M), out
+    assert ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n" in out
+    assert ";; QUESTION SECTION:\n;www.cs.cornell.edu.\t\tIN\tA\n" in out
+    # tab-separated, so that `cut -f5` gives the data as it does for dig's output
+    records = [line.split("\t") for line in out.splitlines() if line.startswith("www.cs.")]
+    assert records == [["www.cs.cornell.edu.", "3600", "IN", "A", "127.42.10.81"]], out
+    for footer in (
+        r";; Query time: \d+ msec",
+        r";; SERVER: in-process \(.*offline lab",
+        r";; WHEN: \w{3} \w{3} \d\d \d\d:\d\d:\d\d",
+        r";; MSG SIZE  rcvd: \d+",
+    ):
+        assert re.search(footer, out), footer
     assert not ANSI.search(out), "no colour when stdout is not a terminal"
 
 
 def test_short_prints_only_the_data():
-    proc = run("--lab", "--short", "www.cs.cornell.edu")
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.split()
-    assert lines and all(re.fullmatch(r"\d+\.\d+\.\d+\.\d+", line) for line in lines)
+    for short in ("--short", "+short"):
+        proc = run("--lab", short, "www.cs.cornell.edu")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "127.42.10.81\n"
 
 
 def test_json_is_one_document_with_question_rcode_sections_timings():
     proc = run("--lab", "--json", "www.cs.cornell.edu")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["question"] == {"name": "www.cs.cornell.edu.", "type": "A", "class": "IN"}
-    assert doc["rcode"] == "NOERROR" and doc["status"] == "answer"
-    assert doc["answer"] and {r["type"] for r in doc["answer"]} == {"A"}
-    assert doc["timings"]["total_ms"] > 0
-    assert doc["upstream_queries"] >= 4
-    assert "trace" not in doc
+    assert doc["version"] == 1 and len(doc["queries"]) == 1
+    query = doc["queries"][0]
+    assert query["question"] == {"name": "www.cs.cornell.edu.", "type": "A", "class": "IN"}
+    assert query["rcode"] == "NOERROR" and query["status"] == "answer"
+    assert [r["rdata"] for r in query["answer"]] == [{"address": "127.42.10.81"}]
+    assert query["timings"]["total_ms"] > 0
+    assert query["upstream_queries"] >= 4 and query["from_cache"] is False
+    assert query["server"] is None, "resolved in-process: no server"
+    assert query["trace"] is None
 
 
 def test_json_trace_gives_the_events_as_data():
     proc = run("--lab", "--json", "--trace", "www.cs.cornell.edu")
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
-    kinds = [event["event"] for event in doc["trace"]]
+    query = json.loads(proc.stdout)["queries"][0]
+    kinds = [event["event"] for event in query["trace"]]
     assert kinds[-1] == "resolution_finished" and "response" in kinds
-    asked = [e["zone"] for e in doc["trace"] if e["event"] == "query_sent"]
+    asked = [e["zone"] for e in query["trace"] if e["event"] == "query_sent"]
     assert "cs.cornell.edu." in asked
-    assert doc["answer"], "tracing must not change the answer"
+    assert query["answer"], "tracing must not change the answer"
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -170,7 +187,9 @@ def test_second_query_in_one_run_is_answered_from_cache():
     proc = run("--lab", "--trace", "www.cs.cornell.edu", "www.cs.cornell.edu")
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.split("Resolving www.cs.cornell.edu. A")[1:]
-    assert "[cache]" not in first.split("Answer:")[0] or HOP.search(first)
+    # the first walk goes all the way down; only the second is answered from cache
+    assert hop_zones(first) == [".", "edu.", "cornell.edu.", "cs.cornell.edu."], first
+    assert "[cache] answer for" not in first
     assert "[cache] answer for www.cs.cornell.edu." in second
     assert not HOP.search(second), "no upstream query the second time"
     assert "0 upstream queries" in second and "(from cache)" in second
@@ -178,8 +197,8 @@ def test_second_query_in_one_run_is_answered_from_cache():
 
 def test_nearby_name_starts_from_the_cached_zone_cut():
     proc = run("--lab", "--json", "--trace", "www.cs.cornell.edu", "ftp.cs.cornell.edu")
-    docs = json.loads(proc.stdout)
-    assert isinstance(docs, list) and len(docs) == 2
+    docs = json.loads(proc.stdout)["queries"]
+    assert len(docs) == 2
     cuts = [e for e in docs[1]["trace"] if e["event"] == "zone_cut"]
     assert cuts and cuts[0]["zone"] == "cs.cornell.edu." and cuts[0]["source"] == "cache"
 
@@ -211,7 +230,7 @@ def test_servfail_exit_status_for_cyclic_glueless_zones():
 def test_servfail_for_a_cname_loop_says_which_limit():
     proc = run("--lab", "--json", "loop.example.com")
     assert proc.returncode == cli.EXIT_SERVFAIL, (proc.stdout, proc.stderr)
-    doc = json.loads(proc.stdout)
+    doc = json.loads(proc.stdout)["queries"][0]
     assert doc["rcode"] == "SERVFAIL" and doc["status"] == "servfail"
     assert "max_cname_links" in doc["reason"]
 
@@ -226,10 +245,10 @@ def test_batch_file_and_reverse_lookup(tmp_path):
     batch = tmp_path / "names.txt"
     batch.write_text("# comment\nwww.cs.cornell.edu A\n\nwww.cs.cornell.edu AAAA  # trailing\n")
     proc = run("--lab", "--json", "-f", str(batch))
-    docs = json.loads(proc.stdout)
+    docs = json.loads(proc.stdout)["queries"]
     assert [d["question"]["type"] for d in docs] == ["A", "AAAA"]
     reverse = run("--lab", "--json", "-x", "127.42.0.1")
-    doc = json.loads(reverse.stdout)
+    doc = json.loads(reverse.stdout)["queries"][0]
     assert doc["question"]["name"] == "1.0.42.127.in-addr.arpa."
     assert doc["question"]["type"] == "PTR"
 
@@ -255,20 +274,24 @@ def test_serve_then_ask_it_with_server_and_read_its_stats():
         where = f"127.0.0.1:{port}"
         proc = run("--server", where, "www.cs.cornell.edu")
         assert proc.returncode == 0, proc.stderr
-        assert f"SERVER: 127.0.0.1#{port} (UDP)" in proc.stdout
+        assert f"SERVER: 127.0.0.1#{port}(127.0.0.1) (UDP)" in proc.stdout
         assert re.search(r";; flags: qr[a-z ]* rd ra;", proc.stdout)
         assert re.search(r"^www\.cs\.cornell\.edu\.\s+\d+\s+IN\s+A\s", proc.stdout, re.M)
         missing = run("--server", where, "--tcp", "--json", "nonexistent.cs.cornell.edu")
         assert missing.returncode == cli.EXIT_NXDOMAIN, missing.stderr
-        doc = json.loads(missing.stdout)
-        assert doc["rcode"] == "NXDOMAIN" and doc["server"] == f"127.0.0.1#{port}"
+        doc = json.loads(missing.stdout)["queries"][0]
+        assert doc["rcode"] == "NXDOMAIN"
+        assert doc["server"] == {"address": "127.0.0.1", "port": port, "protocol": "tcp"}
+        assert doc["from_cache"] is None and doc["upstream_queries"] is None, "unknowable"
         # over 1232 octets: the UDP reply is truncated and the stub retries over TCP
         big = run("--server", where, "--json", "huge.example.com", "TXT")
         assert big.returncode == 0, big.stderr
-        big_doc = json.loads(big.stdout)
+        big_doc = json.loads(big.stdout)["queries"][0]
         assert "tc" not in big_doc["flags"]
         assert sum(len(r["data"]) for r in big_doc["answer"]) > 1232
-        assert f"127.0.0.1#{port} (TCP)" in run("--server", where, "huge.example.com", "TXT").stdout
+        big_text = run("--server", where, "huge.example.com", "TXT").stdout
+        assert f"127.0.0.1#{port}(127.0.0.1) (TCP)" in big_text
+        assert ";; Truncated, retrying in TCP mode." in big_text
         stats = run("stats", "--server", where, "--json")
         assert stats.returncode == 0, stats.stderr
         assert isinstance(json.loads(stats.stdout), dict)
@@ -371,7 +394,7 @@ def test_help_lists_commands_examples_and_exit_codes(command):
 
 
 def test_dig_style_words():
-    q = cli.questions_from_words
+    q = questions_from_words
     assert [(x.name, x.rdtype) for x in q(["example.com", "mx", "example.org"], 1)] == [
         ("example.com.", 15),
         ("example.org.", 1),
@@ -457,16 +480,20 @@ def test_ascii_fallback_when_the_terminal_cannot_show_unicode():
     assert "referral to edu. -- 1 NS" in text
 
 
-def test_json_document_is_serialisable_and_complete():
-    doc = answer_to_dict(_answer(_walk_events()), include_trace=True)
-    again = json.loads(json.dumps(doc))
-    assert again["trace"][0]["event"] == "resolution_started"
-    assert again["answer"][0] == {
-        "name": "www.cs.cornell.edu.",
-        "ttl": 300,
-        "class": "IN",
-        "type": "A",
-        "data": "127.42.9.9",
-    }
-    text = render_answer(_answer([]), RenderOrigin("in-process"), Style())
-    assert "\nwww.cs.cornell.edu.     300     IN  A     127.42.9.9\n" in text
+def test_in_process_answer_in_dig_framing_and_as_json():
+    reply = in_process_reply(_answer(_walk_events()), cd=False, do=False, origin="test")
+    text = render_dig(reply, dict.fromkeys(OUTPUT_PARTS, True), Style())
+    assert "\nwww.cs.cornell.edu.\t300\tIN\tA\t127.42.9.9\n" in text
+    assert ";; SERVER: in-process (test, 3 upstream queries)" in text
+    question = {"name": "www.cs.cornell.edu.", "type": "A", "class": "IN"}
+    doc = json.loads(json.dumps(document([query_document(question, "answer", reply=reply)])))
+    assert doc["queries"][0]["answer"] == [
+        {
+            "name": "www.cs.cornell.edu.",
+            "ttl": 300,
+            "class": "IN",
+            "type": "A",
+            "data": "127.42.9.9",
+            "rdata": {"address": "127.42.9.9"},
+        }
+    ]

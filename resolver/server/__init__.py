@@ -9,11 +9,25 @@ Modules, one job each:
 - udp, tcp: the listeners (batching UDP reader; RFC 7766 TCP)
 - stats, control: counters, and the live `CH TXT stats.resolver.` query and its client
 - daemon: binding, lifecycle, signals
+
+The names below load on first use (PEP 562): `resolve --help` reads config.DEFAULT_PORT
+without paying for asyncio and dnslib.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from resolver.server.config import ServerConfig, ServerError
-from resolver.server.control import StatsQueryError, fetch_stats
-from resolver.server.daemon import Server, run_server, serve
+
+_EXPORTS = {
+    "StatsQueryError": "resolver.server.control",
+    "fetch_stats": "resolver.server.control",
+    "Server": "resolver.server.daemon",
+    "run_server": "resolver.server.daemon",
+    "serve": "resolver.server.daemon",
+}
 
 __all__ = [
     "Server",
@@ -24,3 +38,16 @@ __all__ = [
     "run_server",
     "serve",
 ]
+
+if TYPE_CHECKING:
+    from resolver.server.control import StatsQueryError, fetch_stats
+    from resolver.server.daemon import Server, run_server, serve
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'resolver.server' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,164 @@
+"""`resolve lab`, `resolve serve`, `resolve stats`, and the in-process resolver that `resolve
+NAME` and `serve` share.
+
+Imports of the resolver, dnslib and asyncio happen inside the functions that need them, so that
+parsing the command line and printing --help stay cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from resolver.cli.options import (
+    DEFAULT_SERVER_PORT,
+    PROG,
+    UsageError,
+    lab_parser,
+    serve_parser,
+    stats_parser,
+)
+from resolver.cli.status import EXIT_ANSWER, EXIT_ERROR, EXIT_SERVFAIL
+
+if TYPE_CHECKING:
+    from resolver import Resolver
+
+
+class StartError(Exception):
+    """The resolver cannot start (the lab cannot bind or load its zones); one-line message."""
+
+
+def open_resolver(
+    args: argparse.Namespace, stack: contextlib.ExitStack, opts: dict
+) -> tuple[Resolver, str]:
+    """The resolver the options ask for (in-process lab or root hints) and where it resolves.
+
+    Bad hints are a UsageError; a lab that cannot start is a StartError."""
+    from resolver import Resolver
+    from resolver.hints import HintsError
+
+    try:
+        if args.lab:
+            from resolver.lab import Lab, ZoneError
+
+            try:
+                lab = stack.enter_context(Lab(port=0))
+            except (OSError, ZoneError) as exc:  # cannot bind loopback, or a broken zone file
+                raise StartError(
+                    f"cannot start the lab: {getattr(exc, 'strerror', None) or exc}"
+                ) from None
+            resolver = Resolver.for_lab(lab, **opts)
+            where = f"offline lab, port {lab.port}"
+        else:
+            resolver = Resolver(args.root_hints, **opts)
+            where = f"root hints {resolver.hints.path}"
+    except HintsError as exc:
+        raise UsageError(str(exc)) from None
+    stack.callback(resolver.close)
+    return resolver, where
+
+
+# --------------------------------------------------------------------------------------------
+# resolve lab / serve / stats
+
+
+def lab_command(argv: Sequence[str]) -> int:
+    from resolver.lab.topology import DEFAULT_NETWORK
+
+    args = lab_parser(DEFAULT_NETWORK).parse_args(argv)
+    if args.scenarios:
+        return _list_scenarios()
+    if not ipaddress.ip_network(args.network).is_loopback:
+        raise UsageError(f"the lab lives on loopback only; {args.network} is not loopback")
+    from resolver.lab import run_lab_forever
+
+    try:
+        run_lab_forever(args.network, args.port, out=sys.stdout)
+        return EXIT_ANSWER
+    except OSError as exc:
+        print(f"{PROG} lab: cannot start the lab: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _list_scenarios() -> int:
+    from resolver.cli.dig_output import type_text
+    from resolver.lab import SCENARIOS
+
+    print("Named scenarios of the offline lab (resolver.lab.SCENARIOS), each with a command:")
+    for name, scenario in SCENARIOS.items():
+        qtype = "" if scenario.qtype == 1 else f" {type_text(scenario.qtype)}"
+        print(f"\n  {name}: {scenario.description}")
+        print(f"    {PROG} --lab --trace {scenario.qname}{qtype}")
+    return EXIT_ANSWER
+
+
+def serve_command(argv: Sequence[str]) -> int:
+    args = serve_parser().parse_args(argv)
+    if args.lab and (args.root_hints or args.upstream_port is not None):
+        raise UsageError("--lab brings its own root hints and port: drop those options")
+    if args.min_ttl is not None and args.max_ttl is not None and args.min_ttl > args.max_ttl:
+        raise UsageError(f"--min-ttl {args.min_ttl} is above --max-ttl {args.max_ttl}")
+
+    from resolver.server import ServerConfig, ServerError, run_server
+
+    config = ServerConfig()
+    if args.listen:
+        config.listen = [(host, args.port if port is None else port) for host, port in args.listen]
+    else:
+        config.listen = [(host, args.port) for host, _ in config.listen]
+    if args.allow:
+        config.allow = list(args.allow)
+    config.stats_interval = args.stats_interval
+    config.log_queries = args.log_queries
+    opts: dict = {"ipv4_only": args.ipv4_only}
+    for key in ("cache_size", "min_ttl", "max_ttl", "upstream_port"):
+        if getattr(args, key) is not None:
+            opts[key] = getattr(args, key)
+
+    with contextlib.ExitStack() as stack:
+        try:
+            resolver, _ = open_resolver(args, stack, opts)
+        except StartError as exc:
+            print(f"{PROG} serve: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        try:
+            return run_server(config, resolver)
+        except ServerError as exc:
+            print(f"{PROG} serve: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+
+
+def stats_command(argv: Sequence[str]) -> int:
+    args = stats_parser().parse_args(argv)
+    host, port = args.server
+    port = DEFAULT_SERVER_PORT if port is None else port
+
+    from resolver.server import StatsQueryError, fetch_stats
+
+    try:
+        stats = fetch_stats(host, port, timeout=args.timeout)
+    except StatsQueryError as exc:
+        print(f"{PROG} stats: no counters from {host}#{port}: {exc}", file=sys.stderr)
+        return EXIT_SERVFAIL
+    if args.json:
+        import json
+
+        print(json.dumps(stats, indent=2, sort_keys=True))
+    else:
+        print(f";; counters of {host}#{port}")
+        _print_stats(stats)
+    return EXIT_ANSWER
+
+
+def _print_stats(stats: dict, indent: int = 0) -> None:
+    width = max((len(str(key)) for key in stats), default=0)
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            print(f"{' ' * indent}{key}:")
+            _print_stats(value, indent + 2)
+        else:
+            print(f"{' ' * indent}{str(key) + ':':<{width + 1}} {value}")
