@@ -174,10 +174,10 @@ def cold_run(server: Server, lab, round_: int, slow: set[str]) -> Run:
     return run
 
 
-def start(kind: str, lab, workdir: Path) -> Server:
+def start(kind: str, lab, workdir: Path, unbound_options: tuple[str, ...] = ()) -> Server:
     if kind == "resolve serve":
         return start_ours(lab.hints_path, lab.port, workdir, cold=True)
-    return start_unbound(lab.hints_path, workdir, cold=True)
+    return start_unbound(lab.hints_path, workdir, cold=True, options=unbound_options)
 
 
 # ---- main -------------------------------------------------------------------------------------
@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=53, help="for the per-host delays")
     parser.add_argument("--quick", action="store_true", help="2 rounds: about 15 s")
     parser.add_argument("--no-unbound", action="store_true")
+    parser.add_argument("--unbound-option", action="append", default=[], metavar="'NAME: VALUE'",
+                        help="an extra line for Unbound's server: section, e.g. "
+                        "'qname-minimisation: no' (ours does not minimise); repeatable")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     args = parser.parse_args(argv)
     if args.quick:
@@ -220,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     elif not UNBOUND:
         print("note: unbound not installed; no comparison")
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-                    "seed": args.seed, "names_per_round": len(names_for_round(0))}
+                    "seed": args.seed, "names_per_round": len(names_for_round(0)),
+                    "unbound_options": args.unbound_option}
     runs: dict[str, list[Run]] = {kind: [] for kind in kinds}
     try:
         delays = assign_delays(lab, args.seed)
@@ -233,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(names_for_round(0))} names per round", flush=True)
         for round_ in range(args.rounds):
             for kind in kinds if round_ % 2 == 0 else list(reversed(kinds)):
-                lab.reset_counters()  # before the start: a server that asks upstream
-                server = start(kind, lab, workdir)  # while starting would show up in cold_run
+                # Reset before the start: upstream queries sent while starting are counted.
+                lab.reset_counters()
+                server = start(kind, lab, workdir, tuple(args.unbound_option))
                 try:
                     run = cold_run(server, lab, round_, slow)
                 finally:
@@ -277,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 def print_report(report: dict) -> None:
     print("\n================ cold resolution report ================")
     print(f"CPUs: {report['machine']['cpus']}; python {report['machine']['python']}; "
-          f"{report['names_per_round']} names per round; delays seeded with {report['seed']}")
+          f"{report['names_per_round']} names per round; delays seeded with {report['seed']}"
+          + (f"; unbound with {report['unbound_options']}" if report["unbound_options"] else ""))
     print(f"{'server':16} {'wall s':>7} {'p50 ms':>8} {'p90 ms':>8} {'upstream':>9} "
           f"{'to slow':>8}   rcodes (all rounds)")
     for kind, figures in report["summary"].items():

@@ -181,10 +181,14 @@ remote-control:
 """
 
 
-def start_unbound(hints: str, workdir: Path, *, cold: bool = False) -> Server:
+def start_unbound(hints: str, workdir: Path, *, cold: bool = False,
+                  options: tuple[str, ...] = ()) -> Server:
+    """Unbound with UNBOUND_CONF, plus `options` ("name: value") in its server: section."""
     port = free_port()
     conf = workdir / "unbound.conf"
-    conf.write_text(UNBOUND_CONF.format(port=port, hints=hints, dir=workdir))
+    text = UNBOUND_CONF.format(port=port, hints=hints, dir=workdir)
+    extra = "".join(f"  {option}\n" for option in options)
+    conf.write_text(text.replace("remote-control:", extra + "remote-control:", 1))
     server = Server("unbound", [UNBOUND, "-d", "-c", str(conf)], port, workdir / "unbound.log")
     server.wait_ready(COLD_PROBE if cold else None)
     return server
