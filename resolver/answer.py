@@ -85,11 +85,11 @@ class Answer:
         trace: list[TraceEvent] | None = None,
         created: float | None = None,
     ) -> None:
-        self.qname = qname  # type: ignore[assignment]  # the setter takes text too
+        self.qname = qname
         self.rdtype = rdtype
         self.rdclass = rdclass
         self.rcode = rcode
-        self.canonical_name = canonical_name  # type: ignore[assignment]
+        self.canonical_name = canonical_name
         self.answer_records: list[RR] = list(answer)  # dnslib RRs, for the server and CLI
         self.authority_records: list[RR] = list(authority)
         self.from_cache = from_cache
@@ -102,6 +102,7 @@ class Answer:
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property
     def qname(self) -> Name:
+        """The name asked (after any search-list suffix), as a `Name`."""
         return self._qname
 
     @qname.setter
@@ -110,6 +111,7 @@ class Answer:
 
     @property
     def canonical_name(self) -> Name:
+        """The name the records belong to: the end of any CNAME/DNAME chain from `qname`."""
         return self._canonical_name
 
     @canonical_name.setter
@@ -127,6 +129,8 @@ class Answer:
 
     @property
     def response(self) -> Response:
+        """The reply as dnspython's Message shows it: question, answer and authority
+        sections as RRsets, flags and rcode."""
         answer, authority = self._converted()
         question = RRset(self.qname, 0, self.rdtype, rdclass=self.rdclass)
         return Response(question, self.rcode, list(answer), list(authority))
@@ -156,10 +160,12 @@ class Answer:
 
     @property
     def rcode_text(self) -> str:
+        """The rcode's mnemonic: "NOERROR", "NXDOMAIN", "SERVFAIL"..."""
         return RCODE.get(self.rcode, str(self.rcode))
 
     @property
     def rdtype_text(self) -> str:
+        """The asked type's mnemonic ("A", "MX"...), or RFC 3597's "TYPE65280"."""
         return QTYPE.get(self.rdtype, f"TYPE{self.rdtype}")
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 class CutSource(enum.StrEnum):
@@ -84,7 +85,7 @@ class TraceEvent:
     def kind(self) -> str:
         return _KINDS[type(self)]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"event": self.kind, **asdict(self)}
 
 

@@ -19,7 +19,6 @@ from resolver.cli import dig_syntax
 from resolver.cli.commands import StartError, open_resolver
 from resolver.cli.dig_syntax import Question
 from resolver.cli.options import (
-    DEFAULT_SERVER_PORT,
     DIG_PORT,
     OUTPUT_PARTS,
     PROG,
@@ -33,6 +32,7 @@ from resolver.cli.status import (
     EXIT_NXDOMAIN,
     EXIT_SERVFAIL,
 )
+from resolver.protocol import DEFAULT_SERVER_PORT
 
 if TYPE_CHECKING:
     from resolver import Answer
@@ -199,7 +199,7 @@ class Output:
         self.style = Style.for_stream(stream, args.color)
         self.shown = _shown(args)
         self.command_line = command_line
-        self.queries: list[dict] = []
+        self.queries: list[dict[str, Any]] = []
         self.count = 0
 
     def result(
@@ -256,8 +256,8 @@ class Output:
             self.stream.flush()
 
 
-def _resolver_options(args: argparse.Namespace) -> dict:
-    opts: dict = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only}
+def _resolver_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only}
     if args.timeout is not None:
         opts["timeout"] = args.timeout
     if args.lifetime is not None:

@@ -53,8 +53,9 @@ class Name:
         return Name, (self.labels,)
 
     @classmethod
-    def from_text(cls, text: str) -> Name:
-        """Parse presentation text ("\\." and "\\DDD" escapes); a relative name is made absolute."""
+    def from_text(cls, text: str | Name) -> Name:
+        """Parse presentation text ("\\." and "\\DDD" escapes); a relative name is made absolute.
+        A Name is returned as it is."""
         if isinstance(text, Name):
             return text
         try:

@@ -9,7 +9,6 @@ is kept as `GenericRdata` and shown in RFC 3597 form (`\\# len hex`).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
@@ -42,10 +41,16 @@ from resolver.records.types import IN, type_text, type_value
 # --- the rdata classes -----------------------------------------------------------------------
 
 
-@functools.cache
-def _layout(cls: type) -> tuple[tuple[str, Field], ...]:
-    names = [f.name for f in fields(cls) if f.name not in ("rdclass", "rdtype")]
-    return tuple(zip(names, cls._fields, strict=True))
+_LAYOUTS: dict[type[Rdata], tuple[tuple[str, Field], ...]] = {}
+
+
+def _layout(cls: type[Rdata]) -> tuple[tuple[str, Field], ...]:
+    """The class's (attribute name, codec) pairs, in wire order; worked out once per class."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = [f.name for f in fields(cls) if f.name not in ("rdclass", "rdtype")]
+        layout = _LAYOUTS[cls] = tuple(zip(names, cls._fields, strict=True))
+    return layout
 
 
 @dataclass(frozen=True, slots=True)
