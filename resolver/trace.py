@@ -43,6 +43,14 @@ class Problem(enum.StrEnum):
     CYCLIC_DEPENDENCY = "cyclic_dependency"  # the NS name's address needs this very lookup
 
 
+class Section(enum.StrEnum):
+    """The section of a reply a record came from (RFC 1035 4.1)."""
+
+    ANSWER = "answer"
+    AUTHORITY = "authority"
+    ADDITIONAL = "additional"
+
+
 class CacheWhat(enum.StrEnum):
     ANSWER = "answer"
     NXDOMAIN = "nxdomain"
@@ -143,6 +151,7 @@ class ResponseReceived(TraceEvent):
     size: int
     aa: bool
     records: tuple[str, ...] = ()  # the records that matter, in zone-file text
+    sections: tuple[Section, ...] = ()  # the section each of `records` came from
     qname: str = ""
     qtype: str = ""
     answers: int = 0  # records of the asked type at the end of the chain
