@@ -33,6 +33,7 @@ class Name:
     __slots__ = ("labels", "_key")
 
     labels: tuple[bytes, ...]
+    """The raw labels, letter case kept, ending with the root's empty label."""
     _key: tuple[bytes, ...]
 
     def __init__(self, labels: Iterable[bytes]) -> None:
@@ -79,6 +80,7 @@ class Name:
         return Name(self._key)
 
     def is_absolute(self) -> bool:
+        """Always True: every Name here is absolute (relative text is made absolute)."""
         return True
 
     def is_subdomain(self, other: Name) -> bool:
@@ -130,6 +132,7 @@ class Name:
 
 
 ROOT = Name(())
+"""The root name, "."."""
 
 
 def from_text(text: str) -> Name:

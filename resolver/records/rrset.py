@@ -26,10 +26,15 @@ class RRset:
     __slots__ = ("name", "ttl", "rdtype", "rdclass", "covers", "_items")
 
     name: Name
+    """The owner name."""
     ttl: int
+    """The TTL in seconds (the smallest of the records', RFC 2181 5.2)."""
     rdtype: int
+    """The record type's number."""
     rdclass: int
+    """The record class's number (1 for IN)."""
     covers: int
+    """For an RRSIG RRset, the type its signatures cover; else 0."""
     _items: tuple[Rdata, ...]
 
     def __init__(
