@@ -43,7 +43,7 @@ def test_api_reference_builds_from_docstrings(tmp_path):
     # The CI command, into a temporary directory instead of docs/api.
     subprocess.run(
         [sys.executable, "-m", "pdoc", "-o", str(tmp_path), "resolver", "resolver.records",
-         "resolver.lab"],  # fmt: skip
+         "resolver.asyncresolver", "resolver.lab"],  # fmt: skip
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -58,6 +58,7 @@ def test_api_reference_builds_from_docstrings(tmp_path):
     for name in ("MX.exchange", "TXT.strings", "SOA.minimum", "RRset.ttl", "Name.from_text",
                  "GenericRdata", "SvcParams"):  # fmt: skip
         assert f'id="{name}"' in records, f"resolver.records.{name} is missing from the reference"
+    assert (tmp_path / "resolver" / "asyncresolver.html").exists()
 
 
 def _documented_where_defined(doc: pdoc.doc.Doc) -> bool:
@@ -75,7 +76,7 @@ def _documented_where_defined(doc: pdoc.doc.Doc) -> bool:
     return False
 
 
-@pytest.mark.parametrize("module", ["resolver", "resolver.records"])
+@pytest.mark.parametrize("module", ["resolver", "resolver.records", "resolver.asyncresolver"])
 def test_every_public_name_has_a_docstring(module):
     # What the API reference shows, read by the tool that builds it: classes, functions,
     # methods, properties and attributes (pdoc reads an attribute's docstring from the string
