@@ -1,8 +1,11 @@
-"""Text and JSON renderings of an Answer and of its trace, for the `resolve` command.
+"""The words of a resolution: its outcome, its failure cause, and its trace as text and JSON.
 
 Pure functions from data to strings/dicts: no I/O, no resolution. The iterator reports each
-response as typed facts; this module words them, and lays the events out as a walk,
-one block per upstream query, with sub-resolutions nested under the hop that needed them.
+response as typed facts; this module words them, and lays the events out as a walk: one block
+per upstream query (the server, the question, the reply in words, its records under the section
+they came in), sub-resolutions nested under the hop that needed them, a note with the RFC when
+a negative or failure cache entry answers, lines wrapped at 80 columns. The dig-style output of
+the command is resolver/cli/dig_output.py.
 """
 
 from __future__ import annotations
