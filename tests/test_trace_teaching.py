@@ -3,6 +3,7 @@ came in, a note with the RFC when the cache answers negatively, and lines that f
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -98,3 +99,13 @@ def test_hand_built_events_without_sections_still_list_their_records():
     assert "edu. 172800 IN NS a.edu-servers.net." in text
     assert "section:" not in text
     assert all(len(line) <= WIDTH for line in text.splitlines())
+
+
+def test_the_json_trace_gives_each_records_section():
+    proc = run("--lab", "--json", "--trace", "www.cs.cornell.edu")
+    events = json.loads(proc.stdout)["queries"][0]["trace"]
+    referral = next(e for e in events if e["event"] == "response" and e["referral_zone"] == "edu.")
+    assert list(zip(referral["sections"], referral["records"], strict=True)) == [
+        ("authority", "edu. 172800 IN NS a.edu-servers.net."),
+        ("additional", "a.edu-servers.net. 172800 IN A 127.42.1.3"),
+    ]
