@@ -23,6 +23,7 @@ from resolver.trace import TraceEvent
 # query, RA (recursion available). RFC 1035 4.1.1.
 QR, AA, TC, RD, RA, AD, CD = 0x8000, 0x0400, 0x0200, 0x0100, 0x0080, 0x0020, 0x0010
 RESOLVER_FLAGS = QR | RD | RA
+"""The flags of a recursive resolver's reply: QR, RD and RA."""
 
 
 class Response:
@@ -39,18 +40,26 @@ class Response:
         flags: int = RESOLVER_FLAGS,
     ) -> None:
         self.id = 0  # the resolver answers in-process: no query ID on the wire
+        """The message ID: 0, as the answer never crossed the wire to the application."""
         self.flags = flags
+        """The header flags (QR, RD, RA... as bits: `flags & RA`)."""
         self.question = [question]
+        """The question section: one RRset without records (name, type, class)."""
         self.answer = answer
+        """The answer section: any CNAME chain, then the final RRset."""
         self.authority = authority
+        """The authority section: the SOA of a negative answer."""
         self.additional: list[RRset] = []
+        """The additional section: always empty here."""
         self._rcode = rcode
 
     def rcode(self) -> int:
+        """The response code (0 NOERROR, 3 NXDOMAIN...), a method as in dnspython."""
         return self._rcode
 
     def opcode(self) -> int:
-        return 0  # QUERY
+        """The opcode: always 0 (QUERY)."""
+        return 0
 
     def find_rrset(self, section: list[RRset], name: Name | str, rdtype: int) -> RRset:
         """The RRset of `name`/`rdtype` in `section`; KeyError if absent (as dnspython)."""
@@ -85,23 +94,37 @@ class Answer:
         trace: list[TraceEvent] | None = None,
         created: float | None = None,
     ) -> None:
-        self.qname = qname  # type: ignore[assignment]  # the setter takes text too
+        self.qname = qname
         self.rdtype = rdtype
+        """The asked record type's number (1 for A...); `rdtype_text` gives its mnemonic."""
         self.rdclass = rdclass
+        """The asked class's number (1 for IN)."""
         self.rcode = rcode
-        self.canonical_name = canonical_name  # type: ignore[assignment]
-        self.answer_records: list[RR] = list(answer)  # dnslib RRs, for the server and CLI
+        """The response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN...; `rcode_text` names it."""
+        self.canonical_name = canonical_name
+        self.answer_records: list[RR] = list(answer)
+        """The answer section as dnslib records, for the nameserver and the command; applications
+        read `response.answer` (our typed RRsets) instead."""
         self.authority_records: list[RR] = list(authority)
+        """The authority section (the SOA of a negative answer) as dnslib records; see
+        `response.authority` for typed RRsets."""
         self.from_cache = from_cache
+        """True when the whole answer came from the cache, with no upstream query."""
         self.upstream_queries = upstream_queries
+        """How many queries the resolution sent to authoritative servers."""
         self.elapsed = elapsed
+        """Seconds the resolution took."""
         self.trace: list[TraceEvent] = trace if trace is not None else []
+        """The typed events of the walk (`resolver.trace`), in order; empty for a cache hit
+        without tracing."""
         self.created = time.time() if created is None else created
+        """When the answer was made, on the `time.time()` scale; `expiration` counts from it."""
         self._sections: tuple[list[RRset], list[RRset]] | None = None
 
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property
     def qname(self) -> Name:
+        """The name asked (after any search-list suffix), as a `Name`."""
         return self._qname
 
     @qname.setter
@@ -110,6 +133,7 @@ class Answer:
 
     @property
     def canonical_name(self) -> Name:
+        """The name the records belong to: the end of any CNAME/DNAME chain from `qname`."""
         return self._canonical_name
 
     @canonical_name.setter
@@ -127,6 +151,8 @@ class Answer:
 
     @property
     def response(self) -> Response:
+        """The reply as dnspython's Message shows it: question, answer and authority
+        sections as RRsets, flags and rcode."""
         answer, authority = self._converted()
         question = RRset(self.qname, 0, self.rdtype, rdclass=self.rdclass)
         return Response(question, self.rcode, list(answer), list(authority))
@@ -156,10 +182,12 @@ class Answer:
 
     @property
     def rcode_text(self) -> str:
+        """The rcode's mnemonic: "NOERROR", "NXDOMAIN", "SERVFAIL"..."""
         return RCODE.get(self.rcode, str(self.rcode))
 
     @property
     def rdtype_text(self) -> str:
+        """The asked type's mnemonic ("A", "MX"...), or RFC 3597's "TYPE65280"."""
         return QTYPE.get(self.rdtype, f"TYPE{self.rdtype}")
 
     @property

@@ -47,6 +47,7 @@ from resolver.hints import load_root_hints
 from resolver.iterator import Iterator
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.policy import AddressPolicy
+from resolver.records import Name
 from resolver.render import failure_text
 from resolver.selection import InfraCache
 from resolver.trace import Cause, ResolutionFinished
@@ -246,7 +247,7 @@ class HostAnswers(dict[int, Answer]):
         """The addresses found, IPv6 first, optionally of one family only."""
         return (address for address, _ in self.addresses_and_families(family))
 
-    def canonical_name(self) -> str:
+    def canonical_name(self) -> Name:
         """The name the addresses belong to, at the end of any CNAME chain."""
         answer = self.get(QTYPE.AAAA) or self.get(QTYPE.A)
         if answer is None:

@@ -65,18 +65,18 @@ class NXDOMAIN(ResolutionFailed):
         message: str,
         answer: Answer | None = None,
         *,
-        responses: dict[str, Answer] | None = None,
+        responses: dict[Name, Answer] | None = None,
     ) -> None:
         super().__init__(message, answer)
         if responses is None:
             responses = {answer.qname: answer} if answer is not None else {}
         self._responses = dict(responses)
 
-    def qnames(self) -> list[str]:
+    def qnames(self) -> list[Name]:
         """Every name that was tried, in order (more than one when a search list was used)."""
         return list(self._responses)
 
-    def responses(self) -> dict[str, Answer]:
+    def responses(self) -> dict[Name, Answer]:
         """The NXDOMAIN Answer of each name tried."""
         return dict(self._responses)
 
@@ -87,15 +87,18 @@ class NXDOMAIN(ResolutionFailed):
         return self._responses[qname if isinstance(qname, Name) else Name.from_text(qname)]
 
     @property
-    def canonical_name(self) -> str:
+    def canonical_name(self) -> Name:
         """The name that does not exist: the end of the first CNAME chain among the names
-        tried, else the first name asked (as dnspython decides it)."""
+        tried, else the first name asked (as dnspython decides it).
+
+        An NXDOMAIN built by hand without an answer has none: ResolverError, as dnspython
+        raises for an exception built without its qnames."""
         for qname, answer in self._responses.items():
-            if str(answer.canonical_name).lower() != str(qname).lower():
+            if answer.canonical_name != qname:
                 return answer.canonical_name
-        if self._responses:
-            return next(iter(self._responses))
-        return self.answer.canonical_name if self.answer is not None else ""
+        if not self._responses:
+            raise ResolverError("this NXDOMAIN was built without an answer: no name to give")
+        return next(iter(self._responses))
 
 
 class YXDOMAIN(ResolutionFailed):

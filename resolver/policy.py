@@ -36,6 +36,15 @@ _NEVER = tuple(
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
+def _within(net: IPNetwork, outer: IPNetwork) -> bool:
+    """True if `net` lies inside `outer`; networks of different families never do."""
+    if isinstance(net, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return net.subnet_of(outer)
+    if isinstance(net, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return net.subnet_of(outer)
+    return False
+
+
 class AddressPolicy:
     """Decides whether an upstream address may be queried; `refusal()` says why not."""
 
@@ -48,10 +57,7 @@ class AddressPolicy:
             else None
         )
         self.allow_loopback = allow_loopback or any(
-            net.subnet_of(lo)
-            for net in self.allowed or ()
-            for lo in _LOOPBACK
-            if net.version == lo.version
+            _within(net, lo) for net in self.allowed or () for lo in _LOOPBACK
         )
 
     def refusal(self, address: str) -> str | None:

@@ -1,13 +1,17 @@
-"""Text and JSON renderings of an Answer and of its trace, for the `resolve` command.
+"""The words of a resolution: its outcome, its failure cause, and its trace as text and JSON.
 
 Pure functions from data to strings/dicts: no I/O, no resolution. The iterator reports each
-response as typed facts; this module words them, and lays the events out as a walk,
-one block per upstream query, with sub-resolutions nested under the hop that needed them.
+response as typed facts; this module words them, and lays the events out as a walk: one block
+per upstream query (the server, the question, the reply in words, its records under the section
+they came in), sub-resolutions nested under the hop that needed them, a note with the RFC when
+a negative or failure cache entry answers, lines wrapped at 80 columns. The dig-style output of
+the command is resolver/cli/dig_output.py.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,19 +20,35 @@ from dnslib import CLASS, QTYPE, RCODE, RR
 
 from resolver.answer import Answer
 from resolver.trace import (
+    CacheHit,
     CacheWhat,
     Cause,
+    CnameRestart,
     CutSource,
     Failure,
+    LimitReached,
     Problem,
+    QuerySent,
+    Referral,
     ResolutionFinished,
+    ResolutionStarted,
+    ResponseReceived,
+    Scrubbed,
+    Section,
     SendReason,
+    ServerFailed,
+    ServerTimeout,
+    SubResolutionDone,
     TraceEvent,
+    ZoneCutChosen,
+    ZoneCutSkipped,
 )
 
-# Records listed under one hop before "... N more": a root referral carries 13 NS and 26
-# addresses, which would bury the walk itself.
+# Records listed under one section of a hop before "... N more": a root referral carries 13 NS
+# and 26 addresses, which would bury the walk itself.
 MAX_RECORDS_PER_HOP = 8
+# The trace fits a classic terminal and a projector; longer lines wrap with a hanging indent.
+TRACE_WIDTH = 80
 
 # Outcomes of a query, as the command reports them and maps them to exit codes.
 ANSWER = "answer"
@@ -109,13 +129,13 @@ def failure_reason(answer: Answer) -> str:
 
 def _last_server_fate(events: Sequence[TraceEvent]) -> str:
     for e in reversed(events):
-        if e.kind == "timeout":
+        if isinstance(e, ServerTimeout):
             return f"{e.server_name or e.address} timed out after {format_ms(e.timeout)}"
-        if e.kind == "server_failed":
+        if isinstance(e, ServerFailed):
             return f"{e.server_name or e.address}: {problem_text(e)}"
-        if e.kind == "response":
+        if isinstance(e, ResponseReceived):
             return f"{e.server_name or e.address}: {response_summary(e)}"
-        if e.kind == "subresolution_done" and not e.addresses:
+        if isinstance(e, SubResolutionDone) and not e.addresses:
             return f"no address could be found for {e.ns_name}"
     return ""
 
@@ -131,7 +151,7 @@ _LAME_WORDS = {
 }
 
 
-def response_summary(e: Any) -> str:
+def response_summary(e: ResponseReceived) -> str:
     """A ResponseReceived event in plain words: "referral to edu. — 1 NS, 1 glue address"."""
     kind = e.classification
     if kind == "referral":
@@ -161,7 +181,7 @@ def response_summary(e: Any) -> str:
     return f"error: {e.rcode}"
 
 
-def problem_text(e: Any) -> str:
+def problem_text(e: ServerFailed) -> str:
     """A ServerFailed event's problem in words."""
     if e.problem == Problem.FORBIDDEN:
         return f"not queried: {e.detail}"
@@ -180,6 +200,20 @@ _SEND_WORDS = {
     SendReason.EDNS_REJECTED: "the server rejected EDNS",
     SendReason.LAST_RESORT: "last resort: the parent's glue, the child's addresses failed",
     SendReason.PROBE: "probe: every server is backed off",
+}
+
+_SECTION_WORDS = {
+    Section.ANSWER: "answer section:",
+    Section.AUTHORITY: "authority section:",
+    Section.ADDITIONAL: "additional section:",
+}
+
+# Where a cached entry's lifetime comes from, said under a [cache] line that answered from it.
+_CACHE_NOTES = {
+    CacheWhat.NXDOMAIN: "a cached NXDOMAIN: it lives min(SOA TTL, SOA MINIMUM) seconds "
+    "(RFC 2308 §5)",
+    CacheWhat.NODATA: "a cached NODATA: it lives min(SOA TTL, SOA MINIMUM) seconds (RFC 2308 §5)",
+    CacheWhat.FAILURE: "a cached failure: not asked again until it expires (RFC 9520 §3)",
 }
 
 _CACHE_WORDS = {
@@ -203,6 +237,7 @@ class Style:
 
     color: bool = False
     unicode: bool = True
+    width: int = TRACE_WIDTH  # columns the trace wraps at; 0 never wraps
 
     @classmethod
     def for_stream(cls, stream: object, color: str = "auto") -> Style:
@@ -301,6 +336,52 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+# A line's lead: indentation, the nesting bars and their colour codes. Wrapped lines repeat it.
+_LEAD = re.compile(r"^(?:[ │|]|\x1b\[[0-9;]*m)*")
+HANG = 4  # extra indentation of a wrapped line's continuation
+_NBSP = "\u00a0"  # joins words a wrap must not separate ("[+4.0 ms]"); printed as a space
+
+
+def _together(text: str) -> str:
+    """`text` as one unit for `wrap`: it moves to the next line whole."""
+    return text.replace(" ", _NBSP)
+
+
+def _width(text: str) -> int:
+    return len(_SGR.sub("", text))
+
+
+def wrap(line: str, width: int) -> list[str]:
+    """`line` cut at spaces into lines of at most `width` columns (colour codes take none).
+
+    Continuations repeat the line's lead (indentation and nesting bars) and indent by HANG more,
+    so a wrapped hop still reads as one hop. A word longer than a whole line (a key, a
+    signature) is cut where the line ends. `width` 0 leaves the line whole."""
+    if width <= 0 or _width(line) <= width:
+        return [line.replace(_NBSP, " ")]
+    lead = _LEAD.match(line)
+    prefix = lead.group(0) if lead else ""
+    room = max(width - _width(prefix), 20)
+    continued = max(room - HANG, 20)
+    out: list[str] = []
+    current, used = "", 0
+    for word, space in re.findall(r"([^ ]+)( *)", line[len(prefix):]):
+        size = _width(word)
+        if current and used + size > room:
+            out.append(current.rstrip())
+            current, used, room = "", 0, continued
+        while not current and size > room and not _SGR.search(word):  # no space inside: cut
+            out.append(word[:room])
+            word, size, room = word[room:], size - room, continued
+        current += word + space
+        used += size + len(space)
+    if current.strip():
+        out.append(current.rstrip())
+    lines = [prefix + out[0], *(prefix + " " * HANG + rest for rest in out[1:])]
+    return [line.replace(_NBSP, " ") for line in lines]
+
+
 def _type_text(rtype: int) -> str:
     return QTYPE.get(rtype, f"TYPE{rtype}")
 
@@ -313,16 +394,6 @@ def rdata_text(rr: RR) -> str:
     """The record data in zone-file presentation (TXT strings space-separated, as dig does)."""
     to_zone = getattr(rr.rdata, "toZone", None)
     return to_zone() if to_zone else str(rr.rdata)
-
-
-def record_dict(rr: RR) -> dict:
-    return {
-        "name": str(rr.rname),
-        "ttl": rr.ttl,
-        "class": _class_text(rr.rclass),
-        "type": _type_text(rr.rtype),
-        "data": rdata_text(rr),
-    }
 
 
 def _record_table(records: Sequence[RR], style: Style) -> list[str]:
@@ -342,106 +413,11 @@ def _record_table(records: Sequence[RR], style: Style) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# The dig-like default output
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where an answer came from, for the lines dig prints about its server."""
-
-    description: str  # "in-process iterative resolution (offline lab)" or "127.0.0.1#5353 (UDP)"
-    flags: tuple[str, ...] = ("qr", "rd", "ra")
-    remote: bool = False  # answered by a nameserver: upstream query counts are unknown
-
-
-def _status_text(answer: Answer, style: Style) -> str:
-    text = answer.rcode_text
-    kind = outcome(answer)
-    if kind == ANSWER:
-        return style.green(text)
-    if kind in (NXDOMAIN, NODATA):
-        return style.yellow(text)
-    return style.red(text)
-
-
-def render_answer(answer: Answer, origin: Origin, style: Style | None = None) -> str:
-    """The default output: header, question, answer and authority sections, a summary."""
-    style = style or Style()
-    kind = outcome(answer)
-    status = _status_text(answer, style)
-    if kind == NODATA:
-        status += " (NODATA: the name exists but has no records of this type)"
-    lines = [
-        f";; ->>HEADER<<- opcode: QUERY, status: {status}",
-        f";; flags: {' '.join(origin.flags)}; QUERY: 1, ANSWER: {len(answer.answer_records)}, "
-        f"AUTHORITY: {len(answer.authority_records)}",
-        "",
-        style.bold(";; QUESTION SECTION:"),
-        f";{answer.qname:<23} {_class_text(answer.rdclass):<4}{answer.rdtype_text}",
-    ]
-    if answer.answer_records:
-        answers = _record_table(answer.answer_records, style)
-        lines += ["", style.bold(";; ANSWER SECTION:"), *answers]
-    if answer.authority_records:
-        authority = _record_table(answer.authority_records, style)
-        lines += ["", style.bold(";; AUTHORITY SECTION:"), *authority]
-    reason = failure_reason(answer)
-    if reason:
-        lines += ["", f";; SERVFAIL because: {reason}"]
-    lines += ["", _summary_line(answer, origin), f";; {origin.description}"]
-    return "\n".join(lines) + "\n"
-
-
-def _summary_line(answer: Answer, origin: Origin) -> str:
-    parts = [f";; Query time: {format_ms(answer.elapsed)}"]
-    if not origin.remote:
-        n = answer.upstream_queries
-        parts.append(f"{n} upstream {'query' if n == 1 else 'queries'}")
-        parts.append("from cache" if answer.from_cache else "not from cache")
-    return ", ".join(parts)
-
-
-def render_short(answer: Answer) -> str:
-    """dig +short: the data of every answer record, one per line (CNAME targets included)."""
-    return "".join(rdata_text(rr) + "\n" for rr in answer.answer_records)
-
-
-# --------------------------------------------------------------------------------------------
 # JSON
 
 
-def answer_to_dict(
-    answer: Answer, *, include_trace: bool = False, server: str | None = None
-) -> dict:
-    """One JSON-ready document for a query: question, rcode, sections, timings, maybe the trace."""
-    network = sum(getattr(e, "rtt", 0.0) for e in answer.trace if e.kind == "response")
-    doc: dict = {
-        "question": {
-            "name": str(answer.qname),
-            "type": answer.rdtype_text,
-            "class": _class_text(answer.rdclass),
-        },
-        "status": outcome(answer),
-        "rcode": answer.rcode_text,
-        "canonical_name": str(answer.canonical_name),
-        "reason": failure_reason(answer) or None,
-        "answer": [record_dict(rr) for rr in answer.answer_records],
-        "authority": [record_dict(rr) for rr in answer.authority_records],
-        "from_cache": answer.from_cache,
-        "upstream_queries": answer.upstream_queries,
-        "servers_contacted": answer.servers_contacted,
-        "timings": {"total_ms": round(answer.elapsed * 1000.0, 3)},
-    }
-    if answer.trace:
-        doc["timings"]["network_ms"] = round(network * 1000.0, 3)
-    if server is not None:
-        doc["server"] = server
-    if include_trace:
-        doc["trace"] = trace_to_list(answer.trace)
-    return doc
-
-
-def trace_to_list(events: Sequence[TraceEvent]) -> list[dict]:
+def trace_to_list(events: Sequence[TraceEvent]) -> list[dict[str, Any]]:
+    """The trace as JSON-ready dicts, one per event (`"event"` names its kind)."""
     return [event.to_dict() for event in events]
 
 
@@ -454,7 +430,7 @@ def render_trace(answer: Answer, style: Style | None = None) -> str:
     style = style or Style()
     lines = _TraceLayout(answer.trace, style, (str(answer.qname), answer.rdtype_text)).lines()
     lines += ["", *_trace_summary(answer, style)]
-    return "\n".join(lines) + "\n"
+    return "".join(part + "\n" for line in lines for part in wrap(line, style.width))
 
 
 def _trace_summary(answer: Answer, style: Style) -> list[str]:
@@ -544,6 +520,22 @@ class _TraceLayout:
         if len(records) > len(shown):
             self._emit(depth, self.s.dim(f"… {len(records) - len(shown)} more"), indent)
 
+    def _sections(self, e: ResponseReceived) -> None:
+        """A reply's records under the name of the section each came from."""
+        if len(e.sections) != len(e.records):  # an event without sections: one plain list
+            self._records(e.depth, e.records)
+            return
+        for section in Section:
+            records = [r for r, where in zip(e.records, e.sections, strict=True)
+                       if where == section]  # fmt: skip
+            if not records:
+                continue
+            label = _SECTION_WORDS[section]
+            if section == Section.ADDITIONAL and e.classification == "referral":
+                label = "additional section (glue: the addresses of the NS names):"
+            self._emit(e.depth, self.s.dim(label), 3)
+            self._records(e.depth, records, 4)
+
     def _next_same_depth(self, i: int, depth: int) -> TraceEvent | None:
         for event in self.events[i + 1 :]:
             if event.depth == depth:
@@ -561,7 +553,7 @@ class _TraceLayout:
         return self.s.bold(name or address)
 
     # events -----------------------------------------------------------------------------------
-    def _resolution_started(self, e, i: int) -> None:
+    def _resolution_started(self, e: ResolutionStarted, i: int) -> None:
         self.walk_name[e.depth] = (e.qname.lower(), e.qtype)
         if e.depth == 0:
             title = f"Resolving {e.qname} {e.qtype}"
@@ -571,8 +563,7 @@ class _TraceLayout:
             return
         why = ""
         if e.ns_of_zone:
-            why = (f" {self.s.glyph('dash')} address of {e.qname}, a name server for "
-                   f"{e.ns_of_zone} given without glue")
+            why = f" {self.s.glyph('dash')} a name server of {e.ns_of_zone} without glue"
         # A sub-walk is announced in its parent's column, then its hops are indented below.
         self._emit(
             e.depth - 1,
@@ -580,13 +571,13 @@ class _TraceLayout:
             2,
         )
 
-    def _zone_cut(self, e, i: int) -> None:
+    def _zone_cut(self, e: ZoneCutChosen, i: int) -> None:
         names = list(e.ns_names)
         listed = ", ".join(names[:4]) + (f", … {len(names) - 4} more" if len(names) > 4 else "")
         if e.source == CutSource.CACHE:
             prev = self._previous(i)
             ttl = ""
-            if prev is not None and prev.kind == "cache_hit" and prev.what == CacheWhat.ZONE_CUT:
+            if isinstance(prev, CacheHit) and prev.what == CacheWhat.ZONE_CUT:
                 ttl = f", TTL {prev.ttl}"
             text = self.s.yellow("[cache] ") + f"closest zone cut {self.s.bold(e.zone)} "
             text += f"{self.s.glyph('dash')} {_plural(len(names), 'server')}{ttl}"
@@ -598,14 +589,14 @@ class _TraceLayout:
             text += f"{_plural(len(names), 'server')} from {source}"
         self._emit(e.depth, text + (f": {listed}" if names else ""), 1)
 
-    def _zone_cut_skipped(self, e, i: int) -> None:
+    def _zone_cut_skipped(self, e: ZoneCutSkipped, i: int) -> None:
         text = self.s.yellow("[cache] ") + (
             f"zone cut {self.s.bold(e.zone)} has no usable address (its glue expired before its "
             f"NS set, and every NS name is inside it): asking its parent for fresh glue"
         )
         self._emit(e.depth, text, 1)
 
-    def _query_sent(self, e, i: int) -> None:
+    def _query_sent(self, e: QuerySent, i: int) -> None:
         self.hop += 1
         head = self.s.bold(f"#{self.hop}")
         text = (
@@ -615,40 +606,38 @@ class _TraceLayout:
         why = _SEND_WORDS.get(e.why, "")
         if e.why == SendReason.RETRANSMIT:
             why = f"retransmission {e.attempt}, waiting up to {format_ms(e.timeout)}"
-        if why:
-            text += f" {self.s.glyph('dash')} {why}"
-        walking = self.walk_name.get(e.depth)
-        if walking is None or walking != (e.qname.lower(), e.qtype):
-            text += f", asking {e.qname} {e.qtype}"
-        text += self.s.dim(f"  [+{format_ms(e.elapsed)}]")
+        if why:  # kept whole: a wrap moves it to the next line rather than splitting it
+            text += " " + _together(f"{self.s.glyph('dash')} {why}")
+        text += "  " + self.s.dim(_together(f"[+{format_ms(e.elapsed)}]"))
         self._emit(e.depth, text, 1)
+        self._emit(e.depth, f"question: {e.qname} {e.qtype}", 2)
 
-    def _response(self, e, i: int) -> None:
+    def _response(self, e: ResponseReceived, i: int) -> None:
         colour = getattr(self.s, _CLASS_COLOURS.get(e.classification, "blue"))
         detail = f"{e.protocol.upper()}, {format_ms(e.rtt)}, {e.size} bytes"
         if e.aa:
             detail += ", aa"
         self._emit(
             e.depth,
-            f"{self.s.glyph('recv')} {colour(response_summary(e))}  " + self.s.dim(f"({detail})"),
+            f"{self.s.glyph('recv')} {colour(response_summary(e))}  "
+            + self.s.dim(_together(f"({detail})")),
             2,
         )
-        self._records(e.depth, e.records)
+        self._sections(e)
 
-    def _timeout(self, e, i: int) -> None:
+    def _timeout(self, e: ServerTimeout, i: int) -> None:
         text = f"{self.s.glyph('fail')} timed out after {format_ms(e.timeout)}"
         nxt = self._next_same_depth(i, e.depth)
-        if nxt is not None and nxt.kind == "query_sent":
+        if isinstance(nxt, QuerySent):
             text += f", trying {nxt.server_name or nxt.address}"
         self._emit(e.depth, self.s.red(text), 2)
 
-    def _server_failed(self, e, i: int) -> None:
+    def _server_failed(self, e: ServerFailed, i: int) -> None:
         prev = self._previous(i)
         reason = problem_text(e)
         text = f"{self.s.glyph('fail')} {reason}"
         follows_its_query = (
-            prev is not None
-            and prev.kind in ("query_sent", "response")
+            isinstance(prev, QuerySent | ResponseReceived)
             and bool(e.address)
             and prev.address == e.address
         )
@@ -656,16 +645,16 @@ class _TraceLayout:
             text = f"{self.s.glyph('fail')} skipping {self._server(e.server_name, e.address)}: "
             text += reason
         nxt = self._next_same_depth(i, e.depth)
-        if nxt is not None and nxt.kind == "query_sent":
+        if isinstance(nxt, QuerySent):
             text += f", trying {nxt.server_name or nxt.address}"
         self._emit(e.depth, self.s.red(text), 2)
 
-    def _referral(self, e, i: int) -> None:
+    def _referral(self, e: Referral, i: int) -> None:
         prev = next(
             (p for p in reversed(self.events[:i]) if p.depth == e.depth and p.kind != "scrubbed"),
             None,
         )
-        if prev is not None and prev.kind == "response" and prev.classification == "referral":
+        if isinstance(prev, ResponseReceived) and prev.classification == "referral":
             return  # the response line already says "referral to X — n NS, m glue"
         glue = len(e.glue)
         names = len(e.ns_names)
@@ -674,22 +663,25 @@ class _TraceLayout:
         text += f"{glue} with glue" if glue else "no glue (their addresses must be looked up)"
         self._emit(e.depth, self.s.cyan(text), 2)
 
-    def _scrubbed(self, e, i: int) -> None:
+    def _scrubbed(self, e: Scrubbed, i: int) -> None:
         why = ", ".join(sorted({r.replace("_", " ") for r in e.reasons})) or "scrubbed"
         text = f"! dropped {_plural(len(e.records), 'record')} from {e.server_name}'s reply ({why})"
         self._emit(e.depth, self.s.magenta(text), 2)
         self._records(e.depth, e.records)
 
-    def _cache_hit(self, e, i: int) -> None:
+    def _cache_hit(self, e: CacheHit, i: int) -> None:
         nxt = self.events[i + 1] if i + 1 < len(self.events) else None
         if e.what == CacheWhat.ZONE_CUT and nxt is not None and nxt.kind == "zone_cut":
             return  # the zone-cut line that follows says it, marked as cached
         what = _CACHE_WORDS.get(e.what, str(e.what))
         text = self.s.yellow("[cache] ") + f"{what} for {e.name} {e.qtype} (TTL {e.ttl})"
         self._emit(e.depth, text, 1)
+        note = _CACHE_NOTES.get(e.what)
+        if note:
+            self._emit(e.depth, self.s.dim(note), 2)
         self._records(e.depth, e.records, 2)
 
-    def _cname_restart(self, e, i: int) -> None:
+    def _cname_restart(self, e: CnameRestart, i: int) -> None:
         qtype = self.walk_name.get(e.depth, ("", ""))[1]
         self.walk_name[e.depth] = (e.to_name.lower(), qtype)
         self.out.append("")
@@ -702,7 +694,7 @@ class _TraceLayout:
             ),
         )
 
-    def _subresolution_done(self, e, i: int) -> None:
+    def _subresolution_done(self, e: SubResolutionDone, i: int) -> None:
         if e.addresses:
             text = self.s.green(f"{self.s.glyph('ok')} {e.ns_name} has address ")
             text += self.s.green(", ".join(e.addresses))
@@ -710,13 +702,13 @@ class _TraceLayout:
             text = self.s.red(f"{self.s.glyph('fail')} no address found for {e.ns_name}")
         self._emit(e.depth, text, 1)  # closes the sub-resolution block (emitted at its depth)
 
-    def _limit_reached(self, e, i: int) -> None:
+    def _limit_reached(self, e: LimitReached, i: int) -> None:
         text = f"!! limit {e.limit} ({e.value:g}) reached: {_LIMIT_WORDS.get(e.limit, e.limit)}"
         if e.subject:
             text += f" ({e.subject})"
         self._emit(e.depth, self.s.red(text), 1)
 
-    def _resolution_finished(self, e, i: int) -> None:
+    def _resolution_finished(self, e: ResolutionFinished, i: int) -> None:
         if e.depth == 0:
             return  # the summary after the trace says it, with the Answer's totals
         nxt = self._next_same_depth(i, e.depth - 1)

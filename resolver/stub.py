@@ -12,7 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from dnslib import QTYPE, DNSError, DNSRecord
+from dnslib import QTYPE, RR, DNSError, DNSRecord
 
 from resolver import wire
 from resolver.answer import Answer
@@ -42,7 +42,7 @@ class StubReply:
     retried_tcp: bool = False  # the UDP reply was truncated and the question asked again
 
 
-def _canonical_name(qname: str, records: list) -> str:
+def _canonical_name(qname: str, records: list[RR]) -> str:
     """Follow the CNAME chain in an answer section from qname."""
     name = qname
     for _ in range(len(records)):

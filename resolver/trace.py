@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 class CutSource(enum.StrEnum):
@@ -40,6 +41,14 @@ class Problem(enum.StrEnum):
     UNREACHABLE = "unreachable"  # network error, refused connection
     MALFORMED = "malformed"  # the reply could not be parsed
     CYCLIC_DEPENDENCY = "cyclic_dependency"  # the NS name's address needs this very lookup
+
+
+class Section(enum.StrEnum):
+    """The section of a reply a record came from (RFC 1035 4.1)."""
+
+    ANSWER = "answer"
+    AUTHORITY = "authority"
+    ADDITIONAL = "additional"
 
 
 class CacheWhat(enum.StrEnum):
@@ -84,7 +93,7 @@ class TraceEvent:
     def kind(self) -> str:
         return _KINDS[type(self)]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"event": self.kind, **asdict(self)}
 
 
@@ -142,6 +151,7 @@ class ResponseReceived(TraceEvent):
     size: int
     aa: bool
     records: tuple[str, ...] = ()  # the records that matter, in zone-file text
+    sections: tuple[Section, ...] = ()  # the section each of `records` came from
     qname: str = ""
     qtype: str = ""
     answers: int = 0  # records of the asked type at the end of the chain

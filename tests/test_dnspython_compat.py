@@ -5,17 +5,21 @@ dnspython they read:
 
     from dns.name import from_text as name
     from dns.resolver import NXDOMAIN, NoAnswer
+    from dns import asyncresolver
 
-and `resolver` would be a `dns.resolver.Resolver()`; here it is ours, walking the lab in-process.
+and `resolver` would be a `dns.resolver.Resolver()` (`async_resolver` a
+`dns.asyncresolver.Resolver()`); here they are ours, walking the lab in-process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
 
 import pytest
 
-from resolver import NXDOMAIN, NoAnswer
+from resolver import NXDOMAIN, NoAnswer, asyncresolver
 from resolver.records.name import from_text as name
 from tests.fakenet import hermetic_resolver
 
@@ -25,6 +29,11 @@ def resolver(tmp_path):
     ours, _lab, _clock, _network = hermetic_resolver(tmp_path)
     with ours:
         yield ours
+
+
+@pytest.fixture
+def async_resolver(resolver):
+    return asyncresolver.Resolver(resolver=resolver)  # dnspython: asyncresolver.Resolver()
 
 
 def test_a_record(resolver):
@@ -126,3 +135,25 @@ def test_answers_compare_and_hash_by_record_data(resolver):
     assert again.rrset == first.rrset
     assert set(again) == set(first)
     assert {rdata.exchange for rdata in first} == {name("mail.example.com")}
+
+
+def test_async_resolution(async_resolver):
+    async def main():
+        answer = await async_resolver.resolve("alias.example.com", "A")
+        assert [rdata.address for rdata in answer] == ["127.42.20.80"]
+        assert answer.canonical_name == name("www.example.com")
+        assert answer.rrset.ttl == 3600
+        ptr = await async_resolver.resolve_address("127.42.10.81")
+        assert ptr[0].target == name("www.cs.cornell.edu")
+        host = await async_resolver.resolve_name("www.example.com", family=socket.AF_INET)
+        assert list(host.addresses()) == ["127.42.20.80"]
+        with pytest.raises(NXDOMAIN):
+            await async_resolver.resolve("nonexistent.example.com", "A")
+        with pytest.raises(NoAnswer):
+            await async_resolver.resolve("www.example.com", "MX")
+        # many questions at once, on the caller's event loop
+        names = ["www.example.com", "www.cs.cornell.edu", "alias.example.com"]
+        answers = await asyncio.gather(*(async_resolver.resolve(n, "A") for n in names))
+        assert [a[0].address for a in answers] == ["127.42.20.80", "127.42.10.81", "127.42.20.80"]
+
+    asyncio.run(main())

@@ -12,10 +12,9 @@ import contextlib
 import ipaddress
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from resolver.cli.options import (
-    DEFAULT_SERVER_PORT,
     PROG,
     UsageError,
     lab_parser,
@@ -23,6 +22,7 @@ from resolver.cli.options import (
     stats_parser,
 )
 from resolver.cli.status import EXIT_ANSWER, EXIT_ERROR, EXIT_SERVFAIL
+from resolver.protocol import DEFAULT_SERVER_PORT
 
 if TYPE_CHECKING:
     from resolver import Resolver
@@ -33,7 +33,7 @@ class StartError(Exception):
 
 
 def open_resolver(
-    args: argparse.Namespace, stack: contextlib.ExitStack, opts: dict
+    args: argparse.Namespace, stack: contextlib.ExitStack, opts: dict[str, Any]
 ) -> tuple[Resolver, str]:
     """The resolver the options ask for (in-process lab or root hints) and where it resolves.
 
@@ -114,7 +114,7 @@ def serve_command(argv: Sequence[str]) -> int:
         config.allow = list(args.allow)
     config.stats_interval = args.stats_interval
     config.log_queries = args.log_queries
-    opts: dict = {"ipv4_only": args.ipv4_only}
+    opts: dict[str, Any] = {"ipv4_only": args.ipv4_only}
     for key in ("cache_size", "min_ttl", "max_ttl", "upstream_port"):
         if getattr(args, key) is not None:
             opts[key] = getattr(args, key)
@@ -154,7 +154,7 @@ def stats_command(argv: Sequence[str]) -> int:
     return EXIT_ANSWER
 
 
-def _print_stats(stats: dict, indent: int = 0) -> None:
+def _print_stats(stats: dict[str, Any], indent: int = 0) -> None:
     width = max((len(str(key)) for key in stats), default=0)
     for key, value in stats.items():
         if isinstance(value, dict):

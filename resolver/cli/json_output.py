@@ -95,7 +95,7 @@ def query_document(
     resolution: dict[str, Any] | None = None,
     elapsed: float | None = None,
     network: float | None = None,
-    trace: list[dict] | None = None,
+    trace: list[dict[str, Any]] | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
     """One entry of "queries". Without a reply (no answer at all) the message keys are null."""

@@ -4,6 +4,7 @@ treat a closed output pipe as the reader's choice (exit 0, no traceback)."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -37,8 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `resolve` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # Never die on a character the terminal cannot show (e.g. an escaped label).
-    with contextlib.suppress(AttributeError, ValueError):
-        sys.stdout.reconfigure(errors="replace")
+    if isinstance(sys.stdout, io.TextIOWrapper):  # not when a test captures it
+        with contextlib.suppress(ValueError):
+            sys.stdout.reconfigure(errors="replace")
     name = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     try:
         return _command(name)(argv[1:] if name else argv)

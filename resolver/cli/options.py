@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from resolver import __version__
 from resolver.cli.status import EXIT_CODES_HELP
-from resolver.server.config import DEFAULT_PORT as DEFAULT_SERVER_PORT
+from resolver.protocol import DEFAULT_SERVER_PORT
 
 PROG = "resolve"
 DIG_PORT = 53  # `@server` without a port means what it means to dig

@@ -19,7 +19,6 @@ from resolver.cli import dig_syntax
 from resolver.cli.commands import StartError, open_resolver
 from resolver.cli.dig_syntax import Question
 from resolver.cli.options import (
-    DEFAULT_SERVER_PORT,
     DIG_PORT,
     OUTPUT_PARTS,
     PROG,
@@ -33,6 +32,7 @@ from resolver.cli.status import (
     EXIT_NXDOMAIN,
     EXIT_SERVFAIL,
 )
+from resolver.protocol import DEFAULT_SERVER_PORT
 
 if TYPE_CHECKING:
     from resolver import Answer
@@ -44,13 +44,18 @@ NO_REPLY = "no_reply"  # --server gave nothing usable: timeout, refused, malform
 # How to read --trace, in the glyphs the trace itself uses (Style falls back to ASCII).
 _LEGEND = (
     ("#N zone Z  {send} server (address)", "hop N: a question to a server of zone Z"),
+    ("  question: NAME TYPE", "what that server was asked"),
     ("  {recv} what it said  (UDP, 0.4 ms, aa)", "its reply in words; protocol, round"),
     ("", "trip, size; aa = authoritative"),
-    ("    name TTL IN TYPE data", "the records of that reply that matter"),
+    ("    answer section:", "the records of that reply that matter,"),
+    ("      name TTL IN TYPE data", "under the section they came in: answer,"),
+    ("", "authority, additional (glue)"),
     ("referral to Z", "the server does not know; it names the"),
     ("", "servers of zone Z below (NS set) and,"),
     ("", "as glue, their addresses"),
     ("[cache]", "known already: nothing was sent"),
+    ("  a cached NXDOMAIN ... (RFC 2308)", "from a remembered negative answer (or"),
+    ("", "failure); the RFC says for how long"),
     ("{sub} sub-resolution  {gutter}", "a name server's address is looked up"),
     ("", "first; its hops sit behind the bar"),
     ("{alias} alias (CNAME)", "a new walk starts at the target name"),
@@ -199,7 +204,7 @@ class Output:
         self.style = Style.for_stream(stream, args.color)
         self.shown = _shown(args)
         self.command_line = command_line
-        self.queries: list[dict] = []
+        self.queries: list[dict[str, Any]] = []
         self.count = 0
 
     def result(
@@ -256,8 +261,8 @@ class Output:
             self.stream.flush()
 
 
-def _resolver_options(args: argparse.Namespace) -> dict:
-    opts: dict = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only}
+def _resolver_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only}
     if args.timeout is not None:
         opts["timeout"] = args.timeout
     if args.lifetime is not None:

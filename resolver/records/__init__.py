@@ -3,6 +3,7 @@
 dnslib remains the engine inside the resolver; these are what the library hands applications.
 """
 
+from resolver.records.codecs import RdataError
 from resolver.records.name import ROOT, Name
 from resolver.records.rdata import (
     AAAA,
@@ -35,7 +36,6 @@ from resolver.records.rdata import (
     A,
     GenericRdata,
     Rdata,
-    RdataError,
     from_text,
     from_wire,
 )

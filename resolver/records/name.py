@@ -33,6 +33,7 @@ class Name:
     __slots__ = ("labels", "_key")
 
     labels: tuple[bytes, ...]
+    """The raw labels, letter case kept, ending with the root's empty label."""
     _key: tuple[bytes, ...]
 
     def __init__(self, labels: Iterable[bytes]) -> None:
@@ -53,8 +54,9 @@ class Name:
         return Name, (self.labels,)
 
     @classmethod
-    def from_text(cls, text: str) -> Name:
-        """Parse presentation text ("\\." and "\\DDD" escapes); a relative name is made absolute."""
+    def from_text(cls, text: str | Name) -> Name:
+        """Parse presentation text ("\\." and "\\DDD" escapes); a relative name is made absolute.
+        A Name is returned as it is."""
         if isinstance(text, Name):
             return text
         try:
@@ -78,6 +80,7 @@ class Name:
         return Name(self._key)
 
     def is_absolute(self) -> bool:
+        """Always True: every Name here is absolute (relative text is made absolute)."""
         return True
 
     def is_subdomain(self, other: Name) -> bool:
@@ -129,6 +132,7 @@ class Name:
 
 
 ROOT = Name(())
+"""The root name, "."."""
 
 
 def from_text(text: str) -> Name:

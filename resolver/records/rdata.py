@@ -9,7 +9,6 @@ is kept as `GenericRdata` and shown in RFC 3597 form (`\\# len hex`).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
@@ -42,10 +41,16 @@ from resolver.records.types import IN, type_text, type_value
 # --- the rdata classes -----------------------------------------------------------------------
 
 
-@functools.cache
-def _layout(cls: type) -> tuple[tuple[str, Field], ...]:
-    names = [f.name for f in fields(cls) if f.name not in ("rdclass", "rdtype")]
-    return tuple(zip(names, cls._fields, strict=True))
+_LAYOUTS: dict[type[Rdata], tuple[tuple[str, Field], ...]] = {}
+
+
+def _layout(cls: type[Rdata]) -> tuple[tuple[str, Field], ...]:
+    """The class's (attribute name, codec) pairs, in wire order; worked out once per class."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = [f.name for f in fields(cls) if f.name not in ("rdclass", "rdtype")]
+        layout = _LAYOUTS[cls] = tuple(zip(names, cls._fields, strict=True))
+    return layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +58,10 @@ class Rdata:
     """Record data of one type. Compare, hash, `to_text()` and `to_wire()` like dnspython's."""
 
     rdtype: ClassVar[int]
+    """The record type's number (1 for A, 15 for MX...), as in dnspython."""
     _fields: ClassVar[tuple[Field, ...]] = ()
     rdclass: int = field(default=IN, kw_only=True)
+    """The record class's number: 1 (IN) unless given."""
 
     def __post_init__(self) -> None:
         UIntField(16).coerce(self.rdclass)
@@ -90,7 +97,9 @@ class GenericRdata(Rdata):
     """Rdata of a type we do not interpret: kept as octets, shown as `\\# len hex` (RFC 3597)."""
 
     rdtype: int  # type: ignore[misc]
+    """The record type's number (this class serves every type without a class of its own)."""
     data: bytes
+    """The rdata octets, uninterpreted."""
     _fields: ClassVar[tuple[Field, ...]] = (BlobField("hex", 128),)
 
     def __post_init__(self) -> None:
@@ -109,6 +118,7 @@ class A(Rdata):
 
     rdtype: ClassVar[int] = 1
     address: str
+    """The IPv4 address in dotted-quad text."""
     _fields = (IPv4Field(),)
 
 
@@ -118,6 +128,7 @@ class AAAA(Rdata):
 
     rdtype: ClassVar[int] = 28
     address: str
+    """The IPv6 address in its compressed text form (RFC 5952)."""
     _fields = (IPv6Field(),)
 
 
@@ -127,6 +138,7 @@ class NS(Rdata):
 
     rdtype: ClassVar[int] = 2
     target: Name
+    """The name the record points to (for NS, the name server's name)."""
     _fields = (NameField(),)
 
 
@@ -157,12 +169,19 @@ class SOA(Rdata):
 
     rdtype: ClassVar[int] = 6
     mname: Name
+    """The primary name server of the zone."""
     rname: Name
+    """The mailbox of the person responsible, with its @ written as a dot."""
     serial: int
+    """The zone's version number; secondaries compare it to know when to transfer."""
     refresh: int
+    """Seconds between a secondary's checks of the serial."""
     retry: int
+    """Seconds before a secondary retries a failed refresh."""
     expire: int
+    """Seconds after which a secondary that cannot refresh stops answering."""
     minimum: int
+    """The negative-caching TTL: how long NXDOMAIN and NODATA are kept (RFC 2308)."""
     _fields = (NameField(), NameField(), *[UIntField(32)] * 5)
 
 
@@ -172,7 +191,9 @@ class HINFO(Rdata):
 
     rdtype: ClassVar[int] = 13
     cpu: bytes
+    """The CPU type, as a character-string."""
     os: bytes
+    """The operating system, as a character-string."""
     _fields = (StringField(), StringField())
 
 
@@ -182,7 +203,9 @@ class MX(Rdata):
 
     rdtype: ClassVar[int] = 15
     preference: int
+    """Lower is tried first."""
     exchange: Name
+    """The mail server's name."""
     _fields = (UIntField(16), NameField())
 
 
@@ -192,6 +215,7 @@ class TXT(Rdata):
 
     rdtype: ClassVar[int] = 16
     strings: tuple[bytes, ...]
+    """The character-strings, each as bytes (at most 255 octets each)."""
     _fields = (StringsField(),)
 
 
@@ -208,9 +232,13 @@ class SRV(Rdata):
 
     rdtype: ClassVar[int] = 33
     priority: int
+    """Lower is tried first."""
     weight: int
+    """Among equal priorities, the relative share of connections."""
     port: int
+    """The service's TCP or UDP port."""
     target: Name
+    """The host that runs the service; the root (".") means none does."""
     _fields = (UIntField(16), UIntField(16), UIntField(16), NameField())
 
 
@@ -220,11 +248,17 @@ class NAPTR(Rdata):
 
     rdtype: ClassVar[int] = 35
     order: int
+    """Rules are applied in increasing order."""
     preference: int
+    """Among rules of equal order, lower is preferred."""
     flags: bytes
+    """Flags controlling the rewrite (RFC 3403 4.1)."""
     service: bytes
+    """The services this rule leads to."""
     regexp: bytes
+    """A substitution expression applied to the input string."""
     replacement: Name
+    """The next name to look up, when there is no regexp."""
     _fields = (
         UIntField(16),
         UIntField(16),
@@ -241,9 +275,13 @@ class DS(Rdata):
 
     rdtype: ClassVar[int] = 43
     key_tag: int
+    """The key tag of the child's DNSKEY this digest is of (RFC 4034 Appendix B)."""
     algorithm: int
+    """The DNSSEC algorithm number of that DNSKEY."""
     digest_type: int
+    """The digest algorithm: 1 SHA-1, 2 SHA-256, 4 SHA-384."""
     digest: bytes
+    """The digest of the child's owner name and DNSKEY rdata."""
     _fields = (UIntField(16), UIntField(8), UIntField(8), BlobField("hex", 128))
 
 
@@ -260,8 +298,11 @@ class SSHFP(Rdata):
 
     rdtype: ClassVar[int] = 44
     algorithm: int
+    """The SSH key algorithm (1 RSA, 2 DSA, 3 ECDSA, 4 Ed25519...)."""
     fp_type: int
+    """The fingerprint's hash: 1 SHA-1, 2 SHA-256."""
     fingerprint: bytes
+    """The fingerprint of the host key."""
     _fields = (UIntField(8), UIntField(8), BlobField("hex", 128))
 
 
@@ -271,14 +312,23 @@ class RRSIG(Rdata):
 
     rdtype: ClassVar[int] = 46
     type_covered: int
+    """The type of the RRset this signature covers."""
     algorithm: int
+    """The DNSSEC algorithm number."""
     labels: int
+    """The owner name's label count, without a wildcard's `*` label."""
     original_ttl: int
+    """The RRset's TTL as it is in the zone."""
     expiration: int
+    """The end of the validity period, in seconds since 1970."""
     inception: int
+    """The start of the validity period, in seconds since 1970."""
     key_tag: int
+    """The key tag of the DNSKEY that made the signature."""
     signer: Name
+    """The zone that signed (the DNSKEY's owner)."""
     signature: bytes
+    """The signature octets."""
     _fields = (
         RRTypeField(),
         UIntField(8),
@@ -298,7 +348,9 @@ class NSEC(Rdata):
 
     rdtype: ClassVar[int] = 47
     next: Name
+    """The next owner name in the zone's canonical order."""
     windows: tuple[tuple[int, bytes], ...]
+    """The types at the owner, as RFC 4034 4.1.2 bitmap windows: (window, bitmap)."""
     _fields = (NameField(), TypeBitmapField())
 
 
@@ -308,9 +360,13 @@ class DNSKEY(Rdata):
 
     rdtype: ClassVar[int] = 48
     flags: int
+    """256 for a zone key, 257 with the secure entry point bit (a KSK)."""
     protocol: int
+    """Always 3 (RFC 4034 2.1.2)."""
     algorithm: int
+    """The DNSSEC algorithm number."""
     key: bytes
+    """The public key octets."""
     _fields = (UIntField(16), UIntField(8), UIntField(8), BlobField("base64", 32))
 
 
@@ -327,11 +383,17 @@ class NSEC3(Rdata):
 
     rdtype: ClassVar[int] = 50
     algorithm: int
+    """The hash algorithm: 1 is SHA-1."""
     flags: int
+    """Bit 0 is opt-out: unsigned delegations may be skipped."""
     iterations: int
+    """Extra hash iterations."""
     salt: bytes
+    """The salt appended to the name before hashing (empty for none)."""
     next: bytes
+    """The next hashed owner name in hash order (raw octets)."""
     windows: tuple[tuple[int, bytes], ...]
+    """The types at the original owner, as bitmap windows (window, bitmap)."""
     _fields = (
         UIntField(8),
         UIntField(8),
@@ -348,9 +410,13 @@ class NSEC3PARAM(Rdata):
 
     rdtype: ClassVar[int] = 51
     algorithm: int
+    """The hash algorithm: 1 is SHA-1."""
     flags: int
+    """Zero in NSEC3PARAM (RFC 5155 4.1.2)."""
     iterations: int
+    """Extra hash iterations."""
     salt: bytes
+    """The salt appended to the name before hashing (empty for none)."""
     _fields = (UIntField(8), UIntField(8), UIntField(16), SaltField())
 
 
@@ -360,9 +426,13 @@ class TLSA(Rdata):
 
     rdtype: ClassVar[int] = 52
     usage: int
+    """How the association is used: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE."""
     selector: int
+    """What is matched: 0 the full certificate, 1 its SubjectPublicKeyInfo."""
     mtype: int
+    """How it is matched: 0 exactly, 1 SHA-256, 2 SHA-512."""
     cert: bytes
+    """The certificate association data."""
     _fields = (UIntField(8), UIntField(8), UIntField(8), BlobField("hex", 128))
 
 
@@ -379,8 +449,11 @@ class CAA(Rdata):
 
     rdtype: ClassVar[int] = 257
     flags: int
+    """Bit 128 is issuer-critical: a CA that does not know the tag must not issue."""
     tag: bytes
+    """The property: b"issue", b"issuewild", b"iodef"..."""
     value: bytes
+    """The property's value."""
     _fields = (UIntField(8), CaaTagField(), CaaValueField())
 
     def __post_init__(self) -> None:
@@ -398,8 +471,11 @@ class SVCB(Rdata):
 
     rdtype: ClassVar[int] = 64
     priority: int
+    """0 for AliasMode; otherwise ServiceMode, lower tried first."""
     target: Name
+    """The alias target or the service endpoint's name ("." means the owner)."""
     params: SvcParams = field(default_factory=SvcParams)
+    """The SvcParams (ALPN, port, address hints...); empty in AliasMode."""
     _fields = (UIntField(16), NameField(), SvcParamsField())
 
     def __post_init__(self) -> None:
@@ -424,6 +500,7 @@ RDATA_CLASSES: dict[int, type[Rdata]] = {
         RRSIG, NSEC, DNSKEY, CDNSKEY, NSEC3, NSEC3PARAM, TLSA, SMIMEA, CAA, SVCB, HTTPS,
     )
 }  # fmt: skip
+"""The rdata class of each record type number; other types become `GenericRdata`."""
 
 
 def from_wire(rdtype: int, data: bytes, rdclass: int = IN) -> Rdata:

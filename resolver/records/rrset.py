@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import overload
 
 from dnslib import RR, DNSBuffer, DNSLabel
 
+from resolver.records.codecs import RdataError
 from resolver.records.name import Name
-from resolver.records.rdata import RRSIG, GenericRdata, Rdata, RdataError, from_text, from_wire
+from resolver.records.rdata import RRSIG, GenericRdata, Rdata, from_text, from_wire
 from resolver.records.types import CLASS_VALUES, IN, class_text, type_text, type_value
 
 RRSIG_TYPE = 46
@@ -25,10 +26,15 @@ class RRset:
     __slots__ = ("name", "ttl", "rdtype", "rdclass", "covers", "_items")
 
     name: Name
+    """The owner name."""
     ttl: int
+    """The TTL in seconds (the smallest of the records', RFC 2181 5.2)."""
     rdtype: int
+    """The record type's number."""
     rdclass: int
+    """The record class's number (1 for IN)."""
     covers: int
+    """For an RRSIG RRset, the type its signatures cover; else 0."""
     _items: tuple[Rdata, ...]
 
     def __init__(
@@ -58,7 +64,7 @@ class RRset:
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError("RRset is immutable")
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Callable[..., RRset], tuple[object, ...]]:
         return _rebuild, (self.name, self.ttl, self.rdtype, self._items, self.rdclass, self.covers)
 
     def __iter__(self) -> Iterator[Rdata]:
@@ -107,7 +113,9 @@ class RRset:
         return f"<DNS {self.name} {kind} RRset: [{listed}]>"
 
 
-def _rebuild(name: Name, ttl: int, rdtype: int, items: tuple, rdclass: int, covers: int) -> RRset:
+def _rebuild(
+    name: Name, ttl: int, rdtype: int, items: tuple[Rdata, ...], rdclass: int, covers: int
+) -> RRset:
     return RRset(name, ttl, rdtype, items, rdclass=rdclass, covers=covers)
 
 
@@ -156,7 +164,7 @@ def rdata_from_dnslib(rr: RR) -> Rdata:
 def rrsets_from_dnslib(records: Iterable[RR]) -> list[RRset]:
     """Group dnslib RRs into our RRsets, in order of first appearance; an RRset's TTL is the
     smallest of its records' (RFC 2181 5.2). RRSIGs group by the type they cover."""
-    groups: dict[tuple, tuple[Name, list[int], list[Rdata]]] = {}
+    groups: dict[tuple[Name, int, int, int], tuple[Name, list[int], list[Rdata]]] = {}
     for rr in records:
         rdata = rdata_from_dnslib(rr)
         name = Name(rr.rname.label)

@@ -76,55 +76,73 @@ def _split_list(value: bytes) -> list[bytes]:
 
 @dataclass(frozen=True, slots=True)
 class MandatoryParam:
+    """`mandatory` (key 0): the keys a client must understand to use the record."""
+
     keys: tuple[int, ...]
+    """The mandatory SvcParamKeys, as numbers, sorted."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keys", tuple(sorted(UIntField(16).coerce(k) for k in self.keys)))
 
     def to_text(self) -> str:
+        """The value in presentation form, as in a zone file."""
         return '"' + ",".join(param_key_text(k) for k in self.keys) + '"'
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return b"".join(k.to_bytes(2, "big") for k in self.keys)
 
 
 @dataclass(frozen=True, slots=True)
 class ALPNParam:
+    """`alpn` (key 1): the application protocols the endpoint speaks (b"h2", b"h3"...)."""
+
     ids: tuple[bytes, ...]
+    """The ALPN protocol identifiers, in order of preference."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", tuple(as_bytes(i, 255) for i in self.ids))
 
     def to_text(self) -> str:
+        """The value in presentation form, as in a zone file."""
         escaped = b",".join(i.replace(b"\\", b"\\\\").replace(b",", b"\\,") for i in self.ids)
         return quote(escaped)
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return b"".join(bytes([len(i)]) + i for i in self.ids)
 
 
 @dataclass(frozen=True, slots=True)
 class DoCPathParam(ALPNParam):
-    pass
+    """`docpath` (key 10, RFC 9461): the path segments of a DNS-over-CoAP endpoint, in `ids`."""
 
 
 @dataclass(frozen=True, slots=True)
 class PortParam:
+    """`port` (key 3): the endpoint's port, instead of the protocol's default."""
+
     port: int
+    """The TCP or UDP port."""
 
     def __post_init__(self) -> None:
         UIntField(16).coerce(self.port)
 
     def to_text(self) -> str:
+        """The value in presentation form, as in a zone file."""
         return f'"{self.port}"'
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return self.port.to_bytes(2, "big")
 
 
 @dataclass(frozen=True, slots=True)
 class IPv4HintParam:
+    """`ipv4hint` (key 4): addresses a client may use before it resolves the target's A."""
+
     addresses: tuple[str, ...]
+    """The addresses, as text."""
     _address: ClassVar[Field] = IPv4Field()
 
     def __post_init__(self) -> None:
@@ -132,45 +150,60 @@ class IPv4HintParam:
         object.__setattr__(self, "addresses", addresses)
 
     def to_text(self) -> str:
+        """The value in presentation form, as in a zone file."""
         return '"' + ",".join(self.addresses) + '"'
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return b"".join(ipaddress.IPv4Address(a).packed for a in self.addresses)
 
 
 @dataclass(frozen=True, slots=True)
 class IPv6HintParam(IPv4HintParam):
+    """`ipv6hint` (key 6): addresses a client may use before it resolves the target's AAAA."""
+
     _address: ClassVar[Field] = IPv6Field()
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return b"".join(ipaddress.IPv6Address(a).packed for a in self.addresses)
 
 
 @dataclass(frozen=True, slots=True)
 class ECHParam:
+    """`ech` (key 5): the Encrypted ClientHello configuration list."""
+
     ech: bytes
+    """The ECHConfigList octets (shown in base64)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ech", as_bytes(self.ech))
 
     def to_text(self) -> str:
+        """The value in presentation form, as in a zone file."""
         return '"' + base64.b64encode(self.ech).decode("ascii") + '"'
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return self.ech
 
 
 @dataclass(frozen=True, slots=True)
 class GenericParam:
+    """A SvcParam of a key without a class here, kept as octets."""
+
     value: bytes
+    """The SvcParamValue octets."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "value", as_bytes(self.value))
 
     def to_text(self) -> str:
+        """The value in presentation form, as in a zone file."""
         return quote(self.value)
 
     def to_wire(self) -> bytes:
+        """The SvcParamValue octets."""
         return self.value
 
 

@@ -30,6 +30,7 @@ def type_text(rdtype: int) -> str:
 
 
 def class_text(rdclass: int) -> str:
+    """1 -> "IN"; a class without a mnemonic -> "CLASS32" (RFC 3597 section 5)."""
     return CLASS_NAMES.get(rdclass) or f"CLASS{rdclass}"
 
 

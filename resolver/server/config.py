@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from resolver import protocol
 
-DEFAULT_PORT = 5353
+DEFAULT_PORT = protocol.DEFAULT_SERVER_PORT
 # Loopback only by default: a resolver reachable from anywhere is an amplification weapon.
 DEFAULT_ALLOW = ["127.0.0.0/8", "::1/128"]
 
