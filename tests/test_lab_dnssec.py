@@ -1,0 +1,278 @@
+"""The lab's signed zones, validated by our validator and cross-checked with dnspython's.
+
+Questions go to the lab's hosts in-process (`Lab.respond`, no sockets) with DO=1, the way a
+validating resolver asks: DNSKEY of the zone, then the question, following secure referrals
+from the lab's root trust anchor down.
+"""
+
+from __future__ import annotations
+
+import dns.message
+import dns.name
+import dns.rdataclass
+import dns.rdatatype
+import pytest
+from dnslib import EDNS0, QTYPE, DNSRecord
+
+from resolver.dnssec import (
+    Reason,
+    ResponseData,
+    ResponseKind,
+    Security,
+    ValidationBudget,
+    Verdict,
+    parse_trust_anchors,
+    trust_dnskeys,
+    validate_response,
+)
+from resolver.lab import Lab
+from resolver.lab.signing import DAY
+from resolver.records import RRSIG, Name
+from resolver.records.rrset import rrsets_from_dnslib
+from tests.dnssec_crosscheck import dns
+
+NOW = 1_767_225_600  # 2026-01-01: the lab is signed at this time in these tests
+ROOT = Name(())
+
+
+@pytest.fixture(scope="module")
+def lab() -> Lab:
+    return Lab(dnssec_now=NOW)
+
+
+def ask(lab: Lab, zone: str, qname: str, qtype: int, dnssec_ok: bool = True) -> bytes:
+    """The reply of a host serving `zone` (over TCP: whole, never truncated)."""
+    query = DNSRecord.question(qname, QTYPE.get(qtype))
+    if dnssec_ok:
+        query.add_ar(EDNS0(flags="do", udp_len=1232))
+    host = next(h for h in lab.hosts.values() if zone in h.zones and h.fault is None)
+    reply = lab.respond(host.address, query.pack(), "tcp")
+    assert reply is not None and reply.data is not None
+    return reply.data
+
+
+def rrsets(wire: bytes, section: str):
+    record = DNSRecord.parse(wire)
+    return rrsets_from_dnslib(record.rr if section == "answer" else record.auth)
+
+
+def data_of(wire: bytes, qname: str, qtype: int) -> ResponseData:
+    record = DNSRecord.parse(wire)
+    return ResponseData.from_records(qname, qtype, record.header.rcode, record.rr, record.auth)
+
+
+def trusted_keys(lab: Lab, zone: str, ds, now: int = NOW):
+    wire = ask(lab, zone, zone, QTYPE.DNSKEY)
+    answer = rrsets(wire, "answer")
+    keys = next((r for r in answer if r.rdtype == 48), None)
+    sigs = [s for r in answer if r.rdtype == 46 for s in r if isinstance(s, RRSIG)]
+    return trust_dnskeys(Name.from_text(zone), keys, sigs, ds, now=now, budget=ValidationBudget())
+
+
+def walk(lab: Lab, qname: str, qtype: int, now: int = NOW) -> tuple[Verdict, list[str]]:
+    """Validate `qname` from the lab's root anchor down; the zones passed through."""
+    anchor = parse_trust_anchors(lab.signed.trust_anchor_text())[ROOT]
+    zone, ds, zones = ".", list(anchor.ds), []
+    while True:
+        zones.append(zone)
+        keys = trusted_keys(lab, zone, ds, now)
+        if not keys.verdict.secure:
+            return keys.verdict, zones
+        wire = ask(lab, zone, qname, qtype)
+        result = validate_response(data_of(wire, qname, qtype), Name.from_text(zone), keys.keys,
+                                   now=now)  # fmt: skip
+        if result.kind is ResponseKind.REFERRAL and result.verdict.secure:
+            assert result.delegation is not None and result.ds is not None
+            zone, ds = result.delegation.to_text(), list(result.ds)
+            continue
+        return result.verdict, zones
+
+
+def dnspython_validates(lab: Lab, zone: str, qname: str, qtype: int, now: int = NOW) -> bool:
+    """dnspython's verdict on every signed RRset of the reply, with the zone's DNSKEYs."""
+    keys_msg = dns.message.from_wire(ask(lab, zone, zone, QTYPE.DNSKEY))
+    origin = dns.name.from_text(zone)
+    keys = keys_msg.find_rrset(keys_msg.answer, origin, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+    message = dns.message.from_wire(ask(lab, zone, qname, qtype))
+    checked = 0
+    for section in (message.answer, message.authority):
+        for rrset in section:
+            if rrset.rdtype == dns.rdatatype.RRSIG:
+                continue
+            sigs = [s for s in section if s.rdtype == dns.rdatatype.RRSIG
+                    and s.covers == rrset.rdtype and s.name == rrset.name]  # fmt: skip
+            if not sigs:
+                continue
+            try:
+                dns.dnssec.validate(rrset, sigs[0], {origin: keys}, now=now)
+            except dns.dnssec.ValidationFailure:
+                return False
+            checked += 1
+    return checked > 0
+
+
+def scenario(lab: Lab, name: str) -> tuple[str, int]:
+    s = lab.scenario(name)
+    return s.qname, s.qtype
+
+
+# --- secure, insecure and denial --------------------------------------------------------------
+
+
+def test_secure_chain_to_www_cs_cornell_edu(lab: Lab) -> None:
+    verdict, zones = walk(lab, *scenario(lab, "dnssec_secure"))
+    assert verdict.security is Security.SECURE
+    assert zones == [".", "edu.", "cornell.edu.", "cs.cornell.edu."]
+    assert dnspython_validates(lab, "cs.cornell.edu.", "www.cs.cornell.edu.", QTYPE.A)
+
+
+@pytest.mark.parametrize(
+    ("name", "zone"),
+    [
+        ("nsec_nxdomain", "cs.cornell.edu."),
+        ("nsec_nodata", "cs.cornell.edu."),
+        ("nsec3_nxdomain", "example.net."),
+        ("nsec3_nodata", "example.net."),
+        ("signed_wildcard", "example.com."),
+        ("nxdomain", "example.com."),
+        ("nodata", "example.com."),
+        ("empty_non_terminal", "cornell.edu."),
+        ("wildcard_existing_name", "example.com."),
+        ("wildcard_below_existing", "example.com."),
+    ],
+)
+def test_denials_and_wildcards_are_secure(lab: Lab, name: str, zone: str) -> None:
+    qname, qtype = scenario(lab, name)
+    verdict, zones = walk(lab, qname, qtype)
+    assert verdict.security is Security.SECURE, verdict
+    assert zones[-1] == zone
+    assert dnspython_validates(lab, zone, qname, qtype)  # the SOA and NSEC/NSEC3 RRSIGs too
+
+
+def test_nsec3_denial_carries_nsec3_records_and_nsec_zones_nsec(lab: Lab) -> None:
+    nx3 = ask(lab, "example.net.", "nosuch.example.net.", QTYPE.A)
+    types = {r.rdtype for r in rrsets(nx3, "authority")}
+    assert 50 in types and 47 not in types
+    nx = ask(lab, "cs.cornell.edu.", "nosuch.cs.cornell.edu.", QTYPE.A)
+    assert 47 in {r.rdtype for r in rrsets(nx, "authority")}
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "zone"),
+    [
+        ("insecure_delegation", Reason.UNSIGNED_DELEGATION, "com."),
+        ("nsec3_opt_out", Reason.OPT_OUT, "org."),
+    ],
+)
+def test_unsigned_delegations_are_insecure(lab: Lab, name: str, reason: Reason, zone: str) -> None:
+    verdict, zones = walk(lab, *scenario(lab, name))
+    assert verdict.security is Security.INSECURE
+    assert verdict.reason is reason
+    assert zones[-1] == zone
+
+
+def test_no_ds_for_an_unsigned_child_on_its_parents_host_is_proven_by_nsec3(lab: Lab) -> None:
+    """lab.example.org is served by example.org's host, which answers its names itself; a
+    resolver asks the parent for the DS, and gets NODATA with the NSEC3 at the cut."""
+    verdict, zones = walk(lab, "lab.example.org.", QTYPE.DS)
+    assert verdict.security is Security.SECURE and zones[-1] == "example.org."
+    wire = ask(lab, "example.org.", "lab.example.org.", QTYPE.DS)
+    assert [r.rdtype for r in rrsets(wire, "answer")] == []
+    assert 50 in {r.rdtype for r in rrsets(wire, "authority")}
+
+
+def test_cname_chain_across_three_signed_zones_is_secure_in_each(lab: Lab) -> None:
+    for zone, qname in (
+        ("example.com.", "chain.example.com."),
+        ("example.net.", "chain.example.net."),
+        ("example.org.", "chain.example.org."),
+    ):
+        verdict, zones = walk(lab, qname, QTYPE.A)
+        assert verdict.secure and zones[-1] == zone, (qname, verdict)
+
+
+# --- bogus ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "ede"),
+    [
+        ("bogus_signature", Reason.SIGNATURE_INVALID, 6),
+        ("bogus_expired", Reason.SIGNATURE_EXPIRED, 7),
+        ("bogus_ds_mismatch", Reason.DS_MISMATCH, 9),
+        ("bogus_ds_for_unsigned", Reason.DNSKEY_MISSING, 9),
+    ],
+)
+def test_bogus_cases(lab: Lab, name: str, reason: Reason, ede: int) -> None:
+    verdict, zones = walk(lab, *scenario(lab, name))
+    assert verdict.security is Security.BOGUS, verdict
+    assert (verdict.reason, verdict.ede) == (reason, ede)
+    assert zones[-1] == scenario(lab, name)[0].split(".", 1)[1]
+
+
+def test_dnspython_also_rejects_the_corrupted_and_expired_signatures(lab: Lab) -> None:
+    assert not dnspython_validates(lab, "badsig.com.", "www.badsig.com.", QTYPE.A)
+    assert not dnspython_validates(lab, "expired.com.", "www.expired.com.", QTYPE.A)
+
+
+def test_signatures_are_checked_against_the_given_clock(lab: Lab) -> None:
+    verdict, _ = walk(lab, "www.cs.cornell.edu.", QTYPE.A, now=NOW + 60 * DAY)
+    assert (verdict.security, verdict.reason) == (Security.BOGUS, Reason.SIGNATURE_EXPIRED)
+
+
+# --- what the server sends --------------------------------------------------------------------
+
+
+def test_rrsigs_only_with_the_do_bit(lab: Lab) -> None:
+    signed = ask(lab, "cs.cornell.edu.", "www.cs.cornell.edu.", QTYPE.A)
+    plain = ask(lab, "cs.cornell.edu.", "www.cs.cornell.edu.", QTYPE.A, dnssec_ok=False)
+    assert 46 in {r.rdtype for r in rrsets(signed, "answer")}
+    assert 46 not in {r.rdtype for r in rrsets(plain, "answer")}
+
+
+def test_referral_carries_the_signed_ds_with_do(lab: Lab) -> None:
+    wire = ask(lab, "edu.", "www.cs.cornell.edu.", QTYPE.A)
+    authority = rrsets(wire, "authority")
+    assert {(r.name.to_text(), r.rdtype) for r in authority} >= {
+        ("cornell.edu.", 2), ("cornell.edu.", 43), ("cornell.edu.", 46),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["deep_name", "cname_chain", "nxdomain", "nodata", "wildcard", "empty_non_terminal", "mx",
+     "srv", "glueless", "large_over_512"],
+)
+def test_queries_without_do_are_answered_as_by_the_unsigned_lab(name: str, lab: Lab) -> None:
+    unsigned = Lab(dnssec=False)
+    qname, qtype = scenario(lab, name)
+    for host in lab.hosts.values():
+        if host.fault is not None:
+            continue
+        for edns in (False, True):
+            query = DNSRecord.question(qname, QTYPE.get(qtype))
+            if edns:
+                query.add_ar(EDNS0(udp_len=1232))
+            wire = query.pack()
+            assert lab.respond(host.address, wire) == unsigned.respond(host.address, wire), (
+                host.name, edns,
+            )
+
+
+def test_trust_anchor_file_is_written_next_to_the_root_hints() -> None:
+    with Lab(port=0, dnssec_now=NOW) as running:
+        path = running.trust_anchor_path
+        assert path is not None and running.hints_path is not None
+        assert path.rsplit("/", 1)[0] == running.hints_path.rsplit("/", 1)[0]
+        with open(path, encoding="ascii") as handle:
+            anchors = parse_trust_anchors(handle.read(), path)
+        assert list(anchors) == [ROOT]
+        assert trusted_keys(running, ".", anchors[ROOT].ds).verdict.secure
+
+
+def test_keys_are_reproducible_from_the_seed() -> None:
+    one = Lab(dnssec_now=NOW, dnssec_seed=b"seed-1").signed
+    again = Lab(dnssec_now=NOW + DAY, dnssec_seed=b"seed-1").signed
+    other = Lab(dnssec_now=NOW, dnssec_seed=b"seed-2").signed
+    assert one is not None and again is not None and other is not None
+    assert one.root_ds == again.root_ds != other.root_ds
