@@ -276,3 +276,79 @@ def test_keys_are_reproducible_from_the_seed() -> None:
     other = Lab(dnssec_now=NOW, dnssec_seed=b"seed-2").signed
     assert one is not None and again is not None and other is not None
     assert one.root_ds == again.root_ds != other.root_ds
+
+
+# --- tampered responses ------------------------------------------------------------------------
+
+
+def _validate(lab: Lab, zone: str, data: ResponseData, max_iterations: int | None = None):
+    keys = trusted_keys(lab, zone, _ds_of(lab, zone))
+    assert keys.verdict.secure and keys.keys is not None
+    extra = {} if max_iterations is None else {"max_nsec3_iterations": max_iterations}
+    return validate_response(data, Name.from_text(zone), keys.keys, now=NOW, **extra)
+
+
+def _ds_of(lab: Lab, zone: str):
+    parent = zone.split(".", 1)[1] or "."
+    wire = ask(lab, parent, zone, QTYPE.DS)
+    return [ds for r in rrsets(wire, "answer") if r.rdtype == 43 for ds in r]
+
+
+def _without(data: ResponseData, rdtype: int) -> ResponseData:
+    return ResponseData(
+        data.qname, data.qtype, data.rcode,
+        tuple(r for r in data.answer if r.rdtype != rdtype),
+        tuple(r for r in data.authority if r.rdtype != rdtype),
+    )
+
+
+def test_nxdomain_without_its_nsec_records_is_bogus_nsec_missing(lab: Lab) -> None:
+    data = data_of(ask(lab, "cs.cornell.edu.", "nosuch.cs.cornell.edu.", QTYPE.A),
+                   "nosuch.cs.cornell.edu.", QTYPE.A)  # fmt: skip
+    assert _validate(lab, "cs.cornell.edu.", data).verdict.secure
+    stripped = _validate(lab, "cs.cornell.edu.", _without(data, 47))
+    assert stripped.kind is ResponseKind.NXDOMAIN
+    assert (stripped.verdict.reason, stripped.verdict.ede) == (Reason.DENIAL_MISSING, 12)
+
+
+def test_answer_without_rrsigs_is_bogus_rrsigs_missing(lab: Lab) -> None:
+    data = data_of(ask(lab, "cs.cornell.edu.", "www.cs.cornell.edu.", QTYPE.A),
+                   "www.cs.cornell.edu.", QTYPE.A)  # fmt: skip
+    result = _validate(lab, "cs.cornell.edu.", _without(data, 46))
+    assert (result.verdict.reason, result.verdict.ede) == (Reason.RRSIGS_MISSING, 10)
+
+
+def test_wildcard_answer_without_its_proof_is_bogus(lab: Lab) -> None:
+    qname = "anything.wild.example.com."
+    data = data_of(ask(lab, "example.com.", qname, QTYPE.A), qname, QTYPE.A)
+    result = _validate(lab, "example.com.", data)
+    assert result.verdict.secure
+    assert any(v.wildcard == Name.from_text("*.wild.example.com.") for v in result.rrsets)
+    stripped = _validate(lab, "example.com.", _without(data, 47))
+    assert stripped.verdict.reason is Reason.WILDCARD_PROOF_MISSING
+
+
+def test_nsec3_iterations_over_the_cap_make_the_denial_insecure(lab: Lab) -> None:
+    """RFC 9276 §3.2: example.net uses 5 iterations; a cap of 2 makes its proofs insecure."""
+    qname = "nosuch.example.net."
+    data = data_of(ask(lab, "example.net.", qname, QTYPE.A), qname, QTYPE.A)
+    result = _validate(lab, "example.net.", data, max_iterations=2)
+    assert result.verdict.security is Security.INSECURE
+    assert (result.verdict.reason, result.verdict.ede) == (Reason.NSEC3_ITERATIONS, 27)
+
+
+def test_nsec3_hash_budget_ends_the_work(lab: Lab) -> None:
+    qname = "a.b.c.d.e.f.nosuch.example.net."
+    data = data_of(ask(lab, "example.net.", qname, QTYPE.A), qname, QTYPE.A)
+    keys = trusted_keys(lab, "example.net.", _ds_of(lab, "example.net."))
+    assert keys.keys is not None
+    assert validate_response(
+        data, Name.from_text("example.net."), keys.keys, now=NOW
+    ).verdict.secure
+    starved = ValidationBudget(nsec3_hashes=1)
+    result = validate_response(
+        data, Name.from_text("example.net."), keys.keys, now=NOW, budget=starved
+    )
+    assert (result.verdict.security, result.verdict.reason) == (
+        Security.BOGUS, Reason.BUDGET_EXHAUSTED,
+    )
