@@ -121,7 +121,9 @@ class Nsec3Set:
         return Denial.ITERATIONS if self.over_cap else Denial.NOT_PROVEN
 
     def nxdomain(self, qname: Name) -> Denial:
-        """RFC 5155 §8.4: closest-encloser proof and a covered wildcard at the encloser."""
+        """RFC 5155 §8.4: closest-encloser proof and a covered wildcard at the encloser. When
+        the span covering the next closer name is opt-out, an unsigned delegation may hide
+        there, so the proof is only insecure (RFC 5155 §9.2; BIND and Knot do the same)."""
         proof = self.closest_encloser(qname)
         if proof is None:
             return self._result(False)
@@ -168,13 +170,13 @@ class Nsec3Set:
         return self._result(proof is not None and bool(proof[2].flags & OPT_OUT), True)
 
     def expansion(self, qname: Name, wildcard: Name) -> Denial:
-        """RFC 5155 §8.8: a wildcard answer needs an NSEC3 covering the next closer name."""
+        """RFC 5155 §8.8: a wildcard answer needs an NSEC3 covering the next closer name (its
+        opt-out flag does not matter: the wildcard's own RRSIG proves the data)."""
         encloser = wildcard.parent()
         if not qname.is_subdomain(encloser) or qname == encloser:
             return self._result(False)
         next_closer = Name(qname.labels[len(qname) - len(encloser) - 1 :])
-        cover = self.covering(next_closer)
-        return self._result(cover is not None, cover is not None and bool(cover.flags & OPT_OUT))
+        return self._result(self.covering(next_closer) is not None)
 
 
 def _delegation(nsec3: NSEC3) -> bool:
