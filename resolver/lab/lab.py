@@ -335,6 +335,9 @@ def run_lab_forever(
     try:
         with Lab(network=network, port=port) as lab:
             print(lab.describe(), file=out)
+            if lab.trust_anchor_path is not None:
+                print(f"zones signed; trust anchor (the root's DS): {lab.trust_anchor_path}",
+                      file=out)  # fmt: skip
             print(
                 f"resolve with: --root-hints {lab.hints_path} --upstream-port {lab.port}; "
                 "Ctrl-C stops the lab",
