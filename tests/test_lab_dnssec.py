@@ -7,10 +7,14 @@ from the lab's root trust anchor down.
 
 from __future__ import annotations
 
+import base64
+
 import dns.message
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
+import dns.zone
 import pytest
 from dnslib import EDNS0, QTYPE, DNSRecord
 
@@ -352,3 +356,60 @@ def test_nsec3_hash_budget_ends_the_work(lab: Lab) -> None:
     assert (result.verdict.security, result.verdict.reason) == (
         Security.BOGUS, Reason.BUDGET_EXHAUSTED,
     )
+
+
+# --- the signed zones as master files -------------------------------------------------------
+
+
+@pytest.mark.parametrize("origin", ["cs.cornell.edu.", "example.com.", "example.net.", "org."])
+def test_signed_zone_files_validate_whole_with_dnspython(lab: Lab, origin: str) -> None:
+    """Every RRset of the signed zone verifies with dnspython, NSEC3 owners are dnspython's
+    hashes of the zone's names, and the NSEC or NSEC3 chain is closed."""
+    assert lab.signed is not None
+    zone = dns.zone.from_text(lab.signed.zone_text(origin), origin, relativize=False,
+                              check_origin=True)  # fmt: skip
+    apex = dns.name.from_text(origin)
+    keys = zone.get_rrset(apex, dns.rdatatype.DNSKEY)
+    assert keys is not None and len(keys) == 2
+    verified = 0
+    next_names = set()
+    for owner, node in zone.nodes.items():
+        for rdataset in node.rdatasets:
+            if rdataset.rdtype == dns.rdatatype.RRSIG:
+                continue
+            if rdataset.rdtype in (dns.rdatatype.NSEC, dns.rdatatype.NSEC3):
+                next_names.add(str(owner))
+            sigs = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdataset.rdtype)
+            if sigs is None:
+                continue  # delegation NS sets and glue are not signed
+            dns.dnssec.validate(
+                dns.rrset.from_rdata_list(owner, rdataset.ttl, list(rdataset)),
+                dns.rrset.from_rdata_list(owner, sigs.ttl, list(sigs)),
+                {apex: keys}, now=NOW,
+            )
+            verified += 1
+    assert verified > 5
+    # the chain is closed: every "next" is the owner of another record of the chain
+    for owner, node in zone.nodes.items():
+        for rdtype in (dns.rdatatype.NSEC, dns.rdatatype.NSEC3):
+            found = node.get_rdataset(dns.rdataclass.IN, rdtype)
+            if found is None:
+                continue
+            record = found[0]
+            if rdtype == dns.rdatatype.NSEC:
+                following = str(record.next)
+            else:
+                hashed = base64.b32hexencode(record.next).decode().lower()
+                following = f"{hashed}.{origin}"
+            assert following in next_names, (str(owner), following)
+    params = zone.get_rdataset(apex, dns.rdatatype.NSEC3PARAM)
+    if params is not None:
+        param = params[0]
+        signed_names = {
+            str(o) for o, n in zone.nodes.items()
+            if n.get_rdataset(dns.rdataclass.IN, dns.rdatatype.NSEC3) is None
+            and any(r.rdtype == dns.rdatatype.RRSIG for r in n.rdatasets)
+        }  # fmt: skip
+        for owner_name in signed_names:
+            hashed = dns.dnssec.nsec3_hash(owner_name, param.salt, param.iterations, 1).lower()
+            assert f"{hashed}.{origin}" in next_names, owner_name

@@ -137,6 +137,21 @@ class SignedLab:
     root_ds: tuple[DS, ...]
     root_dnskeys: tuple[DNSKEY, ...]
 
+    def zone_text(self, origin: str) -> str:
+        """The zone as a signed master file (what dnssec-signzone writes): every RRset, its
+        RRSIGs, the NSEC or NSEC3 chain; for NSD, or any other server, to load."""
+        zone = self.zones[origin]
+        records: list[RR] = [rr for rrset in zone.rrsets.values() for rr in
+                             (r for records in rrset.values() for r in records)]  # fmt: skip
+        signed: ZoneSignatures | None = zone.dnssec
+        if signed is not None:
+            records += [rr for sigs in signed.rrsigs.values() for rr in sigs]
+            records += [rr for chain in signed.nsec3_records.values() for rr in chain]
+        lines = [f"; {origin} as the resolver lab signed it"]
+        for rrset in rrsets_from_dnslib(records):
+            lines.extend(rrset.to_text().splitlines())
+        return "\n".join(lines) + "\n"
+
     def trust_anchor_text(self) -> str:
         """The root trust anchor in Unbound's trust-anchor-file format (DS records)."""
         lines = ["; Trust anchor of the resolver lab's root zone (generated at lab start)"]
