@@ -115,7 +115,16 @@ def dnspython_validates(lab: Lab, zone: str, qname: str, qtype: int, now: int = 
     return checked > 0
 
 
+# Questions that are not named scenarios of their own.
+EXTRA = {
+    "nsec3_wildcard_nodata": ("anything.wild.example.net.", QTYPE.TXT),
+    "nsec_wildcard_nodata": ("anything.wild.example.com.", QTYPE.MX),
+}
+
+
 def scenario(lab: Lab, name: str) -> tuple[str, int]:
+    if name in EXTRA:
+        return EXTRA[name]
     s = lab.scenario(name)
     return s.qname, s.qtype
 
@@ -138,6 +147,9 @@ def test_secure_chain_to_www_cs_cornell_edu(lab: Lab) -> None:
         ("nsec3_nxdomain", "example.net."),
         ("nsec3_nodata", "example.net."),
         ("signed_wildcard", "example.com."),
+        ("nsec3_wildcard", "example.net."),
+        ("nsec3_wildcard_nodata", "example.net."),
+        ("nsec_wildcard_nodata", "example.com."),
         ("nxdomain", "example.com."),
         ("nodata", "example.com."),
         ("empty_non_terminal", "cornell.edu."),
@@ -329,6 +341,14 @@ def test_wildcard_answer_without_its_proof_is_bogus(lab: Lab) -> None:
     assert result.verdict.secure
     assert any(v.wildcard == Name.from_text("*.wild.example.com.") for v in result.rrsets)
     stripped = _validate(lab, "example.com.", _without(data, 47))
+    assert stripped.verdict.reason is Reason.WILDCARD_PROOF_MISSING
+
+
+def test_nsec3_wildcard_answer_without_its_nsec3_is_bogus(lab: Lab) -> None:
+    qname = "a.b.wild.example.net."
+    data = data_of(ask(lab, "example.net.", qname, QTYPE.A), qname, QTYPE.A)
+    assert _validate(lab, "example.net.", data).verdict.secure
+    stripped = _validate(lab, "example.net.", _without(data, 50))
     assert stripped.verdict.reason is Reason.WILDCARD_PROOF_MISSING
 
 

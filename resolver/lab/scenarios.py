@@ -164,6 +164,11 @@ SCENARIOS: dict[str, Scenario] = {
         "a signed wildcard expansion: RRSIG labels 3 < 4, and the NSEC proving the name "
         "itself does not exist",
     ),
+    "nsec3_wildcard": _s(
+        "anything.wild.example.net.", "A",
+        "a wildcard expansion in an NSEC3 zone: the NSEC3 covering the next closer name proves "
+        "the name itself does not exist",
+    ),
     "bogus_signature": _s(
         "www.badsig.com.", "A", "bogus: the RRSIG over the answer has a flipped bit",
     ),
