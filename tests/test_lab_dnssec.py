@@ -178,6 +178,7 @@ def test_nsec3_denial_carries_nsec3_records_and_nsec_zones_nsec(lab: Lab) -> Non
     [
         ("insecure_delegation", Reason.UNSIGNED_DELEGATION, "com."),
         ("nsec3_opt_out", Reason.OPT_OUT, "org."),
+        ("unsupported_algorithm", Reason.UNSUPPORTED_ALGORITHM, "privalg.com."),
     ],
 )
 def test_unsigned_delegations_are_insecure(lab: Lab, name: str, reason: Reason, zone: str) -> None:
@@ -205,6 +206,19 @@ def test_cname_chain_across_three_signed_zones_is_secure_in_each(lab: Lab) -> No
     ):
         verdict, zones = walk(lab, qname, QTYPE.A)
         assert verdict.secure and zones[-1] == zone, (qname, verdict)
+
+
+def test_cname_from_a_signed_zone_into_an_unsigned_one(lab: Lab) -> None:
+    qname, qtype = scenario(lab, "cname_signed_to_unsigned")
+    keys = trusted_keys(lab, "example.com.", _ds_of(lab, "example.com."))
+    assert keys.keys is not None
+    data = data_of(ask(lab, "example.com.", qname, qtype), qname, qtype)
+    result = validate_response(data, Name.from_text("example.com."), keys.keys, now=NOW)
+    assert result.verdict.secure  # the CNAME itself
+    assert result.final_name == Name.from_text("www.bank.com.")
+    assert result.final_name not in result.outside  # the server did not follow it: no data
+    verdict, zones = walk(lab, "www.bank.com.", QTYPE.A)  # the resolver continues there
+    assert verdict.security is Security.INSECURE and zones[-1] == "com."
 
 
 # --- bogus ------------------------------------------------------------------------------------

@@ -169,6 +169,15 @@ SCENARIOS: dict[str, Scenario] = {
         "a wildcard expansion in an NSEC3 zone: the NSEC3 covering the next closer name proves "
         "the name itself does not exist",
     ),
+    "unsupported_algorithm": _s(
+        "www.privalg.com.", "A",
+        "com's DS for privalg.com names a private algorithm no validator implements: "
+        "insecure, not bogus (RFC 4035 5.2)",
+    ),
+    "cname_signed_to_unsigned": _s(
+        "to-unsigned.example.com.", "A",
+        "a CNAME in a signed zone (secure) to www.bank.com in an unsigned one (insecure)",
+    ),
     "bogus_signature": _s(
         "www.badsig.com.", "A", "bogus: the RRSIG over the answer has a flipped bit",
     ),

@@ -49,6 +49,9 @@ class Fault(Enum):
     EXPIRED = "expired"  # every signature expired a day before the lab started
     DS_MISMATCH = "ds-mismatch"  # the parent's DS is the digest of a key the zone never had
     DS_FOR_UNSIGNED = "ds-for-unsigned"  # the parent has a DS; the zone is not signed at all
+    # Not bogus: the parent's DS names a private algorithm (253, RFC 4034 A.1), which no
+    # validator implements, so the zone is insecure (RFC 4035 §5.2).
+    PRIVATE_ALGORITHM_DS = "private-algorithm-ds"
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ SIGNING: dict[str, ZonePlan] = {
     "expired.com.": ZonePlan(_ED, fault=Fault.EXPIRED),
     "wrongds.com.": ZonePlan(_ED, fault=Fault.DS_MISMATCH),
     "ghostds.com.": ZonePlan(_ED, fault=Fault.DS_FOR_UNSIGNED),
+    "privalg.com.": ZonePlan(_ED, fault=Fault.PRIVATE_ALGORITHM_DS),
 }
+PRIVATE_ALGORITHM = 253
 
 
 @dataclass
@@ -177,7 +182,10 @@ def sign_zones(
         if plans[origin].fault is Fault.DS_MISMATCH:
             algorithm = plans[origin].algorithm
             ksk = generate_key(Name.from_text(origin), algorithm, KSK_FLAGS, seed=seed + b"?")
-        ds_at[origin] = [make_ds(Name.from_text(origin), ksk.dnskey)]
+        ds = make_ds(Name.from_text(origin), ksk.dnskey)
+        if plans[origin].fault is Fault.PRIVATE_ALGORITHM_DS:
+            ds = dataclasses.replace(ds, algorithm=PRIVATE_ALGORITHM)
+        ds_at[origin] = [ds]
     out: dict[str, Zone] = dict(zones)
     for origin in sorted(zones, key=lambda o: -len(zones[o].origin_key)):
         zone = zones[origin]

@@ -84,7 +84,7 @@ DEFAULT_TOPOLOGY: tuple[HostSpec, ...] = (
     _host("ns2.down.com.", "127.42.37.2", "down.com.", fault=Fault.dead()),
     # DNSSEC bogus cases (how each is broken: resolver/lab/signing.py)
     _host("ns.badsig.com.", "127.42.40.1", "badsig.com.", "expired.com.", "wrongds.com.",
-          "ghostds.com."),
+          "ghostds.com.", "privalg.com."),
 )
 
 
