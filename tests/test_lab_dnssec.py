@@ -208,6 +208,11 @@ def test_cname_chain_across_three_signed_zones_is_secure_in_each(lab: Lab) -> No
         assert verdict.secure and zones[-1] == zone, (qname, verdict)
 
 
+def test_a_cname_question_is_answered_by_the_cname_itself(lab: Lab) -> None:
+    verdict, zones = walk(lab, "alias.example.com.", QTYPE.CNAME)
+    assert verdict.secure and zones[-1] == "example.com."
+
+
 def test_cname_from_a_signed_zone_into_an_unsigned_one(lab: Lab) -> None:
     qname, qtype = scenario(lab, "cname_signed_to_unsigned")
     keys = trusted_keys(lab, "example.com.", _ds_of(lab, "example.com."))

@@ -152,7 +152,8 @@ class _Validation:
                 expansions.append((rrset.name, verdict.wildcard))
             if verdict.secure and rrset.rdtype == DNAME:
                 dnames.append(rrset)
-        final = _chain_end(data.qname, self.answer.data)
+        follows = data.qtype not in (CNAME, 255)  # a CNAME (or ANY) question ends at qname
+        final = _chain_end(data.qname, self.answer.data) if follows else data.qname
         nsecs, nsec3s = self._denial_records()
         kind, delegation, ds = ResponseKind.ANSWER, None, None
         has_answer = any(
