@@ -9,6 +9,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resolver.dnssec import (
     EDE,
@@ -418,3 +420,31 @@ def test_trust_anchor_file_errors_name_the_line() -> None:
         parse_trust_anchors(". IN DS 20326 8 2 00\nexample. IN A 192.0.2.1\n", "anchors.txt")
     with pytest.raises(TrustAnchorError):
         parse_trust_anchors("example. IN DS not-a-number\n")
+
+
+# --- properties, against dnspython -------------------------------------------------------------
+
+
+_labels = st.lists(
+    st.binary(min_size=1, max_size=6).filter(lambda b: b"." not in b and b"\\" not in b),
+    min_size=0, max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_labels, _labels)
+def test_canonical_order_agrees_with_dnspython(one: list[bytes], two: list[bytes]) -> None:
+    ours = canonical_sort_key(Name(one)) < canonical_sort_key(Name(two))
+    theirs = dns.name.Name([*one, b""]) < dns.name.Name([*two, b""])
+    assert ours == theirs
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 0xFFFF), st.sampled_from(ALGORITHMS), st.binary(min_size=1, max_size=80))
+def test_key_tag_and_ds_digest_agree_with_dnspython(flags: int, algorithm: int, key: bytes) -> None:
+    ours = DNSKEY(flags, 3, algorithm, key)
+    theirs = dns.rdata.from_text("IN", "DNSKEY", ours.to_text())
+    assert key_tag(ours) == dns.dnssec.key_id(theirs)
+    for digest, text in ((2, "SHA256"), (4, "SHA384")):
+        expected = dns.dnssec.make_ds("Example.", theirs, text)
+        assert make_ds(name("Example."), ours, digest).to_text() == expected.to_text()
