@@ -138,6 +138,8 @@ class Resolution:
     delegation: bool = False
     refused: bool = False
     answer: _Answer = field(default_factory=_Answer)
+    # What a signed zone must prove with NSEC/NSEC3 when DO=1: (zone, kind, name, matched)
+    denials: list[tuple[Zone, str, Key, Key]] = field(default_factory=list)
 
 
 class Authority:
@@ -221,6 +223,8 @@ class Authority:
             return self._encode(q, flags, REFUSED, _Answer(), False, ede=EDE_NOT_AUTHORITATIVE)
         if resolution.authoritative:
             flags |= AA
+        if q.edns is not None and q.edns.dnssec_ok:
+            self._add_dnssec(resolution)
         return self._encode(q, flags, resolution.rcode, resolution.answer, resolution.delegation)
 
     def _refuse_transfer(self, q: Question, flags: int) -> bytes:
@@ -252,6 +256,7 @@ class Authority:
                 ns = zone.rrsets[cut][QTYPE.NS]
                 identity = (zone.origin_key, cut, cut, QTYPE.NS)
                 self._add(answer, zone, Section.AUTHORITY, ns[0].rname, ns, identity)
+                result.denials.append((zone, "referral", cut, cut))
                 return result
             result.authoritative = not class_any
             if key in zone.names:
@@ -263,6 +268,7 @@ class Authority:
                     # Step 3c: the name does not exist (also after a CNAME, RFC 6604 §2.1).
                     result.rcode = NXDOMAIN
                     self._add_negative_soa(answer, zone, class_any)
+                    result.denials.append((zone, "nxdomain", key, key))
                     return result
                 match = wildcard  # RFC 4592 §3.3.1: synthesise from the source of synthesis
             types = zone.rrsets.get(match, {})
@@ -275,6 +281,8 @@ class Authority:
                     self._add_negative_soa(answer, zone, class_any)
                 return result
             rrset = types.get(q.qtype)
+            if match != key and (rrset is not None or QTYPE.CNAME in types):
+                result.denials.append((zone, "wildcard", key, match))
             if rrset is not None:
                 self._add(answer, zone, Section.ANSWER, owner, rrset, identity + (key, q.qtype))
                 if not class_any and q.qtype not in (QTYPE.DNSKEY, QTYPE.DS):
@@ -287,6 +295,7 @@ class Authority:
             cname = types.get(QTYPE.CNAME)
             if cname is None:
                 self._add_negative_soa(answer, zone, class_any)  # NODATA (RFC 2308 §2.2)
+                result.denials.append((zone, "nodata", key, match))
                 return result
             cname_identity = identity + (key, QTYPE.CNAME)
             if not self._add(answer, zone, Section.ANSWER, owner, cname, cname_identity):
@@ -346,6 +355,33 @@ class Authority:
             rrset = types.get(rtype)
             if rrset is not None:
                 answer.add(section, target, rrset, (zone.origin_key, match, key, rtype))
+
+    # ----------------------------------------------------------------- DNSSEC (DO=1)
+
+    def _add_dnssec(self, resolution: Resolution) -> None:
+        """What a signer's server adds for DO=1 (RFC 4035 §3.1): the DS or the proof of its
+        absence with a referral, NSEC/NSEC3 for negative answers and wildcard expansions,
+        and the RRSIGs of each RRset of a signed zone in the answer and authority sections."""
+        answer = resolution.answer
+        for zone, kind, key, match in resolution.denials:
+            if zone.dnssec is not None:
+                for owner, rrset, identity in denial_records(zone, kind, key, match):
+                    answer.add(Section.AUTHORITY, owner, rrset, identity)
+        entries: list[_Entry] = []
+        for entry in answer.entries:
+            entries.append(entry)
+            if entry.section > Section.OPTIONAL_AUTHORITY or len(entry.identity) < 4:
+                continue
+            zone = self.zones.get(entry.identity[0])
+            if zone is None or zone.dnssec is None:
+                continue
+            sigs = zone.dnssec.sigs(entry.identity[1], entry.identity[3])
+            if sigs:
+                ttl = entry.rrset[0].ttl  # the negative SOA's TTL is lower than the signed one
+                records = tuple(RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata) for rr in sigs)
+                identity = (*entry.identity, "RRSIG")
+                entries.append(_Entry(entry.section, entry.owner, records, identity))
+        answer.entries = entries
 
     # ----------------------------------------------------------------- wire encoding
 
@@ -412,6 +448,66 @@ class Authority:
         flags |= QR | (rcode & 0xF)
         HEADER.pack_into(data, 0, q.id, flags, 1 if keep_question else 0, ancount, nscount, arcount)
         return bytes(data)
+
+
+def denial_records(
+    zone: Zone, kind: str, key: Key, match: Key
+) -> list[tuple[DNSLabel, tuple[RR, ...], tuple]]:
+    """The NSEC or NSEC3 RRsets (and a referral's DS) that prove what `kind` says about `key`
+    in a signed zone: "nxdomain", "nodata" (`match` is the wildcard when one matched),
+    "wildcard" (an answer expanded from `match`) or "referral" (to the cut `key`)."""
+    signed = zone.dnssec
+    origin = zone.origin_key
+    out: list[tuple[DNSLabel, tuple[RR, ...], tuple]] = []
+
+    def stored(owner: Key, rtype: int) -> None:
+        rrset = zone.rrsets.get(owner, {}).get(rtype) or signed.nsec3_records.get(owner)
+        if rrset and all(entry[2] != (origin, owner, owner, rtype) for entry in out):
+            out.append((rrset[0].rname, rrset, (origin, owner, owner, rtype)))
+
+    if kind == "referral" and QTYPE.DS in zone.rrsets.get(key, {}):
+        stored(key, QTYPE.DS)
+        return out
+    wildcard = match if match != key else None
+    if signed.denial.value == "nsec":
+        nsec = QTYPE.NSEC
+        if kind in ("nxdomain", "wildcard") or wildcard is not None:
+            stored(signed.nsec_covering(key), nsec)  # key itself does not exist
+        if kind == "nxdomain":
+            stored(signed.nsec_covering((b"*",) + zone.closest_encloser(key)), nsec)
+        elif kind == "nodata":
+            stored(signed.nsec_covering(wildcard or key), nsec)  # matches, or covers an ENT
+        elif kind == "referral":
+            stored(key, nsec)
+        return out
+    nsec3 = QTYPE.NSEC3
+
+    def encloser_proof(name: Key) -> Key:
+        """Closest encloser (matching NSEC3) and the NSEC3 covering the next closer name."""
+        encloser = name[1:]
+        while len(encloser) > len(origin) and signed.nsec3_owner(encloser, False) is None:
+            encloser = encloser[1:]
+        stored(signed.nsec3_owner(encloser, False), nsec3)
+        stored(signed.nsec3_owner(name[len(name) - len(encloser) - 1 :], True), nsec3)
+        return encloser
+
+    if kind == "nxdomain":
+        encloser = encloser_proof(key)
+        stored(signed.nsec3_owner((b"*",) + encloser, True), nsec3)
+    elif kind == "wildcard":
+        assert wildcard is not None
+        encloser = wildcard[1:]
+        stored(signed.nsec3_owner(key[len(key) - len(encloser) - 1 :], True), nsec3)
+    elif kind == "nodata" and wildcard is not None:
+        encloser_proof(key)
+        stored(signed.nsec3_owner(wildcard, False), nsec3)
+    else:  # nodata or an unsigned referral: the NSEC3 of the name, else opt-out coverage
+        owner = signed.nsec3_owner(key, False)
+        if owner is not None:
+            stored(owner, nsec3)
+        else:
+            encloser_proof(key)
+    return out
 
 
 class _CompressingBuffer(DNSBuffer):

@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,11 +21,14 @@ from .authority import Authority, read_question
 from .faults import Fault, FaultState, Reply, reply_to
 from .network import LabNetwork
 from .scenarios import SCENARIOS, Scenario
+from .signing import SignedLab, sign_zones
 from .topology import DEFAULT_NETWORK, DEFAULT_TOPOLOGY, ZONES_DIR, AddressMap, HostSpec, zone_file
 from .zone import Zone, ZoneError, key_to_text, load_zone, name_key
 
 MAX_QUERY_LOG = 100_000  # entries kept for inspection; counts stay exact beyond it
 HINTS_TTL = 3600000  # the TTL IANA's named.root uses
+DNSSEC_SEED = b"resolver-lab"  # the default seed of the lab's keys: same keys every run
+SIGNING_PERIOD = 86400  # signing time rounds down to the day, so labs of a day share signatures
 
 
 @dataclass
@@ -64,6 +68,9 @@ class Lab:
         topology: Iterable[HostSpec] | None = None,
         faults: Mapping[str, Fault | None] | None = None,
         zones_dir: str | Path | None = None,
+        dnssec: bool = True,
+        dnssec_seed: bytes = DNSSEC_SEED,
+        dnssec_now: int | None = None,
     ) -> None:
         self._map = AddressMap(network)
         self.network = str(self._map.network)
@@ -82,6 +89,16 @@ class Lab:
             for spec in specs
             for origin in spec.zones
         }
+        # Signed when the lab starts, with keys derived from the seed (signing.py, SIGNING).
+        self.signed: SignedLab | None = None
+        self.trust_anchor_path: str | None = None  # set by start() when the lab is signed
+        if dnssec:
+            now = int(time.time()) // SIGNING_PERIOD * SIGNING_PERIOD if dnssec_now is None \
+                else dnssec_now
+            self.signed = _signed_cached(
+                tuple((origin, zones[origin]) for origin in sorted(zones)), dnssec_seed, now
+            )
+            zones = dict(self.signed.zones)
         self._default_faults = {
             spec.name.lower(): overrides.get(spec.name.lower(), spec.fault) for spec in specs
         }
@@ -127,6 +144,10 @@ class Lab:
         hints = Path(self._tempdir) / "root.hints"
         hints.write_text(self.root_hints_text(), encoding="ascii")
         self.hints_path = str(hints)
+        if self.signed is not None and self.signed.root_ds:
+            anchor = Path(self._tempdir) / "root.key"
+            anchor.write_text(self.signed.trust_anchor_text(), encoding="ascii")
+            self.trust_anchor_path = str(anchor)
         return self
 
     def stop(self) -> None:
@@ -286,6 +307,23 @@ def _load_cached(path: str, mtime_ns: int, network: str) -> Zone:
     return load_zone(path, remap=AddressMap(network).record)
 
 
+_SIGNED: dict[tuple, tuple[SignedLab, tuple[Zone, ...]]] = {}
+_SIGNED_KEEP = 8
+
+
+def _signed_cached(zones: tuple[tuple[str, Zone], ...], seed: bytes, now: int) -> SignedLab:
+    """Signing costs a few hundred signatures; tests start many labs from the same zones
+    (the zone objects are shared through _load_cached, so their identity is the key)."""
+    key = (tuple((origin, id(zone)) for origin, zone in zones), seed, now)
+    found = _SIGNED.get(key)
+    if found is None:
+        if len(_SIGNED) >= _SIGNED_KEEP:
+            _SIGNED.pop(next(iter(_SIGNED)))
+        found = (sign_zones(dict(zones), now, seed), tuple(zone for _, zone in zones))
+        _SIGNED[key] = found
+    return found[0]
+
+
 def run_lab_forever(
     network: str = DEFAULT_NETWORK, port: int | None = None, out: TextIO = sys.stdout
 ) -> None:
@@ -297,6 +335,9 @@ def run_lab_forever(
     try:
         with Lab(network=network, port=port) as lab:
             print(lab.describe(), file=out)
+            if lab.trust_anchor_path is not None:
+                print(f"zones signed; trust anchor (the root's DS): {lab.trust_anchor_path}",
+                      file=out)  # fmt: skip
             print(
                 f"resolve with: --root-hints {lab.hints_path} --upstream-port {lab.port}; "
                 "Ctrl-C stops the lab",

@@ -129,4 +129,66 @@ SCENARIOS: dict[str, Scenario] = {
         "both of down.com's servers are silent: SERVFAIL after the timeouts, and a second "
         "question in the zone should fail fast from what the first learned",
     ),
+    # DNSSEC: the lab signs its zones (resolver/lab/signing.py); ask with DO=1 to see it.
+    "dnssec_secure": _s(
+        "www.cs.cornell.edu.", "A",
+        "secure chain: root -> edu -> cornell.edu -> cs.cornell.edu, a DS at each cut matching "
+        "the child's KSK, every RRset signed",
+    ),
+    "nsec_nxdomain": _s(
+        "nosuch.cs.cornell.edu.", "A",
+        "NXDOMAIN proven by NSEC: one NSEC covers the name, one the wildcard at its encloser",
+    ),
+    "nsec_nodata": _s(
+        "www.cs.cornell.edu.", "MX", "NODATA proven by the NSEC at the name (no MX in its bitmap)",
+    ),
+    "nsec3_nxdomain": _s(
+        "nosuch.example.net.", "A",
+        "NXDOMAIN proven by NSEC3 (salt abcd, 5 iterations): closest encloser, next closer "
+        "name and wildcard",
+    ),
+    "nsec3_nodata": _s(
+        "www.example.net.", "MX", "NODATA proven by the NSEC3 matching the name's hash",
+    ),
+    "nsec3_opt_out": _s(
+        "www.glueless.org.", "A",
+        "org uses NSEC3 opt-out: its unsigned delegations have no NSEC3, an opt-out span "
+        "covers them, so glueless.org is insecure",
+    ),
+    "insecure_delegation": _s(
+        "www.bank.com.", "A",
+        "bank.com is not signed; the NSEC at com's cut (NS, no DS) proves it: insecure",
+    ),
+    "signed_wildcard": _s(
+        "anything.wild.example.com.", "A",
+        "a signed wildcard expansion: RRSIG labels 3 < 4, and the NSEC proving the name "
+        "itself does not exist",
+    ),
+    "nsec3_wildcard": _s(
+        "anything.wild.example.net.", "A",
+        "a wildcard expansion in an NSEC3 zone: the NSEC3 covering the next closer name proves "
+        "the name itself does not exist",
+    ),
+    "unsupported_algorithm": _s(
+        "www.privalg.com.", "A",
+        "com's DS for privalg.com names a private algorithm no validator implements: "
+        "insecure, not bogus (RFC 4035 5.2)",
+    ),
+    "cname_signed_to_unsigned": _s(
+        "to-unsigned.example.com.", "A",
+        "a CNAME in a signed zone (secure) to www.bank.com in an unsigned one (insecure)",
+    ),
+    "bogus_signature": _s(
+        "www.badsig.com.", "A", "bogus: the RRSIG over the answer has a flipped bit",
+    ),
+    "bogus_expired": _s(
+        "www.expired.com.", "A", "bogus: every signature of the zone expired a day ago",
+    ),
+    "bogus_ds_mismatch": _s(
+        "www.wrongds.com.", "A", "bogus: com's DS for wrongds.com matches none of its keys",
+    ),
+    "bogus_ds_for_unsigned": _s(
+        "www.ghostds.com.", "A",
+        "bogus: com holds a signed DS for ghostds.com, but the zone is not signed",
+    ),
 }

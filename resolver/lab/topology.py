@@ -82,6 +82,9 @@ DEFAULT_TOPOLOGY: tuple[HostSpec, ...] = (
     _host("ns.lame-aa.net.", "127.42.36.1", "lame-aa.net.", fault=Fault.lame("upward_aa")),
     _host("ns1.down.com.", "127.42.37.1", "down.com.", fault=Fault.dead()),
     _host("ns2.down.com.", "127.42.37.2", "down.com.", fault=Fault.dead()),
+    # DNSSEC bogus cases (how each is broken: resolver/lab/signing.py)
+    _host("ns.badsig.com.", "127.42.40.1", "badsig.com.", "expired.com.", "wrongds.com.",
+          "ghostds.com.", "privalg.com."),
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dnslib import CLASS, QTYPE, RDMAP, RR, SRV, DNSLabel, ZoneParser
 from dnslib.dns import RD
@@ -247,6 +248,8 @@ class Zone:
     cuts: frozenset[Key]  # delegation points (NS below the apex)
     soa: RR
     negative_soa: RR  # TTL = min(SOA TTL, MINIMUM), RFC 2308 §3
+    # Signatures and denial chains when the lab signed the zone (resolver/lab/signing.py)
+    dnssec: Any = None
     _first_line: dict[Key, int] = field(default_factory=dict, repr=False)
 
     def rrset(self, key: Key, rtype: int) -> tuple[RR, ...] | None:
