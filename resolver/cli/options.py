@@ -410,62 +410,40 @@ def serve_parser() -> Parser:
     parser = Parser(
         prog=f"{PROG} serve",
         description="Run the caching nameserver in the foreground (logs to stderr; stop with "
-        "Ctrl-C or SIGTERM). Clients outside --allow get REFUSED: by default only loopback.",
+        "Ctrl-C or SIGTERM; SIGHUP reloads --config). Clients outside --allow get REFUSED: by "
+        "default only loopback. Each flag is also a key of the --config file.",
         epilog=f"""\
 examples:
   {PROG} serve --lab                       serve the offline lab on 127.0.0.1:{DEFAULT_SERVER_PORT}
   dig @127.0.0.1 -p {DEFAULT_SERVER_PORT} www.cs.cornell.edu
   {PROG} serve --listen 127.0.0.1:5353 --listen [::1]:5353 --stats-interval 60
+  {PROG} serve --config /etc/resolver/resolver.toml
   {PROG} stats --server 127.0.0.1:{DEFAULT_SERVER_PORT}
 
 {EXIT_CODES_HELP}""",
         parents=[_resolution_parent()],
     )
     parser.add_argument(
-        "--listen",
-        action="append",
-        type=host_port,
-        default=[],
-        metavar="ADDR[:PORT]",
-        help=f"address to serve on, repeatable; IPv6 as [::1]:{DEFAULT_SERVER_PORT}"
-        " (default 127.0.0.1 and ::1)",
+        "--config",
+        metavar="FILE",
+        help="read settings from this TOML file (`resolve config example` prints one); "
+        "flags override it",
     )
-    parser.add_argument(
-        "--port",
-        type=port,
-        default=DEFAULT_SERVER_PORT,
-        help=f"port for --listen addresses given without one (default {DEFAULT_SERVER_PORT})",
+    from resolver.server.settings import add_flags
+
+    add_flags(parser)  # every other flag comes from the settings table
+    return parser
+
+
+def config_parser() -> Parser:
+    parser = Parser(
+        prog=f"{PROG} config",
+        description="Check a `resolve serve --config` file, or print a commented example.",
+        epilog=f"examples:\n  {PROG} config example > resolver.toml\n"
+        f"  {PROG} config check resolver.toml\n\n{EXIT_CODES_HELP}",
     )
-    parser.add_argument(
-        "--cache-size",
-        type=positive_int,
-        metavar="N",
-        help="RRsets kept in the cache (default 100000)",
-    )
-    parser.add_argument(
-        "--min-ttl",
-        type=non_negative_int,
-        metavar="S",
-        help="cache records at least this long (default 0)",
-    )
-    parser.add_argument(
-        "--max-ttl",
-        type=positive_int,
-        metavar="S",
-        help="cache records at most this long (default 86400)",
-    )
-    parser.add_argument(
-        "--allow",
-        action="append",
-        type=network,
-        default=[],
-        metavar="NET",
-        help="client network allowed to query, repeatable (default 127.0.0.0/8 and ::1/128)",
-    )
-    parser.add_argument(
-        "--stats-interval", type=seconds, metavar="S", help="log the counters every S seconds"
-    )
-    parser.add_argument("--log-queries", action="store_true", help="log one line per query")
+    parser.add_argument("action", choices=("check", "example"))
+    parser.add_argument("file", nargs="?", metavar="FILE", help="the file to check")
     return parser
 
 
