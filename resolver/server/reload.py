@@ -66,21 +66,8 @@ def _apply_resolution(resolver: object, values: dict[str, Any]) -> None:
     """Forward and stub zones, when the resolver takes them."""
     configure = getattr(resolver, "set_zones", None)
     if callable(configure):
-        configure(forward_zones=zone_table(values["forward-zone"]),
-                  stub_zones=zone_table(values["stub-zone"]))
+        configure(forward_zones=settings.zone_table(values["forward-zone"]),
+                  stub_zones=settings.zone_table(values["stub-zone"]))
 
 
-def zone_table(entries: list[tuple[str, list[tuple[str, int | None]]]]) -> dict[str, list[str]]:
-    """[(zone, [(addr, port)])] -> {zone: ["addr", "addr:port", "[v6]:port"]}."""
-    table: dict[str, list[str]] = {}
-    for zone, servers in entries:
-        texts = table.setdefault(zone, [])
-        for host, port in servers:
-            if port is None:
-                texts.append(host)
-            else:
-                texts.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
-    return table
-
-
-__all__ = ["Reloader", "ServerConfig", "zone_table"]
+__all__ = ["Reloader", "ServerConfig"]

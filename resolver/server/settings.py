@@ -617,7 +617,25 @@ def resolver_options(values: dict[str, Any]) -> dict[str, Any]:
     }
     if values["upstream-port"] is not None:
         options["upstream_port"] = values["upstream-port"]
+    if values["forward-zone"]:
+        options["forward_zones"] = zone_table(values["forward-zone"])
+    if values["stub-zone"]:
+        options["stub_zones"] = zone_table(values["stub-zone"])
     return options
+
+
+def zone_table(entries: list[tuple[str, list[tuple[str, int | None]]]]) -> dict[str, list[str]]:
+    """[(zone, [(addr, port)])] -> {zone: ["addr", "addr:port", "[v6]:port"]}, as
+    `Resolver(forward_zones=..., stub_zones=...)` takes them; a zone given twice adds up."""
+    table: dict[str, list[str]] = {}
+    for zone, servers in entries:
+        texts = table.setdefault(zone, [])
+        for host, port in servers:
+            if port is None:
+                texts.append(host)
+            else:
+                texts.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    return table
 
 
 # Settings a running server cannot take on SIGHUP: they need a restart.

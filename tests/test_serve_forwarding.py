@@ -1,0 +1,60 @@
+"""Forwarding between two real daemons: the front `resolve serve` forwards everything to a
+second one serving the lab, with a dead first upstream to fail over from; stub zones by flag."""
+
+from __future__ import annotations
+
+import socket
+
+from resolver.server import fetch_stats
+from tests.daemon import Daemon
+
+HINTS = ".\t3600000\tNS\ta.root.\na.root.\t3600000\tA\t127.0.0.250\n"
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_forwarding_to_a_second_daemon_with_failover_from_a_dead_one(tmp_path):
+    hints = tmp_path / "root.hints"
+    hints.write_text(HINTS)  # a root that does not exist: only forwarding can answer
+    dead = free_udp_port()
+    with Daemon("--lab") as upstream:
+        forward = f". 127.0.0.1:{dead} 127.0.0.1:{upstream.port}"
+        with Daemon("--root-hints", str(hints), "--forward-zone", forward) as front:
+            reply = front.ask("www.example.com")
+            assert [str(rr.rdata) for rr in reply.rr] == ["127.42.20.80"]
+            assert front.ask("nonexistent.example.com").header.rcode == 3
+            queries_upstream = fetch_stats("127.0.0.1", upstream.port)["queries"]
+            again = front.ask("www.example.com")  # from the front's cache
+            assert [str(rr.rdata) for rr in again.rr] == ["127.42.20.80"]
+            # the only new query upstream is the stats query itself
+            assert fetch_stats("127.0.0.1", upstream.port)["queries"] == queries_upstream + 1
+            front_stats = fetch_stats("127.0.0.1", front.port)
+            assert front_stats["resolver"]["upstream_queries"] >= 3  # dead one, then upstream
+
+
+def test_a_stub_zone_flag_points_a_zone_at_its_authoritative_server(tmp_path):
+    from resolver.lab import Lab
+
+    hints = tmp_path / "root.hints"
+    hints.write_text(HINTS)
+    with Lab(port=0) as lab:
+        server = _authority_of(lab, "example.com.")
+        stub = f"example.com. {server}:{lab.port}"
+        with Daemon("--root-hints", str(hints), "--stub-zone", stub) as front:
+            reply = front.ask("www.example.com")
+            assert [str(rr.rdata) for rr in reply.rr] == ["127.42.20.80"]
+            assert front.ask("www.example.org").header.rcode == 2  # no stub: the dead root
+
+
+def _authority_of(lab, zone: str) -> str:
+    """An address of the lab server authoritative for `zone` (from the lab's own resolver)."""
+    from resolver import Resolver
+
+    with Resolver.for_lab(lab) as resolver:
+        ns = resolver.query(zone, "NS")
+        name = str(ns.answer_records[0].rdata.label)
+        return str(resolver.query(name, "A").answer_records[0].rdata)
