@@ -409,6 +409,15 @@ class Resolver:
             return await coro
         return await asyncio.wrap_future(self._submit(coro))
 
+    async def administer(self, operation: Callable[[Iterator], T]) -> T:
+        """Run `operation(self.iterator)` on the resolver's own loop, from any loop: how a
+        server flushes, dumps or loads the cache without racing running resolutions."""
+
+        async def run() -> T:
+            return operation(self.iterator)
+
+        return await self._run_async(run())
+
     def close(self) -> None:
         """Stop the resolver: callers still waiting get ResolverClosed, later calls too."""
         with self._start_lock:

@@ -19,6 +19,7 @@ from resolver.cli.options import (
     PROG,
     UsageError,
     config_parser,
+    control_parser,
     lab_parser,
     serve_parser,
     stats_parser,
@@ -149,6 +150,38 @@ def config_command(argv: Sequence[str]) -> int:
         return EXIT_USAGE
     given = settings.read_file(args.file)
     print(f"{args.file}: valid, {len(given)} setting(s): {', '.join(given) or 'none'}")
+    return EXIT_ANSWER
+
+
+def control_command(argv: Sequence[str]) -> int:
+    """`resolve control [--socket PATH] CMD [ARG]`: one command to a running server."""
+    args = control_parser().parse_args(argv)
+    from resolver.server.control_channel import COMMANDS, ControlError, request
+
+    if args.command not in COMMANDS:
+        raise UsageError(f"unknown command {args.command!r} (one of {', '.join(COMMANDS)})")
+    extra = list(args.args)
+    if args.reset:
+        if args.command != "stats":
+            raise UsageError("--reset goes with stats")
+        extra.append("--reset")
+    if args.command == "load-cache":
+        if len(extra) != 1:
+            raise UsageError("load-cache needs a FILE")
+        try:
+            with open(extra[0], encoding="utf-8") as handle:
+                extra = [handle.read()]  # the client reads it: the server may not be allowed to
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{PROG} control: {extra[0]}: {getattr(exc, 'strerror', None) or exc}",
+                  file=sys.stderr)
+            return EXIT_ERROR
+    try:
+        text = request(args.socket, args.command, extra)
+    except ControlError as exc:
+        print(f"{PROG} control: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if text:
+        print(text.rstrip("\n"))
     return EXIT_ANSWER
 
 

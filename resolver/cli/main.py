@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from resolver.cli.options import PROG, UsageError
 from resolver.cli.status import EXIT_ANSWER, EXIT_INTERRUPTED, EXIT_USAGE
 
-SUBCOMMANDS = ("lab", "serve", "config", "stats")
+SUBCOMMANDS = ("lab", "serve", "config", "control", "stats")
 
 
 def _command(name: str | None) -> Callable[[Sequence[str]], int]:
@@ -22,6 +22,7 @@ def _command(name: str | None) -> Callable[[Sequence[str]], int]:
         "lab": commands.lab_command,
         "serve": commands.serve_command,
         "config": commands.config_command,
+        "control": commands.control_command,
         "stats": commands.stats_command,
     }[name]
 

@@ -447,6 +447,43 @@ def config_parser() -> Parser:
     return parser
 
 
+DEFAULT_CONTROL_SOCKET = "/run/resolver/control.sock"
+
+
+def control_parser() -> Parser:
+    parser = Parser(
+        prog=f"{PROG} control",
+        description="Send one command to a running `resolve serve --control-socket PATH`. "
+        "Whoever may open the socket may control the server.",
+        epilog=f"""\
+commands:
+  status                 version, uptime, addresses, queries, cache sizes
+  stats [--reset]        every counter (JSON); --reset zeroes the server's counters
+  flush NAME             forget every cached entry at NAME
+  flush-zone ZONE        forget every cached entry at or below ZONE
+  flush-negative         forget cached NXDOMAIN/NODATA answers and failures
+  flush-infra            forget servers' RTT, back-off and lameness
+  flush-all              empty the cache
+  dump-cache             the cache as zone-file text with the remaining TTLs
+  load-cache FILE        load a dump (TTLs reduced by its age, expired entries skipped)
+  reload                 read the config file again (as SIGHUP does)
+  infra                  per-server RTT, timeouts, back-off, lameness
+  lookup NAME            which servers a question for NAME would go to, and why
+
+examples:
+  {PROG} control --socket /run/resolver/control.sock flush www.example.com
+  {PROG} control dump-cache > cache.txt
+
+{EXIT_CODES_HELP}""",
+    )
+    parser.add_argument("--socket", default=DEFAULT_CONTROL_SOCKET, metavar="PATH",
+                        help=f"the server's control socket (default {DEFAULT_CONTROL_SOCKET})")
+    parser.add_argument("--reset", action="store_true", help="with stats: zero the counters")
+    parser.add_argument("command", metavar="COMMAND")
+    parser.add_argument("args", nargs="*", metavar="ARG")
+    return parser
+
+
 def stats_parser() -> Parser:
     parser = Parser(
         prog=f"{PROG} stats",

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from resolver.server import logs
+from resolver.server import cache_file, logs
 from resolver.server.config import DEFAULT_PORT, ServerConfig, ServerError
 from resolver.server.nameserver import Nameserver
 from resolver.server.notify import notify
@@ -194,6 +194,22 @@ async def serve(
             notify("READY=1")
 
         loop.add_signal_handler(signal.SIGHUP, hangup)
+    control = None
+    try:
+        if config.control_socket:
+            from resolver.server.control_channel import ControlChannel
+
+            reload = reloader.reload if reloader is not None else None
+            control = ControlChannel(config.control_socket, server.nameserver, reload,
+                                     server.addresses)
+            await control.start()
+        if config.cache_file:
+            await cache_file.load(resolver, config.cache_file)
+    except BaseException:
+        if control is not None:
+            await control.stop()
+        await server.stop()
+        raise
     where = ", ".join(
         f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in server.addresses
     )
@@ -211,6 +227,10 @@ async def serve(
             config.shutdown_grace,
         )
         await server.stop()
+        if control is not None:
+            await control.stop()
+        if config.cache_file:
+            await cache_file.save(resolver, config.cache_file)
         log.info("stopped: %s", summary_line(server.nameserver.snapshot()))
 
 
