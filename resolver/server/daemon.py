@@ -194,8 +194,14 @@ async def serve(
             notify("READY=1")
 
         loop.add_signal_handler(signal.SIGHUP, hangup)
-    control = None
+    control = metrics = None
     try:
+        if config.metrics:
+            from resolver.server.metrics import MetricsServer
+
+            metrics = MetricsServer(config.metrics, server.nameserver)
+            await metrics.start()
+            log.info("serving Prometheus metrics on http://%s:%d/metrics", *metrics.address)
         if config.control_socket:
             from resolver.server.control_channel import ControlChannel
 
@@ -206,8 +212,9 @@ async def serve(
         if config.cache_file:
             await cache_file.load(resolver, config.cache_file)
     except BaseException:
-        if control is not None:
-            await control.stop()
+        for extra in (control, metrics):
+            if extra is not None:
+                await extra.stop()
         await server.stop()
         raise
     where = ", ".join(
@@ -227,8 +234,9 @@ async def serve(
             config.shutdown_grace,
         )
         await server.stop()
-        if control is not None:
-            await control.stop()
+        for extra in (control, metrics):
+            if extra is not None:
+                await extra.stop()
         if config.cache_file:
             await cache_file.save(resolver, config.cache_file)
         log.info("stopped: %s", summary_line(server.nameserver.snapshot()))
