@@ -38,6 +38,7 @@ class Daemon:
         self.log: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         self.port = 0
+        self.last_size = 0
 
     def _read(self) -> None:
         assert self.process.stderr is not None
@@ -89,6 +90,7 @@ class Daemon:
                 data, _ = sock.recvfrom(65535)
             except TimeoutError:
                 return None
+        self.last_size = len(data)  # octets of the reply as sent, for the query log's size
         return DNSRecord.parse(data)
 
 
