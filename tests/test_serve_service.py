@@ -75,3 +75,11 @@ def test_json_log_lines_and_query_log_sizes_for_hits_and_misses():
         entry = json.loads(line)
         assert entry["level"] == "info" and entry["logger"] == "resolver.server"
         assert f" {size}B " in entry["message"]
+
+
+def test_a_servfail_query_log_line_names_its_reason():
+    with Daemon("--lab", "--log-queries") as daemon:
+        assert daemon.ask("www.cycle-a.com").header.rcode == 2
+        line = daemon.wait_for(r"query .* www\.cycle-a\.com\. IN A SERVFAIL .*").group(0)
+    assert line.endswith("servfail: no address could be found for any name server of "
+                         "cycle-a.com.")

@@ -350,6 +350,8 @@ class Nameserver:
 
     def _deliver(self, waiters: list[tuple], answer: Answer | None, note: str) -> None:
         now = self.clock()
+        if answer is not None and answer.rcode == SERVFAIL:
+            note = _servfail_reason(answer)
         built: dict[bytes, PackedReply | None] = {}
         for query, client, channel, start in waiters:
             variant = query.variant
@@ -442,6 +444,17 @@ class Nameserver:
             size,
             note,
         )
+
+
+def _servfail_reason(answer: Answer) -> str:
+    """A SERVFAIL's cause in words, for the query log (from the resolution's last failure)."""
+    from resolver.render import failure_text
+
+    for event in reversed(getattr(answer, "trace", None) or []):
+        failure = getattr(event, "failure", None)
+        if failure is not None:
+            return f"servfail: {failure_text(failure)}"
+    return "servfail"
 
 
 def _local_settings(config: ServerConfig) -> tuple:
