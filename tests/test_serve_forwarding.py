@@ -58,3 +58,20 @@ def _authority_of(lab, zone: str) -> str:
         ns = resolver.query(zone, "NS")
         name = str(ns.answer_records[0].rdata.label)
         return str(resolver.query(name, "A").answer_records[0].rdata)
+
+
+def test_sighup_adds_a_forward_zone_without_a_restart(tmp_path):
+    import signal
+
+    hints = tmp_path / "root.hints"
+    hints.write_text(HINTS)
+    config = tmp_path / "resolver.toml"
+    config.write_text(f'root-hints = "{hints}"\n')
+    with Daemon("--lab") as upstream, Daemon("--config", str(config)) as front:
+        assert front.ask("mail.example.com", timeout=15).header.rcode == 2  # the root is dead
+        config.write_text(f'root-hints = "{hints}"\n'
+                          f'forward-zone = ["example.com. 127.0.0.1:{upstream.port}"]\n')
+        front.signal(signal.SIGHUP)
+        line = front.wait_for("reloaded").string
+        assert f"forward-zone: [] -> [example.com. 127.0.0.1:{upstream.port}]" in line
+        assert [str(rr.rdata) for rr in front.ask("www.example.com").rr] == ["127.42.20.80"]

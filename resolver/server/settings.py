@@ -489,7 +489,12 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_show(item) for item in value) + "]"
     if isinstance(value, tuple):
-        return " ".join(_show(item) for item in value if item is not None)
+        if len(value) == 2 and isinstance(value[1], int | None) and not isinstance(value[1], bool):
+            host, port = value  # an address and its port
+            return host if port is None else (f"[{host}]:{port}" if ":" in host else
+                                              f"{host}:{port}")
+        return " ".join(" ".join(_show(i) for i in item) if isinstance(item, list)
+                        else _show(item) for item in value)
     return "unset" if value is None else str(value)
 
 
