@@ -17,7 +17,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dnslib import QTYPE, RCODE, DNSRecord
+from dnslib import QTYPE, RCODE, RR, DNSRecord
 
 from resolver import protocol, wire
 from resolver.cache import RRsetCache, Trust, group_rrsets
@@ -106,8 +106,8 @@ class Forwarded:
     """The outcome of forwarding one question: rcode, answer, authority, and who answered."""
 
     rcode: int
-    answer: list
-    authority: list
+    answer: list[RR]
+    authority: list[RR]
     server: Upstream | None
     failures: list[tuple[Upstream, Problem | str]]
 

@@ -31,7 +31,7 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class _OurHandler(logging.StreamHandler):
+class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler this module installed, so a reload replaces only it."""
 
 

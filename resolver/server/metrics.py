@@ -133,7 +133,7 @@ class MetricsServer:
     def __init__(self, address: tuple[str, int], nameserver: Any) -> None:
         self.address = address
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(NameserverCollector(nameserver))  # type: ignore[arg-type]
+        self.registry.register(NameserverCollector(nameserver))
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
