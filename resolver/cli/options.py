@@ -129,26 +129,12 @@ def parse_host_port(text: str, default_port: int | None) -> tuple[str, int | Non
 
     A bare IPv6 address never carries a port: "::1:5401" is the address ::1:5401; write
     "[::1]:5401" for ::1 on port 5401."""
-    text = text.strip()
-    port_number: int | None = default_port
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise argparse.ArgumentTypeError(f"expected [IPv6]:PORT, got {text!r}")
-        if rest:
-            port_number = port(rest[1:])
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port_number = port(port_text)
-    else:
-        host = text  # IPv4, or a bare IPv6 address (several colons) without a port
+    from resolver.server.settings import host_port as read_host_port
+
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an IP address: {host!r} (use ADDR, ADDR:PORT or [IPv6]:PORT)"
-        ) from None
-    return str(address), port_number
+        return read_host_port(text, default_port)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def host_port(text: str) -> tuple[str, int | None]:
