@@ -226,6 +226,8 @@ other commands:
   resolve lab [--network CIDR] [--port N]       run the offline lab internet (foreground)
   resolve lab --scenarios                       the lab's named scenarios, one command each
   resolve serve [--listen ADDR[:PORT]] ...      run the caching nameserver (see serve --help)
+  resolve config check FILE | example           validate a serve config / print an example
+  resolve control [--socket PATH] CMD [ARG]     control a running nameserver (see control --help)
   resolve stats [--server ADDR[:PORT]] [--json] read a running nameserver's counters
 
 examples:
