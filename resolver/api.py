@@ -312,9 +312,10 @@ class Resolver:
         hint_addresses = [a for _, a in self.hints.all_addresses()]
         configured = [u.address for ups in (*forwards.values(), *stubs.values()) for u in ups]
         policy = AddressPolicy(
-            list(allowed_networks) if allowed_networks is not None else None,
+            # A configured forward or stub server is always allowed: the operator chose it.
+            [*allowed_networks, *configured] if allowed_networks is not None else None,
             # Loopback upstreams are allowed when the hints, or a configured forward or stub
-            # zone (an operator's choice), live there.
+            # zone, live there.
             allow_loopback=_hints_on_loopback(hint_addresses)
             or any(ipaddress.ip_address(a).is_loopback for a in configured),
         )
@@ -347,6 +348,13 @@ class Resolver:
         """Replace the forward and stub zones (a server's reload); the cache stays."""
         forwards = forwarder.parse_zones(forward_zones, 53, "forward zone")
         stubs = forwarder.parse_zones(stub_zones, self.iterator.upstream_port, "stub zone")
+        # As at construction: the configured servers may be queried whatever the policy.
+        policy = self.iterator.policy
+        added = [u.address for ups in (*forwards.values(), *stubs.values()) for u in ups]
+        if policy.allowed is not None:
+            policy.allowed = (*policy.allowed, *(ipaddress.ip_network(a) for a in added))
+        if any(ipaddress.ip_address(a).is_loopback for a in added):
+            policy.allow_loopback = True
         self.iterator.set_zones(forwards, stubs)
 
     @classmethod

@@ -91,3 +91,65 @@ def test_systemd_analyze_verifies_the_shipped_unit(tmp_path):
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "resolver.service" not in proc.stderr, proc.stderr  # no warning about our unit
+
+
+UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
+
+
+def test_forwarding_to_unbound_with_failover_from_a_dead_upstream(tmp_path):
+    """Unbound answers corp.example. from its local data; our daemon forwards that zone to a
+    dead port first, then to Unbound, and caches what Unbound said."""
+    import socket
+    import time
+
+    from dnslib import DNSRecord
+
+    require_tool(UNBOUND, "unbound")
+    ports = []
+    for _ in range(2):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    unbound_port, dead_port = ports
+    conf = tmp_path / "unbound.conf"
+    conf.write_text("\n".join([
+        "server:",
+        f"  interface: 127.0.0.1@{unbound_port}",
+        "  access-control: 127.0.0.0/8 allow",
+        "  do-ip6: no",
+        '  chroot: ""',
+        '  username: ""',
+        f'  directory: "{tmp_path}"',
+        f'  pidfile: "{tmp_path}/unbound.pid"',
+        "  use-syslog: no",
+        '  module-config: "iterator"',
+        '  local-zone: "corp.example." static',
+        '  local-data: "www.corp.example. 300 IN A 192.0.2.7"',
+        '  local-data: "corp.example. 300 IN SOA ns.corp.example. admin.corp.example. 1 3600 '
+        '600 86400 60"',
+        "remote-control:",
+        "  control-enable: no",
+    ]) + "\n")
+    unbound = subprocess.Popen([UNBOUND, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        probe = DNSRecord.question("www.corp.example.", "A").pack()
+        deadline = time.monotonic() + 10  # a hang, not slowness: Unbound starts in ms
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(0.2)
+                sock.sendto(probe, ("127.0.0.1", unbound_port))
+                try:
+                    sock.recvfrom(4096)
+                    break
+                except TimeoutError:
+                    assert time.monotonic() < deadline and unbound.poll() is None, "no unbound"
+        forward = f"corp.example. 127.0.0.1:{dead_port} 127.0.0.1:{unbound_port}"
+        with Daemon("--lab", "--forward-zone", forward) as daemon:
+            reply = daemon.ask("www.corp.example")
+            assert [str(rr.rdata) for rr in reply.rr] == ["192.0.2.7"]
+            assert daemon.ask("nope.corp.example").header.rcode == 3
+            assert [str(rr.rdata) for rr in daemon.ask("www.example.com").rr] == ["127.42.20.80"]
+    finally:
+        unbound.terminate()  # our own child, by its PID
+        unbound.wait(10)
