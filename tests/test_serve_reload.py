@@ -103,3 +103,21 @@ def test_a_taken_default_port_is_blamed_on_mdns():
     assert proc.returncode == 5
     assert f"cannot listen on 127.0.0.1:{DEFAULT_PORT}" in proc.stderr
     assert "mDNS" in proc.stderr and "try --port" in proc.stderr
+
+
+def test_the_counters_are_refused_outside_stats_from(tmp_path):
+    from dnslib import CLASS, QTYPE, DNSRecord
+
+    config = tmp_path / "resolver.toml"
+    config.write_text('stats-from = ["127.0.0.1/32"]\n')
+    with Daemon("--lab", "--config", str(config)) as daemon:
+        assert fetch_stats("127.0.0.1", daemon.port)["queries"] == 1  # itself
+        query = DNSRecord.question("stats.resolver.", "TXT", "CH")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.2", 0))
+            sock.settimeout(5)
+            sock.sendto(query.pack(), ("127.0.0.1", daemon.port))
+            reply = DNSRecord.parse(sock.recvfrom(4096)[0])
+        assert reply.header.rcode == REFUSED and not reply.rr
+        assert (reply.q.qtype, reply.q.qclass) == (QTYPE.TXT, CLASS.CH)
+        assert addresses(daemon.ask("www.example.com", source="127.0.0.2")) == ["127.42.20.80"]

@@ -46,6 +46,9 @@ class ServerConfig:
     # Access control beyond `allow`: (network, action) with action allow, refuse, deny or
     # allow_snoop; the most specific network wins (resolver/server/access.py).
     access_control: list[tuple[str, str]] = field(default_factory=list)
+    # Who may read the live counters (`CH TXT stats.resolver.`): like the control channel, the
+    # operator's own machine by default; other clients get REFUSED for that one name.
+    stats_from: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOW))
     # Local zones (resolver/server/local_zones.py). The RFC 6303 / 6761 defaults are off for a
     # ServerConfig built in code and on for `resolve serve` (setting default-local-zones).
     default_local_zones: bool = False

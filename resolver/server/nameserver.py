@@ -12,7 +12,8 @@ Policy, in order (each documented in the README's server section):
   REFUSED; `allow_snoop` with RD=0: answered from the reply cache only, else REFUSED;
 - malformed (bad name, counts, OPT, trailing octets): FORMERR; QDCOUNT != 1: FORMERR;
   opcode other than QUERY: NOTIMP; EDNS version other than 0: BADVERS;
-- CH TXT stats.resolver.: the live counters; any other class than IN: REFUSED;
+- CH TXT stats.resolver.: the live counters, to `stats_from` clients only (else REFUSED);
+  any other class than IN: REFUSED;
 - AXFR/IXFR: REFUSED (we hold no zones to transfer); MAILA/MAILB: NOTIMP; the meta-types
   0, OPT, TKEY, TSIG as a question: FORMERR; ANY: RFC 8482 minimal answer (one HINFO "RFC8482");
 - a name in a local zone (resolver/server/local_zones.py) is answered from local data;
@@ -104,7 +105,7 @@ class Nameserver:
         self.stats = ServerStats()
         self.cache = AnswerCache(config.answer_cache_size)
         self._entries = self.cache.entries  # the hot path reads the dict directly
-        self.access, self.local = self.policy_of(config)
+        self.access, self.stats_readers, self.local = self.policy_of(config)
         self._acl: dict[str, str] = {}
         self.acl_actions: dict[str, int] = {}
         self._shapes: dict[bytes, tuple[bytes, int, int]] = {}
@@ -115,21 +116,26 @@ class Nameserver:
         self.closing = False
 
     @staticmethod
-    def policy_of(config: ServerConfig) -> tuple[AccessControl, local_zones.LocalZones]:
-        """The access control and local zones a configuration asks for; ServerError if bad."""
+    def policy_of(
+        config: ServerConfig,
+    ) -> tuple[AccessControl, AccessControl, local_zones.LocalZones]:
+        """The access control, who may read the counters, and the local zones a configuration
+        asks for; ServerError if bad."""
         try:
             access = AccessControl(config.allow, config.access_control)
+            stats_readers = AccessControl(config.stats_from)
         except ValueError as error:
             raise ServerError(f"bad access control: {error}") from None
-        return access, local_zones.build(config)
+        return access, stats_readers, local_zones.build(config)
 
     def apply(self, config: ServerConfig) -> None:
         """Take a reloaded configuration: access control, local data, logging of queries.
         The reply cache is emptied only when local data changed (answers it may contradict);
         the resolver's cache and running resolutions are untouched."""
-        access, local = self.policy_of(config)
+        access, stats_readers, local = self.policy_of(config)
         local_changed = _local_settings(config) != _local_settings(self.config)
         self.config, self.access, self.local = config, access, local
+        self.stats_readers = stats_readers
         self._acl.clear()
         if local_changed:
             self.cache.entries.clear()  # the same dict the hot path reads
@@ -219,6 +225,8 @@ class Nameserver:
         if query.problem is not None:
             return self._reply_now(query, client, channel, start, query.problem, query.reason)
         if is_stats_query(query.labels, query.qtype, query.qclass):
+            if self.stats_readers.action(client[0]) is not ALLOW:
+                return self._reply_now(query, client, channel, start, REFUSED, "stats refused")
             reply = txt_reply(query, stats_lines(self.snapshot()))
             return self._reply_now(query, client, channel, start, 0, "stats", reply)
         if query.qclass != CLASS.IN:

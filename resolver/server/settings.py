@@ -241,6 +241,9 @@ SETTINGS: tuple[Setting, ...] = (
             "deny (drop silently), allow_snoop (also RD=0 answers from the cache); the most "
             "specific network wins, over allow", _acl_rule, metavar="'NET ACTION'",
             group="listening and access"),
+    Setting("stats-from", "list", list(DEFAULT_ALLOW), "client networks that may read the "
+            "live counters (CH TXT stats.resolver., `resolve stats`); others get REFUSED",
+            _network, metavar="NET", group="listening and access"),
     Setting("user", "string", None, "after binding, drop root to this user (and its groups)",
             _text, metavar="NAME", group="listening and access"),
     # resolution
@@ -591,6 +594,7 @@ def server_config(values: dict[str, Any], config: Any = None) -> Any:
     config.listen = [(host, port if own is None else own) for host, own in values["listen"]]
     config.allow = list(values["allow"])
     config.access_control = list(values["access-control"])
+    config.stats_from = list(values["stats-from"])
     config.max_inflight = values["max-inflight"]
     config.stats_interval = values["stats-interval"]
     config.log_queries = values["log-queries"]
