@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from resolver.server import fetch_stats
-from tests.daemon import Daemon
+from tests.daemon import Daemon, run_cli
 
 HINTS = ".\t3600000\tNS\ta.root.\na.root.\t3600000\tA\t127.0.0.250\n"
 
@@ -23,7 +23,9 @@ def test_forwarding_to_a_second_daemon_with_failover_from_a_dead_one(tmp_path):
     dead = free_udp_port()
     with Daemon("--lab") as upstream:
         forward = f". 127.0.0.1:{dead} 127.0.0.1:{upstream.port}"
-        with Daemon("--root-hints", str(hints), "--forward-zone", forward) as front:
+        control = str(tmp_path / "control.sock")
+        with Daemon("--root-hints", str(hints), "--forward-zone", forward,
+                    "--control-socket", control) as front:
             reply = front.ask("www.example.com")
             assert [str(rr.rdata) for rr in reply.rr] == ["127.42.20.80"]
             assert front.ask("nonexistent.example.com").header.rcode == 3
@@ -34,6 +36,9 @@ def test_forwarding_to_a_second_daemon_with_failover_from_a_dead_one(tmp_path):
             assert fetch_stats("127.0.0.1", upstream.port)["queries"] == queries_upstream + 1
             front_stats = fetch_stats("127.0.0.1", front.port)
             assert front_stats["resolver"]["upstream_queries"] >= 3  # dead one, then upstream
+            lookup = run_cli("control", "--socket", control, "lookup", "www.example.com").stdout
+            assert lookup.strip() == (f"www.example.com. is in forward zone .: sent with RD=1 to "
+                                      f"127.0.0.1:{dead}, 127.0.0.1:{upstream.port}, in order")
 
 
 def test_a_stub_zone_flag_points_a_zone_at_its_authoritative_server(tmp_path):
