@@ -22,7 +22,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from collections.abc import Iterator as TypingIterator
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import idna
 from dnslib import CLASS, QTYPE, RCODE
 
-from resolver import wire
+from resolver import forwarder, wire
 from resolver.answer import Answer
 from resolver.cache import RRsetCache
 from resolver.errors import (
@@ -285,7 +285,14 @@ class Resolver:
         transport: Transport | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        forward_zones: Mapping[str, Iterable[str]] | None = None,
+        stub_zones: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
+        """`forward_zones` {zone: ["addr[:port]", ...]}: names in the zone ("." for all) go to
+        those recursive resolvers (port 53 by default). `stub_zones` {zone: [...]}: the zone's
+        authoritative servers (port `upstream_port` by default); the walk starts there."""
+        forwards = forwarder.parse_zones(forward_zones, 53, "forward zone")
+        stubs = forwarder.parse_zones(stub_zones, upstream_port, "stub zone")
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
         # timeout= and lifetime= are the two limits people set most: shorthands for limits=.
@@ -304,9 +311,14 @@ class Resolver:
         self._clock = clock
         self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
         hint_addresses = [a for _, a in self.hints.all_addresses()]
+        configured = [u.address for ups in (*forwards.values(), *stubs.values()) for u in ups]
         policy = AddressPolicy(
-            list(allowed_networks) if allowed_networks is not None else None,
-            allow_loopback=_hints_on_loopback(hint_addresses),
+            # A configured forward or stub server is always allowed: the operator chose it.
+            [*allowed_networks, *configured] if allowed_networks is not None else None,
+            # Loopback upstreams are allowed when the hints, or a configured forward or stub
+            # zone, live there.
+            allow_loopback=_hints_on_loopback(hint_addresses)
+            or any(ipaddress.ip_address(a).is_loopback for a in configured),
         )
         self.iterator = Iterator(
             cache=self._new_cache(),
@@ -318,6 +330,8 @@ class Resolver:
             ipv4_only=ipv4_only,
             limits=limits,
             clock=clock,
+            forward_zones=forwards,
+            stub_zones=stubs,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
@@ -326,6 +340,23 @@ class Resolver:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
+
+    def set_zones(
+        self,
+        forward_zones: Mapping[str, Iterable[str]] | None = None,
+        stub_zones: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """Replace the forward and stub zones (a server's reload); the cache stays."""
+        forwards = forwarder.parse_zones(forward_zones, 53, "forward zone")
+        stubs = forwarder.parse_zones(stub_zones, self.iterator.upstream_port, "stub zone")
+        # As at construction: the configured servers may be queried whatever the policy.
+        policy = self.iterator.policy
+        added = [u.address for ups in (*forwards.values(), *stubs.values()) for u in ups]
+        if policy.allowed is not None:
+            policy.allowed = (*policy.allowed, *(ipaddress.ip_network(a) for a in added))
+        if any(ipaddress.ip_address(a).is_loopback for a in added):
+            policy.allow_loopback = True
+        self.iterator.set_zones(forwards, stubs)
 
     @classmethod
     def for_lab(cls, lab: Any, **kwargs: Any) -> Resolver:
@@ -386,6 +417,15 @@ class Resolver:
                 raise ResolverClosed("the resolver is closed")
             return await coro
         return await asyncio.wrap_future(self._submit(coro))
+
+    async def administer(self, operation: Callable[[Iterator], T]) -> T:
+        """Run `operation(self.iterator)` on the resolver's own loop, from any loop: how a
+        server flushes, dumps or loads the cache without racing running resolutions."""
+
+        async def run() -> T:
+            return operation(self.iterator)
+
+        return await self._run_async(run())
 
     def close(self) -> None:
         """Stop the resolver: callers still waiting get ResolverClosed, later calls too."""

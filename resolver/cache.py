@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cachetools import TLRUCache
 from dnslib import CLASS, QTYPE, RCODE, RR, DNSLabel
@@ -504,6 +505,15 @@ class RRsetCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    def items(self) -> list[tuple[tuple, Any]]:
+        """Live entries as (key, stored) for administration (resolver/cache_admin.py): keys are
+        ("+", owner, rtype, rclass), ("-", owner, rtype or None), ("!", owner, rtype)."""
+        return list(self._entries.items())
+
+    def discard(self, key: tuple) -> None:
+        """Forget one entry by its key (from `items`)."""
+        self._entries.pop(key, None)
 
 
 def _keeps_expiry(rtype: int, trust: Trust) -> bool:

@@ -317,6 +317,10 @@ class ServerRecords:
             broken_zones={z for z, m in server.marks.items() if not m.lame and now < m.until},
         )
 
+    def addresses(self) -> list[str]:
+        """The servers we hold a record for (for `resolve control infra`)."""
+        return list(self._servers)
+
     def __len__(self) -> int:
         """Servers we hold a record for."""
         return len(self._servers)

@@ -25,7 +25,7 @@ from typing import Any
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
-from resolver import protocol, trace, wire
+from resolver import forwarder, protocol, trace, wire
 from resolver.cache import RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
@@ -163,6 +163,8 @@ class Iterator:
         ipv4_only: bool = False,
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
+        forward_zones: dict[str, list[forwarder.Upstream]] | None = None,
+        stub_zones: dict[str, list[forwarder.Upstream]] | None = None,
     ) -> None:
         self.cache = cache
         self.infra = infra
@@ -175,6 +177,16 @@ class Iterator:
         self.clock = clock
         self.delegations = DelegationStore(clock)
         self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0}
+        self.set_zones(forward_zones or {}, stub_zones or {})
+
+    def set_zones(self, forward_zones: dict[str, list[forwarder.Upstream]],
+                  stub_zones: dict[str, list[forwarder.Upstream]]) -> None:
+        """Configured forward zones (sent to recursive resolvers) and stub zones (configured
+        zone cuts), resolver/forwarder.py; replaced whole on a reload."""
+        self.forward_zones = forward_zones
+        self.stub_zones = stub_zones
+        # A stub zone's server may listen on its own port; every other server on upstream_port.
+        self.server_ports = {u.address: u.port for ups in stub_zones.values() for u in ups}
 
     # ---- public -----------------------------------------------------------------------------
 
@@ -296,6 +308,9 @@ class Iterator:
 
     async def _walk_zones(self, query: Query, name: str) -> Outcome:
         """Ask servers from the closest zone cut down, following referrals."""
+        forward_zone = forwarder.closest(self.forward_zones, name)
+        if forward_zone is not None:
+            return await self._forward(query, forward_zone, name)
         cut = await self._closest_cut(query, name)
         for _ in range(query.resolution.limits.max_referrals):
             result = await self._ask(query, cut, name)
@@ -333,6 +348,8 @@ class Iterator:
         # DS records live in the parent zone (RFC 4035 §3.1.4.1): start above the cut.
         start = parent_of(name) if query.qtype == QTYPE.DS else name
         for zone in ancestors(start):
+            if zone in self.stub_zones:
+                return self._stub_cut(query, zone)
             cut = self._cut_from_cache(zone)
             if cut is None:
                 continue
@@ -350,6 +367,50 @@ class Iterator:
         query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
                    source=trace.CutSource.HINTS)
         return self._hints_cut()
+
+    def _stub_cut(self, query: Query, zone: str) -> ZoneCut:
+        """A configured stub zone: its servers are the zone cut, named by their addresses."""
+        cut = ZoneCut(zone, [], source="stub")
+        for upstream in self.stub_zones[zone]:
+            if self._usable_family(upstream.address):
+                cut.add(upstream.address, [upstream.address], Side.HINTS)
+        query.emit(trace.ZoneCutChosen, zone=zone, ns_names=tuple(cut.ns_names),
+                   source=trace.CutSource.STUB)
+        return cut
+
+    async def _forward(self, query: Query, zone: str, name: str) -> Outcome:
+        """A name in a forward zone: its recursive resolvers answer it (resolver/forwarder.py),
+        the ones that answered quickly first, dead ones last."""
+        resolution = query.resolution
+        upstreams = sorted(self.forward_zones[zone],
+                           key=lambda upstream: self.infra.timeout(upstream.address))
+
+        def on_send(upstream: forwarder.Upstream, transport: str, why: SendReason) -> None:
+            if resolution.queries_sent >= resolution.limits.max_upstream_queries:
+                raise resolution.abort("max_upstream_queries", resolution.qname)
+            resolution.queries_sent += 1
+            self.counters["upstream_queries"] += 1
+            query.emit(trace.QuerySent, zone=zone, server_name=str(upstream),
+                       address=upstream.address, port=upstream.port, protocol=transport,
+                       qname=name, qtype=type_name(query.qtype), edns=True, why=why)
+
+        def report(upstream: forwarder.Upstream, ok: bool, rtt: float | None) -> None:
+            if ok:
+                self.infra.report(upstream.address, zone, Feedback.OK, rtt=rtt)
+                return
+            self.counters["timeouts"] += 1
+            self.infra.report(upstream.address, zone, Feedback.TIMEOUT)
+            query.emit(trace.ServerTimeout, zone=zone, server_name=str(upstream),
+                       address=upstream.address, protocol="udp", timeout=timeout)
+
+        timeout = max(min(resolution.limits.query_timeout, resolution.remaining()), 0.001)
+        result = await forwarder.forward(upstreams, name, query.qtype, transport=self.transport,
+                                         cache=self.cache, timeout=timeout, report=report,
+                                         on_send=on_send)
+        if result.server is None:
+            failure = Failure(Cause.NO_REACHABLE_AUTHORITY, zone=zone, subject=name)
+            return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure)
+        return Outcome(result.rcode, result.answer, result.authority, canonical_name=name)
 
     def _chosen(self, query: Query, cut: ZoneCut) -> ZoneCut:
         ns = self.cache.get(cut.zone, QTYPE.NS)
@@ -567,13 +628,14 @@ class Iterator:
             resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
+            port = self.server_ports.get(address, self.upstream_port)
             query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
-                       port=self.upstream_port, protocol=transport, qname=qname,
+                       port=port, protocol=transport, qname=qname,
                        qtype=type_name(query.qtype), edns=edns, why=why, attempt=attempt,
                        timeout=timeout)
             try:
                 exchange = await self.transport.query(
-                    address, self.upstream_port, message, timeout=timeout, tcp=tcp
+                    address, port, message, timeout=timeout, tcp=tcp
                 )
             except QueryTimeout as timed_out:
                 self.counters["timeouts"] += 1

@@ -585,6 +585,8 @@ class _TraceLayout:
             source = "root hints (priming the root NS set)"
             if e.source == CutSource.HINTS:
                 source = "root hints"
+            elif e.source == CutSource.STUB:
+                source = "a configured stub zone"
             text = f"start at zone {self.s.bold(e.zone)} {self.s.glyph('dash')} "
             text += f"{_plural(len(names), 'server')} from {source}"
         self._emit(e.depth, text + (f": {listed}" if names else ""), 1)

@@ -20,6 +20,7 @@ class CutSource(enum.StrEnum):
     HINTS = "hints"  # the root hints file (priming failed)
     PRIMING = "priming"  # the root hints, about to ask a root server for the root NS set
     CACHE = "cache"
+    STUB = "stub"  # a configured stub zone (resolver/forwarder.py)
 
 
 class SendReason(enum.StrEnum):

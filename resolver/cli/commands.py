@@ -1,5 +1,5 @@
-"""`resolve lab`, `resolve serve`, `resolve stats`, and the in-process resolver that `resolve
-NAME` and `serve` share.
+"""`resolve lab`, `resolve serve`, `resolve config`, `resolve stats`, and the in-process
+resolver that `resolve NAME` and `serve` share.
 
 Imports of the resolver, dnslib and asyncio happen inside the functions that need them, so that
 parsing the command line and printing --help stay cheap.
@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 from resolver.cli.options import (
     PROG,
     UsageError,
+    config_parser,
+    control_parser,
     lab_parser,
     serve_parser,
     stats_parser,
 )
-from resolver.cli.status import EXIT_ANSWER, EXIT_ERROR, EXIT_SERVFAIL
+from resolver.cli.status import EXIT_ANSWER, EXIT_ERROR, EXIT_SERVFAIL, EXIT_USAGE
 from resolver.protocol import DEFAULT_SERVER_PORT
 
 if TYPE_CHECKING:
@@ -97,28 +99,21 @@ def _list_scenarios() -> int:
 
 
 def serve_command(argv: Sequence[str]) -> int:
+    from resolver.server import settings
+
     args = serve_parser().parse_args(argv)
-    if args.lab and (args.root_hints or args.upstream_port is not None):
-        raise UsageError("--lab brings its own root hints and port: drop those options")
-    if args.min_ttl is not None and args.max_ttl is not None and args.min_ttl > args.max_ttl:
-        raise UsageError(f"--min-ttl {args.min_ttl} is above --max-ttl {args.max_ttl}")
+    flags = settings.given_flags(args)
+    try:
+        values = settings.merge(settings.read_file(args.config) if args.config else {}, flags)
+    except settings.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    for key in ("lab", "root-hints", "upstream-port", "ipv4-only"):  # open_resolver reads args
+        setattr(args, key.replace("-", "_"), values[key])
 
-    from resolver.server import ServerConfig, ServerError, run_server
+    from resolver.server import ServerError, run_server
 
-    config = ServerConfig()
-    if args.listen:
-        config.listen = [(host, args.port if port is None else port) for host, port in args.listen]
-    else:
-        config.listen = [(host, args.port) for host, _ in config.listen]
-    if args.allow:
-        config.allow = list(args.allow)
-    config.stats_interval = args.stats_interval
-    config.log_queries = args.log_queries
-    opts: dict[str, Any] = {"ipv4_only": args.ipv4_only}
-    for key in ("cache_size", "min_ttl", "max_ttl", "upstream_port"):
-        if getattr(args, key) is not None:
-            opts[key] = getattr(args, key)
-
+    config = settings.server_config(values)
+    opts = settings.resolver_options(values)
     with contextlib.ExitStack() as stack:
         try:
             resolver, _ = open_resolver(args, stack, opts)
@@ -126,10 +121,68 @@ def serve_command(argv: Sequence[str]) -> int:
             print(f"{PROG} serve: {exc}", file=sys.stderr)
             return EXIT_ERROR
         try:
-            return run_server(config, resolver)
+            return run_server(config, resolver, source=(args.config, flags, values))
         except ServerError as exc:
             print(f"{PROG} serve: {exc}", file=sys.stderr)
             return EXIT_ERROR
+
+
+def config_command(argv: Sequence[str]) -> int:
+    """`resolve config check FILE` and `resolve config example`."""
+    from resolver.server import settings
+
+    args = config_parser().parse_args(argv)
+    if args.action == "example":
+        sys.stdout.write(settings.example_config())
+        return EXIT_ANSWER
+    if args.file is None:
+        raise UsageError("check needs a FILE")
+    try:
+        values = settings.merge(settings.read_file(args.file), {})
+        from resolver.server.local_zones import LocalDataError, build
+
+        try:
+            build(settings.server_config(values))
+        except LocalDataError as exc:
+            raise settings.ConfigError(str(exc)) from None
+    except settings.ConfigError as exc:
+        print(f"{PROG} config: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    given = settings.read_file(args.file)
+    print(f"{args.file}: valid, {len(given)} setting(s): {', '.join(given) or 'none'}")
+    return EXIT_ANSWER
+
+
+def control_command(argv: Sequence[str]) -> int:
+    """`resolve control [--socket PATH] CMD [ARG]`: one command to a running server."""
+    args = control_parser().parse_args(argv)
+    from resolver.server.control_channel import COMMANDS, ControlError, request
+
+    if args.command not in COMMANDS:
+        raise UsageError(f"unknown command {args.command!r} (one of {', '.join(COMMANDS)})")
+    extra = list(args.args)
+    if args.reset:
+        if args.command != "stats":
+            raise UsageError("--reset goes with stats")
+        extra.append("--reset")
+    if args.command == "load-cache":
+        if len(extra) != 1:
+            raise UsageError("load-cache needs a FILE")
+        try:
+            with open(extra[0], encoding="utf-8") as handle:
+                extra = [handle.read()]  # the client reads it: the server may not be allowed to
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{PROG} control: {extra[0]}: {getattr(exc, 'strerror', None) or exc}",
+                  file=sys.stderr)
+            return EXIT_ERROR
+    try:
+        text = request(args.socket, args.command, extra)
+    except ControlError as exc:
+        print(f"{PROG} control: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if text:
+        print(text.rstrip("\n"))
+    return EXIT_ANSWER
 
 
 def stats_command(argv: Sequence[str]) -> int:

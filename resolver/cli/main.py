@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from resolver.cli.options import PROG, UsageError
 from resolver.cli.status import EXIT_ANSWER, EXIT_INTERRUPTED, EXIT_USAGE
 
-SUBCOMMANDS = ("lab", "serve", "stats")
+SUBCOMMANDS = ("lab", "serve", "config", "control", "stats")
 
 
 def _command(name: str | None) -> Callable[[Sequence[str]], int]:
@@ -22,6 +22,8 @@ def _command(name: str | None) -> Callable[[Sequence[str]], int]:
         None: query.query_command,
         "lab": commands.lab_command,
         "serve": commands.serve_command,
+        "config": commands.config_command,
+        "control": commands.control_command,
         "stats": commands.stats_command,
     }[name]
 

@@ -129,26 +129,12 @@ def parse_host_port(text: str, default_port: int | None) -> tuple[str, int | Non
 
     A bare IPv6 address never carries a port: "::1:5401" is the address ::1:5401; write
     "[::1]:5401" for ::1 on port 5401."""
-    text = text.strip()
-    port_number: int | None = default_port
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise argparse.ArgumentTypeError(f"expected [IPv6]:PORT, got {text!r}")
-        if rest:
-            port_number = port(rest[1:])
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port_number = port(port_text)
-    else:
-        host = text  # IPv4, or a bare IPv6 address (several colons) without a port
+    from resolver.server.settings import host_port as read_host_port
+
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an IP address: {host!r} (use ADDR, ADDR:PORT or [IPv6]:PORT)"
-        ) from None
-    return str(address), port_number
+        return read_host_port(text, default_port)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def host_port(text: str) -> tuple[str, int | None]:
@@ -240,6 +226,8 @@ other commands:
   resolve lab [--network CIDR] [--port N]       run the offline lab internet (foreground)
   resolve lab --scenarios                       the lab's named scenarios, one command each
   resolve serve [--listen ADDR[:PORT]] ...      run the caching nameserver (see serve --help)
+  resolve config check FILE | example           validate a serve config / print an example
+  resolve control [--socket PATH] CMD [ARG]     control a running nameserver (see control --help)
   resolve stats [--server ADDR[:PORT]] [--json] read a running nameserver's counters
 
 examples:
@@ -410,62 +398,77 @@ def serve_parser() -> Parser:
     parser = Parser(
         prog=f"{PROG} serve",
         description="Run the caching nameserver in the foreground (logs to stderr; stop with "
-        "Ctrl-C or SIGTERM). Clients outside --allow get REFUSED: by default only loopback.",
+        "Ctrl-C or SIGTERM; SIGHUP reloads --config). Clients outside --allow get REFUSED: by "
+        "default only loopback. Each flag is also a key of the --config file.",
         epilog=f"""\
 examples:
   {PROG} serve --lab                       serve the offline lab on 127.0.0.1:{DEFAULT_SERVER_PORT}
   dig @127.0.0.1 -p {DEFAULT_SERVER_PORT} www.cs.cornell.edu
   {PROG} serve --listen 127.0.0.1:5353 --listen [::1]:5353 --stats-interval 60
+  {PROG} serve --config /etc/resolver/resolver.toml
   {PROG} stats --server 127.0.0.1:{DEFAULT_SERVER_PORT}
 
 {EXIT_CODES_HELP}""",
         parents=[_resolution_parent()],
     )
     parser.add_argument(
-        "--listen",
-        action="append",
-        type=host_port,
-        default=[],
-        metavar="ADDR[:PORT]",
-        help=f"address to serve on, repeatable; IPv6 as [::1]:{DEFAULT_SERVER_PORT}"
-        " (default 127.0.0.1 and ::1)",
+        "--config",
+        metavar="FILE",
+        help="read settings from this TOML file (`resolve config example` prints one); "
+        "flags override it",
     )
-    parser.add_argument(
-        "--port",
-        type=port,
-        default=DEFAULT_SERVER_PORT,
-        help=f"port for --listen addresses given without one (default {DEFAULT_SERVER_PORT})",
+    from resolver.server.settings import add_flags
+
+    add_flags(parser)  # every other flag comes from the settings table
+    return parser
+
+
+def config_parser() -> Parser:
+    parser = Parser(
+        prog=f"{PROG} config",
+        description="Check a `resolve serve --config` file, or print a commented example.",
+        epilog=f"examples:\n  {PROG} config example > resolver.toml\n"
+        f"  {PROG} config check resolver.toml\n\n{EXIT_CODES_HELP}",
     )
-    parser.add_argument(
-        "--cache-size",
-        type=positive_int,
-        metavar="N",
-        help="RRsets kept in the cache (default 100000)",
+    parser.add_argument("action", choices=("check", "example"))
+    parser.add_argument("file", nargs="?", metavar="FILE", help="the file to check")
+    return parser
+
+
+DEFAULT_CONTROL_SOCKET = "/run/resolver/control.sock"
+
+
+def control_parser() -> Parser:
+    parser = Parser(
+        prog=f"{PROG} control",
+        description="Send one command to a running `resolve serve --control-socket PATH`. "
+        "Whoever may open the socket may control the server.",
+        epilog=f"""\
+commands:
+  status                 version, uptime, addresses, queries, cache sizes
+  stats [--reset]        every counter (JSON); --reset zeroes the server's counters
+  flush NAME             forget every cached entry at NAME
+  flush-zone ZONE        forget every cached entry at or below ZONE
+  flush-negative         forget cached NXDOMAIN/NODATA answers and failures
+  flush-infra            forget servers' RTT, back-off and lameness
+  flush-all              empty the cache
+  dump-cache             the cache as zone-file text with the remaining TTLs
+  load-cache FILE        load a dump (TTLs reduced by its age, expired entries skipped)
+  reload                 read the config file again (as SIGHUP does)
+  infra                  per-server RTT, timeouts, back-off, lameness
+  lookup NAME            which servers a question for NAME would go to, and why
+
+examples:
+  {PROG} control --socket /run/resolver/control.sock flush www.example.com
+  {PROG} control dump-cache > cache.txt
+
+{EXIT_CODES_HELP}""",
     )
-    parser.add_argument(
-        "--min-ttl",
-        type=non_negative_int,
-        metavar="S",
-        help="cache records at least this long (default 0)",
-    )
-    parser.add_argument(
-        "--max-ttl",
-        type=positive_int,
-        metavar="S",
-        help="cache records at most this long (default 86400)",
-    )
-    parser.add_argument(
-        "--allow",
-        action="append",
-        type=network,
-        default=[],
-        metavar="NET",
-        help="client network allowed to query, repeatable (default 127.0.0.0/8 and ::1/128)",
-    )
-    parser.add_argument(
-        "--stats-interval", type=seconds, metavar="S", help="log the counters every S seconds"
-    )
-    parser.add_argument("--log-queries", action="store_true", help="log one line per query")
+    parser.add_argument("--socket", default=DEFAULT_CONTROL_SOCKET, metavar="PATH",
+                        help=f"the server's control socket (default {DEFAULT_CONTROL_SOCKET})")
+    parser.add_argument("--reset", action="store_true", help="with stats: zero the counters")
+    parser.add_argument("command", metavar="COMMAND")
+    parser.add_argument("args", nargs="*", metavar="ARG")
     return parser
 
 

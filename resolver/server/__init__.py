@@ -8,7 +8,12 @@ Modules, one job each:
 - nameserver: the refusal policy and the shared, bounded resolutions behind misses
 - udp, tcp: the listeners (batching UDP reader; RFC 7766 TCP)
 - stats, control: counters, and the live `CH TXT stats.resolver.` query and its client
-- daemon: binding, lifecycle, signals
+- daemon: binding, lifecycle, signals (SIGHUP: reload), sd_notify (notify)
+- settings: the table behind serve's flags, the TOML config and the README reference
+- reload: applying a changed config file to a running server
+- access: access-control actions per netblock; local_zones: data answered locally
+- control_channel: `resolve control` over a UNIX socket; cache_file: the cache across restarts
+- metrics: Prometheus /metrics; logs: levels and JSON lines; privileges: --user
 
 The names below load on first use (PEP 562): `resolve --help` reads config.DEFAULT_PORT
 without paying for asyncio and dnslib.

@@ -43,3 +43,24 @@ class ServerConfig:
     resolution_timeout: float | None = None
     # On SIGINT/SIGTERM, how long in-flight resolutions may finish before they get SERVFAIL.
     shutdown_grace: float = 2.0
+    # Access control beyond `allow`: (network, action) with action allow, refuse, deny or
+    # allow_snoop; the most specific network wins (resolver/server/access.py).
+    access_control: list[tuple[str, str]] = field(default_factory=list)
+    # Who may read the live counters (`CH TXT stats.resolver.`): like the control channel, the
+    # operator's own machine by default; other clients get REFUSED for that one name.
+    stats_from: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOW))
+    # Local zones (resolver/server/local_zones.py). The RFC 6303 / 6761 defaults are off for a
+    # ServerConfig built in code and on for `resolve serve` (setting default-local-zones).
+    default_local_zones: bool = False
+    local_zones: list[tuple[str, str]] = field(default_factory=list)
+    local_data: list[str] = field(default_factory=list)
+    hosts_file: str | None = None
+    blocklist_file: str | None = None
+    blocklist_address: list[str] = field(default_factory=list)
+    # Operation: the control socket, the cache kept across restarts, metrics, logging.
+    control_socket: str | None = None
+    cache_file: str | None = None
+    metrics: tuple[str, int] | None = None
+    user: str | None = None
+    log_level: str = "info"
+    log_json: bool = False

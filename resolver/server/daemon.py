@@ -1,4 +1,5 @@
-"""Bind the listeners, run them on one event loop, stop cleanly on SIGINT/SIGTERM."""
+"""Bind the listeners, run them on one event loop, reload on SIGHUP, stop cleanly on
+SIGINT/SIGTERM; tell systemd (sd_notify) when ready, reloading and stopping."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import errno
 import logging
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
-from resolver.server.config import ServerConfig, ServerError
+from resolver.server import cache_file, logs
+from resolver.server.config import DEFAULT_PORT, ServerConfig, ServerError
 from resolver.server.nameserver import Nameserver
+from resolver.server.notify import notify
 from resolver.server.stats import summary_line
 from resolver.server.tcp import TcpListener
 from resolver.server.udp import UdpListener
@@ -139,6 +142,11 @@ def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
             hint = ""
             if getattr(error, "errno", None) == errno.EACCES and 0 < port < 1024:
                 hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE; try --port 5353)"
+            elif getattr(error, "errno", None) == errno.EADDRINUSE and port == DEFAULT_PORT:
+                hint = (
+                    f" (port {DEFAULT_PORT} is mDNS's: avahi-daemon or mDNSResponder often "
+                    "holds it; try --port 5300)"
+                )
             raise ServerError(f"cannot listen on {where}: {reason}{hint}") from error
     raise ServerError(f"cannot listen on {where}: no port free for both UDP and TCP")
 
@@ -154,48 +162,102 @@ def _optional_ipv6(host: str, error: ServerError, *, others: bool) -> bool:
     )
 
 
-def _ensure_logging() -> None:
-    """Log to stderr unless the application configured logging already."""
-    logger = logging.getLogger("resolver")
-    if logging.getLogger().handlers or logger.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
-async def serve(config: ServerConfig, resolver: object, stop: asyncio.Event) -> None:
-    """Run a server until `stop` is set, then shut it down cleanly."""
+async def serve(
+    config: ServerConfig,
+    resolver: object,
+    stop: asyncio.Event,
+    source: tuple[str | None, dict[str, Any], dict[str, Any]] | None = None,
+) -> None:
+    """Run a server until `stop` is set, then shut it down cleanly. `source` (config file,
+    flags given, merged settings) lets SIGHUP reload the file."""
     server = Server(config, resolver)
     await server.start()
+    if config.user:
+        from resolver.server.privileges import drop_privileges
+
+        try:
+            uid, gid = drop_privileges(config.user)
+        except ServerError:
+            await server.stop()
+            raise
+        log.info("running as user %s (uid %d, gid %d)", config.user, uid, gid)
+    reloader = None
+    if source is not None:
+        from resolver.server.reload import Reloader
+
+        reloader = Reloader(server.nameserver, resolver, *source)
+        loop = asyncio.get_running_loop()
+
+        def hangup() -> None:
+            notify("RELOADING=1")
+            reloader.reload()
+            notify("READY=1")
+
+        loop.add_signal_handler(signal.SIGHUP, hangup)
+    control = metrics = None
+    try:
+        if config.metrics:
+            from resolver.server.metrics import MetricsServer
+
+            metrics = MetricsServer(config.metrics, server.nameserver)
+            await metrics.start()
+            log.info("serving Prometheus metrics on http://%s:%d/metrics", *metrics.address)
+        if config.control_socket:
+            from resolver.server.control_channel import ControlChannel
+
+            reload = reloader.reload if reloader is not None else None
+            control = ControlChannel(config.control_socket, server.nameserver, reload,
+                                     server.addresses)
+            await control.start()
+        if config.cache_file:
+            await cache_file.load(resolver, config.cache_file)
+    except BaseException:
+        for extra in (control, metrics):
+            if extra is not None:
+                await extra.stop()
+        await server.stop()
+        raise
     where = ", ".join(
         f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in server.addresses
     )
     log.info("serving DNS on %s (udp+tcp); allowed clients: %s", where, ", ".join(config.allow))
+    notify("READY=1", f"STATUS=serving DNS on {where}")
     try:
         await stop.wait()
     finally:
+        notify("STOPPING=1")
+        if reloader is not None:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         log.info(
             "stopping: %d resolution(s) in flight get up to %gs",
             server.nameserver.resolutions_in_flight,
             config.shutdown_grace,
         )
         await server.stop()
+        for extra in (control, metrics):
+            if extra is not None:
+                await extra.stop()
+        if config.cache_file:
+            await cache_file.save(resolver, config.cache_file)
         log.info("stopped: %s", summary_line(server.nameserver.snapshot()))
 
 
-def run_server(config: ServerConfig, resolver: object) -> int:
+def run_server(
+    config: ServerConfig,
+    resolver: object,
+    source: tuple[str | None, dict[str, Any], dict[str, Any]] | None = None,
+) -> int:
     """Serve in the foreground until SIGINT or SIGTERM; returns the exit code (0 on a clean
-    stop). Raises ServerError with a one-line message when an address cannot be bound."""
-    _ensure_logging()
+    stop). Raises ServerError with a one-line message when an address cannot be bound.
+    `source` (config file, flags, merged settings): SIGHUP reloads the file."""
+    logs.configure(config.log_level, config.log_json)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await serve(config, resolver, stop)
+        await serve(config, resolver, stop, source)
 
     asyncio.run(main())
     return 0

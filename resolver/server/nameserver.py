@@ -8,12 +8,15 @@ task, so hits are never queued behind misses.
 
 Policy, in order (each documented in the README's server section):
 - shorter than a header, or QR=1 (a response): dropped, no reply;
-- client outside the allowed networks: REFUSED;
+- client outside the allowed networks: REFUSED; access-control `deny`: dropped; `refuse`:
+  REFUSED; `allow_snoop` with RD=0: answered from the reply cache only, else REFUSED;
 - malformed (bad name, counts, OPT, trailing octets): FORMERR; QDCOUNT != 1: FORMERR;
   opcode other than QUERY: NOTIMP; EDNS version other than 0: BADVERS;
-- CH TXT stats.resolver.: the live counters; any other class than IN: REFUSED;
+- CH TXT stats.resolver.: the live counters, to `stats_from` clients only (else REFUSED);
+  any other class than IN: REFUSED;
 - AXFR/IXFR: REFUSED (we hold no zones to transfer); MAILA/MAILB: NOTIMP; the meta-types
   0, OPT, TKEY, TSIG as a question: FORMERR; ANY: RFC 8482 minimal answer (one HINFO "RFC8482");
+- a name in a local zone (resolver/server/local_zones.py) is answered from local data;
 - everything else is resolved; failure or the server's deadline gives SERVFAIL, as does a new
   question while max_inflight resolutions are running.
 """
@@ -21,7 +24,6 @@ Policy, in order (each documented in the README's server section):
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +34,8 @@ from dnslib import CLASS, QTYPE
 from resolver import wire
 from resolver.answer import Answer
 from resolver.errors import ResolverError
+from resolver.server import local_zones
+from resolver.server.access import ALLOW, ALLOW_SNOOP, DENY, AccessControl
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
 from resolver.server.control import is_stats_query, stats_lines
@@ -53,6 +57,7 @@ from resolver.server.replies import (
     answer_reply,
     any_reply,
     error_reply,
+    records_reply,
     truncate,
     txt_reply,
 )
@@ -64,7 +69,7 @@ MAX_TCP_MESSAGE = 65_535  # RFC 7766 §8: the 2-octet length prefix bounds a TCP
 # Clients waiting on one question; a flood of one name beyond this gets SERVFAIL, so memory stays
 # bounded even though waiting on a shared resolution costs no upstream traffic.
 MAX_WAITERS_PER_QUESTION = 1024
-# Allowed/refused verdicts remembered per client address; cleared when full (a scan of many
+# Access-control actions remembered per client address; cleared when full (a scan of many
 # source addresses must not grow memory).
 ACL_MEMORY = 65_536
 # Query bytes (all but the ID) -> fast_key's reading, remembered for queries that hit: clients
@@ -100,11 +105,9 @@ class Nameserver:
         self.stats = ServerStats()
         self.cache = AnswerCache(config.answer_cache_size)
         self._entries = self.cache.entries  # the hot path reads the dict directly
-        try:
-            self._networks = [ipaddress.ip_network(net, strict=False) for net in config.allow]
-        except ValueError as error:
-            raise ServerError(f"bad --allow network: {error}") from None
-        self._acl: dict[str, bool] = {}
+        self.access, self.stats_readers, self.local = self.policy_of(config)
+        self._acl: dict[str, str] = {}
+        self.acl_actions: dict[str, int] = {}
         self._shapes: dict[bytes, tuple[bytes, int, int]] = {}
         self._inflight: dict[bytes, list[tuple]] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -112,15 +115,41 @@ class Nameserver:
         self.timeout = config.resolution_timeout or float(lifetime) + 1.0
         self.closing = False
 
+    @staticmethod
+    def policy_of(
+        config: ServerConfig,
+    ) -> tuple[AccessControl, AccessControl, local_zones.LocalZones]:
+        """The access control, who may read the counters, and the local zones a configuration
+        asks for; ServerError if bad."""
+        try:
+            access = AccessControl(config.allow, config.access_control)
+            stats_readers = AccessControl(config.stats_from)
+        except ValueError as error:
+            raise ServerError(f"bad access control: {error}") from None
+        return access, stats_readers, local_zones.build(config)
+
+    def apply(self, config: ServerConfig) -> None:
+        """Take a reloaded configuration: access control, local data, logging of queries.
+        The reply cache is emptied only when local data changed (answers it may contradict);
+        the resolver's cache and running resolutions are untouched."""
+        access, stats_readers, local = self.policy_of(config)
+        local_changed = _local_settings(config) != _local_settings(self.config)
+        self.config, self.access, self.local = config, access, local
+        self.stats_readers = stats_readers
+        self._acl.clear()
+        if local_changed:
+            self.cache.entries.clear()  # the same dict the hot path reads
+            self._shapes.clear()
+
     # ---- the hot path -------------------------------------------------------------------
 
     def handle(self, data: bytes, client: tuple, channel: Channel) -> bytes | None:
         """The reply to send now, or None (dropped, or deferred to `channel.deliver`)."""
         start = self.clock()
-        allowed = self._acl.get(client[0])
-        if allowed is None:
-            allowed = self._admit(client[0])
-        if allowed:
+        action = self._acl.get(client[0])
+        if action is None:
+            action = self._admit(client[0])
+        if action is ALLOW or action is ALLOW_SNOOP:
             # A query whose bytes after the ID were seen before on a hit needs no reading.
             shape = data[2:]
             found = self._shapes.get(shape)
@@ -154,28 +183,28 @@ class Nameserver:
                         stats.truncated += 1
                     stats.latency.record(self.clock() - start)
                     if self.config.log_queries:
-                        self._log_query(parse_query(data), client, channel, rcode, "hit", start)
+                        query = parse_query(data)
+                        self._log_query(query, client, channel, rcode, "hit", start, len(reply))
                     return reply
-        return self._handle_slowly(data, client, channel, start, allowed)
+        return self._handle_slowly(data, client, channel, start, action)
 
-    def _admit(self, host: str) -> bool:
-        try:
-            address = ipaddress.ip_address(host.split("%", 1)[0])
-        except ValueError:
-            return False
-        if address.version == 6 and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        allowed = any(address in network for network in self._networks)
+    def _admit(self, host: str) -> str:
+        action = self.access.action(host)
         if len(self._acl) >= ACL_MEMORY:
             self._acl.clear()
-        self._acl[host] = allowed
-        return allowed
+        self._acl[host] = action
+        return action
 
     # ---- everything but a clean cache hit -----------------------------------------------
 
     def _handle_slowly(
-        self, data: bytes, client: tuple, channel: Channel, start: float, allowed: bool
+        self, data: bytes, client: tuple, channel: Channel, start: float, action: str
     ) -> bytes | None:
+        actions = self.acl_actions
+        actions[action] = actions.get(action, 0) + 1
+        if action is DENY:
+            self.stats.dropped += 1
+            return None
         try:
             query = parse_query(data)
         except Unanswerable as error:
@@ -190,12 +219,14 @@ class Nameserver:
         if query.question is not None:
             rtype = query.question[-4:-2]
             stats.by_type[rtype] = stats.by_type.get(rtype, 0) + 1
-        if not allowed:
+        if action is not ALLOW and action is not ALLOW_SNOOP:
             stats.refused_acl += 1
             return self._reply_now(query, client, channel, start, REFUSED, "refused (acl)")
         if query.problem is not None:
             return self._reply_now(query, client, channel, start, query.problem, query.reason)
         if is_stats_query(query.labels, query.qtype, query.qclass):
+            if self.stats_readers.action(client[0]) is not ALLOW:
+                return self._reply_now(query, client, channel, start, REFUSED, "stats refused")
             reply = txt_reply(query, stats_lines(self.snapshot()))
             return self._reply_now(query, client, channel, start, 0, "stats", reply)
         if query.qclass != CLASS.IN:
@@ -209,12 +240,25 @@ class Nameserver:
             return self._reply_now(query, client, channel, start, FORMERR, "meta-type question")
         if qtype == QTYPE.ANY:
             return self._reply_now(query, client, channel, start, 0, "rfc8482", any_reply(query))
+        if self.local:
+            qname = wire.name_from_labels([label.lower() for label in query.labels])
+            local = self.local.lookup(qname, qtype)
+            if local is not None:
+                if local.drop:
+                    stats.dropped += 1
+                    return None
+                reply = records_reply(query, local.rcode, local.answer, local.authority)
+                note = f"local {local.kind}"
+                return self._reply_now(query, client, channel, start, local.rcode, note, reply)
         entry = self.cache.get(query.key, start)
         if entry is not None:
             stats.cache_hits += 1
             question_end = query.question_end
             reply = entry.render(data, question_end, _limit(query, channel), start)
             return self._finish(query, client, channel, start, entry.rcode, "hit", reply)
+        if action is ALLOW_SNOOP and not query.flags & 0x0100:
+            # RD=0 from a snooping client: the cache's answer or nothing (Unbound allow_snoop).
+            return self._reply_now(query, client, channel, start, REFUSED, "not cached (RD=0)")
         stats.cache_misses += 1
         return self._resolve_later(query, client, channel, start)
 
@@ -314,6 +358,8 @@ class Nameserver:
 
     def _deliver(self, waiters: list[tuple], answer: Answer | None, note: str) -> None:
         now = self.clock()
+        if answer is not None and answer.rcode == SERVFAIL:
+            note = _servfail_reason(answer)
         built: dict[bytes, PackedReply | None] = {}
         for query, client, channel, start in waiters:
             variant = query.variant
@@ -376,7 +422,10 @@ class Nameserver:
                 resolver_stats = dict(reader())
             except Exception:  # counters must never take the server down
                 log.exception("reading the resolver's stats failed")
-        return self.stats.snapshot(resolver_stats, len(self.cache))
+        snapshot = self.stats.snapshot(resolver_stats, len(self.cache))
+        snapshot["acl_actions"] = dict(sorted(self.acl_actions.items()))
+        snapshot["local_answers"] = dict(sorted(self.local.hits.items()))
+        return snapshot
 
     def _log_query(
         self,
@@ -403,6 +452,28 @@ class Nameserver:
             size,
             note,
         )
+
+
+def _servfail_reason(answer: Answer) -> str:
+    """A SERVFAIL's cause in words, for the query log (from the resolution's last failure)."""
+    from resolver.render import failure_text
+
+    for event in reversed(getattr(answer, "trace", None) or []):
+        failure = getattr(event, "failure", None)
+        if failure is not None:
+            return f"servfail: {failure_text(failure)}"
+    return "servfail"
+
+
+def _local_settings(config: ServerConfig) -> tuple:
+    return (
+        config.default_local_zones,
+        config.local_zones,
+        config.local_data,
+        config.hosts_file,
+        config.blocklist_file,
+        config.blocklist_address,
+    )
 
 
 def _limit(query: ClientQuery, channel: Channel) -> int:

@@ -96,13 +96,18 @@ def error_reply(query: ClientQuery, rcode: int) -> bytes:
 
 def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
     """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA)."""
+    return records_reply(query, answer.rcode, answer.answer_records, answer.authority_records)
+
+
+def records_reply(query: ClientQuery, rcode: int, answer: list[RR], authority: list[RR]) -> bytes:
+    """A reply with these answer and authority records (local data, resolutions)."""
     records = DNSRecord(
         DNSHeader(id=query.id),
         q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
-        rr=list(answer.answer_records),
-        auth=list(answer.authority_records),
+        rr=list(answer),
+        auth=list(authority),
     )
-    return _finish(query, records, answer.rcode)
+    return _finish(query, records, rcode)
 
 
 def any_reply(query: ClientQuery) -> bytes:

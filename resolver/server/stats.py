@@ -34,17 +34,19 @@ def _bucket_upper(index: int) -> int:
 class LatencyHistogram:
     """Log-scale histogram of latencies; percentiles are reported as bucket upper bounds."""
 
-    __slots__ = ("counts", "total", "max_micros")
+    __slots__ = ("counts", "total", "max_micros", "seconds")
 
     def __init__(self) -> None:
         self.counts = [0] * _BUCKETS
         self.total = 0
         self.max_micros = 0
+        self.seconds = 0.0  # the sum, for Prometheus' histogram _sum
 
     def record(self, seconds: float) -> None:
         micros = int(seconds * 1_000_000)
         self.counts[_bucket(micros)] += 1
         self.total += 1
+        self.seconds += seconds
         if micros > self.max_micros:
             self.max_micros = micros
 
@@ -59,6 +61,25 @@ class LatencyHistogram:
             if count and seen >= wanted:
                 return min(_bucket_upper(index), self.max_micros) / 1000
         return self.max_micros / 1000
+
+    def buckets(self, bounds: list[float]) -> list[tuple[float, int]]:
+        """Cumulative counts at each bound in seconds (Prometheus `le` buckets, +Inf last):
+        a log bucket counts toward the first bound at or above its upper edge."""
+        cumulative = [0] * len(bounds)
+        for index, count in enumerate(self.counts):
+            if not count:
+                continue
+            upper = _bucket_upper(index) / 1_000_000
+            for position, bound in enumerate(bounds):
+                if upper <= bound:
+                    cumulative[position] += count
+                    break
+        result, running = [], 0
+        for bound, count in zip(bounds, cumulative, strict=True):
+            running += count
+            result.append((bound, running))
+        result.append((float("inf"), self.total))
+        return result
 
     def summary(self) -> dict[str, float]:
         return {
