@@ -14,6 +14,7 @@ from typing import overload
 
 from dnslib import QTYPE, RCODE, RR
 
+from resolver.ede import ExtendedError, for_failure
 from resolver.records.name import Name
 from resolver.records.rdata import Rdata
 from resolver.records.rrset import RRset, rrsets_from_dnslib
@@ -98,6 +99,7 @@ class Answer:
         self.trace: list[TraceEvent] = trace if trace is not None else []
         self.created = time.time() if created is None else created
         self._sections: tuple[list[RRset], list[RRset]] | None = None
+        self.stale_ede: ExtendedError | None = None  # set when serve-stale answered (RFC 8767)
 
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property
@@ -153,6 +155,18 @@ class Answer:
     def expiration(self) -> float:
         """Wall-clock time (`time.time()` scale) at which this answer stops being valid."""
         return self.created + self.ttl
+
+    @property
+    def ede(self) -> ExtendedError | None:
+        """The Extended DNS Error (RFC 8914) that explains this answer: why it is a SERVFAIL,
+        or that it is stale; None for an ordinary answer."""
+        if self.stale_ede is not None:
+            return self.stale_ede
+        for event in reversed(self.trace):
+            failure = getattr(event, "failure", None)
+            if event.kind == "resolution_finished" and event.depth == 0:
+                return for_failure(failure) if failure is not None else None
+        return None
 
     @property
     def rcode_text(self) -> str:

@@ -31,6 +31,7 @@ from dnslib import CLASS, QTYPE
 
 from resolver import wire
 from resolver.answer import Answer
+from resolver.ede import EdeCode, ExtendedError
 from resolver.errors import ResolverError
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
@@ -48,6 +49,7 @@ from resolver.server.replies import (
     FORMERR,
     NOTIMP,
     NXDOMAIN,
+    OPT_SIZE,
     REFUSED,
     SERVFAIL,
     answer_reply,
@@ -229,7 +231,9 @@ class Nameserver:
         reply: bytes | None = None,
     ) -> bytes:
         if reply is None:
-            reply = error_reply(query, rcode)
+            # Every SERVFAIL says why (RFC 8914): here the server's own reason, as 0 Other.
+            ede = ExtendedError(EdeCode.OTHER, note) if rcode == SERVFAIL else None
+            reply = error_reply(query, rcode, ede)
         elif channel.udp and query.question is not None and len(reply) > query.udp_limit:
             reply = truncate(reply, query.question_end, query.edns)
         return self._finish(query, client, channel, start, rcode, note, reply)
@@ -321,7 +325,8 @@ class Nameserver:
                 built[variant] = self._pack(query, answer, now)
             entry = built[variant]
             if entry is None:
-                rcode, reply = SERVFAIL, error_reply(query, SERVFAIL)
+                ede = ExtendedError(EdeCode.OTHER, note)
+                rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
                 question_end = query.question_end
@@ -336,17 +341,19 @@ class Nameserver:
             return None
         try:
             reply = answer_reply(query, answer)
+            ede = answer.ede
             entry = PackedReply(
                 reply,
                 query.question_end,
                 now,
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
+                opt_size=OPT_SIZE + (len(ede.option()) if ede is not None else 0),
             )
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
-        if answer.rcode in (0, NXDOMAIN) and entry.expires > now:
+        if answer.rcode in (0, NXDOMAIN) and entry.expires > now and answer.stale_ede is None:
             self.cache.put(query.key, entry)
         return entry
 
