@@ -99,7 +99,9 @@ class Answer:
         self.trace: list[TraceEvent] = trace if trace is not None else []
         self.created = time.time() if created is None else created
         self._sections: tuple[list[RRset], list[RRset]] | None = None
-        self.stale_ede: ExtendedError | None = None  # set when serve-stale answered (RFC 8767)
+        # An Extended DNS Error that is not a failure's: a stale answer (RFC 8767), a refusal
+        # to walk for a cache-only (RD=0) question. Set by whoever made the answer.
+        self.extended_error: ExtendedError | None = None
 
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property
@@ -160,8 +162,8 @@ class Answer:
     def ede(self) -> ExtendedError | None:
         """The Extended DNS Error (RFC 8914) that explains this answer: why it is a SERVFAIL,
         or that it is stale; None for an ordinary answer."""
-        if self.stale_ede is not None:
-            return self.stale_ede
+        if self.extended_error is not None:
+            return self.extended_error
         for event in reversed(self.trace):
             failure = getattr(event, "failure", None)
             if event.kind == "resolution_finished" and event.depth == 0:

@@ -33,6 +33,7 @@ from dnslib import CLASS, QTYPE, RCODE
 from resolver import wire
 from resolver.answer import Answer
 from resolver.cache import RRsetCache
+from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import (
     NXDOMAIN,
     YXDOMAIN,
@@ -441,6 +442,18 @@ class Resolver:
         question = self._question(name, rdtype, rdclass, meta_ok=True)
         return self._run(self._shared_walk(question, question.qnames[0]))
 
+    async def query_cached_async(
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN"
+    ) -> Answer:
+        """What the cache alone says, never a walk (a client's RD=0 query, as Unbound's
+        allow_snoop): the cached answer, negative answer, failure or CNAME chain so far, and
+        REFUSED (with EDE 20 Not Authoritative) when nothing is cached."""
+        question = self._question(name, rdtype, rdclass, meta_ok=True)
+        return await self._run_async(self._walk(
+            question.qnames[0], question.rdtype, question.rdclass, False, question.lifetime,
+            cache_only=True,
+        ))
+
     # ---- answers or exceptions, as dnspython does -------------------------------------------
 
     def resolve(
@@ -682,7 +695,8 @@ class Resolver:
             task.exception()  # retrieved here: each caller re-raises it on its own
 
     async def _walk(
-        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float
+        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float,
+        cache_only: bool = False,
     ) -> Answer:
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
@@ -690,11 +704,12 @@ class Resolver:
         if not self.use_cache:  # a private cache per question: nothing is answered from memory
             iterator = copy.copy(self.iterator)
             iterator.cache = self._new_cache()
-        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime)
+        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime,
+                                   cache_only=cache_only)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
-        return Answer(
+        answer = Answer(
             qname=qname,
             rdtype=qtype,
             rdclass=rdclass,
@@ -707,6 +722,9 @@ class Resolver:
             elapsed=walk.elapsed(),
             trace=walk.events,
         )
+        if cache_only and outcome.rcode == RCODE.REFUSED:
+            answer.extended_error = ExtendedError(EdeCode.NOT_AUTHORITATIVE, NOT_CACHED_TEXT)
+        return answer
 
 
 def _class_text(rdclass: int) -> str:

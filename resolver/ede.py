@@ -48,6 +48,9 @@ PURPOSE = {
     EdeCode.NETWORK_ERROR: "Network Error",
 }
 
+# A query with RD=0 for something not cached is REFUSED, and says so (RFC 8914 §4.21).
+NOT_CACHED_TEXT = "not in the cache, and the query did not ask for recursion (RD=0)"
+
 CODE_OF_CAUSE: dict[Cause, EdeCode] = {
     Cause.NO_REACHABLE_AUTHORITY: EdeCode.NO_REACHABLE_AUTHORITY,
     Cause.NO_SERVER_ADDRESS: EdeCode.NO_REACHABLE_AUTHORITY,

@@ -86,6 +86,7 @@ class Resolution:
     clock: Callable[[], float]
     limits: Limits = DEFAULT_LIMITS
     tcp: bool = False  # ask upstream over TCP from the start
+    cache_only: bool = False  # answer from the cache or not at all (an RD=0 query)
     started: float = 0.0
     queries_sent: int = 0
     subresolutions: int = 0
@@ -179,13 +180,15 @@ class Iterator:
     # ---- public -----------------------------------------------------------------------------
 
     def resolution(
-        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None
+        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None,
+        cache_only: bool = False,
     ) -> Resolution:
-        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline."""
+        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline;
+        `cache_only` answers from the cache alone (REFUSED when it holds nothing)."""
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
-        return Resolution(qname, qtype, self.clock, limits, tcp)
+        return Resolution(qname, qtype, self.clock, limits, tcp, cache_only)
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
@@ -221,7 +224,11 @@ class Iterator:
         limit = query.resolution.limits.max_cname_links
         for _ in range(limit + 1):
             step = self._from_cache(query, current)
-            if step is None:
+            if step is None and query.resolution.cache_only:
+                # Nothing cached: REFUSED, never a walk; a cached chain part is what we know.
+                rcode = RCODE.NOERROR if chain else RCODE.REFUSED
+                step = Outcome(rcode, canonical_name=current)
+            elif step is None:
                 step = await self._walk_zones(query, current)
             if step.rcode != RCODE.NOERROR or not step.target:
                 step.answer = chain + step.answer

@@ -254,3 +254,32 @@ def records(answer: object) -> list[tuple[str, str, int, str]]:
 def addresses(answer: object) -> list[str]:
     """The data of the answer's A/AAAA records (the final RRset of an address question)."""
     return [data for _, rtype, _, data in records(answer) if rtype in ("A", "AAAA")]
+
+
+def ask_nameserver(resolver: Resolver, query: DNSRecord) -> DNSRecord:
+    """One query through the caching nameserver's logic (no sockets), its reply parsed."""
+    import asyncio
+
+    from resolver.server import ServerConfig
+    from resolver.server.nameserver import Nameserver
+
+    nameserver = Nameserver(ServerConfig(), resolver)
+    replies: list[bytes] = []
+
+    class Channel:
+        udp = True
+
+        def deferred(self) -> None:
+            pass
+
+        def deliver(self, reply: bytes, client: tuple) -> None:
+            replies.append(reply)
+
+    async def run() -> None:
+        now = nameserver.handle(bytes(query.pack()), ("127.0.0.1", 5000), Channel())
+        if now is not None:
+            replies.append(now)
+        await nameserver.drain(30.0)
+
+    asyncio.run(run())
+    return DNSRecord.parse(replies[0])

@@ -14,6 +14,9 @@ Policy, in order (each documented in the README's server section):
 - CH TXT stats.resolver.: the live counters; any other class than IN: REFUSED;
 - AXFR/IXFR: REFUSED (we hold no zones to transfer); MAILA/MAILB: NOTIMP; the meta-types
   0, OPT, TKEY, TSIG as a question: FORMERR; ANY: RFC 8482 minimal answer (one HINFO "RFC8482");
+- RD=0 (recursion not desired): answered from the cache only, as Unbound's `allow_snoop`: the
+  cached answer, negative answer or CNAME chain, else REFUSED with EDE 20 (Not Authoritative),
+  never a resolution (a resolver without `query_cached_async` refuses every RD=0 miss);
 - everything else is resolved; failure or the server's deadline gives SERVFAIL, as does a new
   question while max_inflight resolutions are running.
 """
@@ -31,7 +34,7 @@ from dnslib import CLASS, QTYPE
 
 from resolver import wire
 from resolver.answer import Answer
-from resolver.ede import EdeCode, ExtendedError
+from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import ResolverError
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
@@ -72,6 +75,7 @@ ACL_MEMORY = 65_536
 # Query bytes (all but the ID) -> fast_key's reading, remembered for queries that hit: clients
 # repeat the very same bytes, so a repeat skips reading the name. Cleared when full.
 MAX_SHAPES = 20_000
+RD_FLAG = 0x0100  # recursion desired, in the header's flags
 REFUSED_QTYPES = frozenset({QTYPE.AXFR, QTYPE.IXFR})
 NOTIMP_QTYPES = frozenset({253, 254})  # MAILA, MAILB (RFC 1035; obsolete)
 FORMERR_QTYPES = frozenset({0, TYPE_OPT, TYPE_TKEY, TYPE_TSIG})
@@ -267,7 +271,8 @@ class Nameserver:
         self, query: ClientQuery, client: tuple, channel: Channel, start: float
     ) -> bytes | None:
         waiter = (query, client, channel, start)
-        key = query.question_key
+        cache_only = not query.flags & RD_FLAG
+        key = query.question_key + (b"/cache-only" if cache_only else b"")
         waiters = self._inflight.get(key)
         if self.closing:
             return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
@@ -282,14 +287,18 @@ class Nameserver:
                 return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
             waiters = [waiter]
             self._inflight[key] = waiters
-            task = asyncio.get_running_loop().create_task(self._resolve(key, query, waiters))
+            task = asyncio.get_running_loop().create_task(
+                self._resolve(key, query, waiters, cache_only)
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         self.stats.waiting += 1
         channel.deferred()
         return None
 
-    async def _resolve(self, key: bytes, query: ClientQuery, waiters: list[tuple]) -> None:
+    async def _resolve(
+        self, key: bytes, query: ClientQuery, waiters: list[tuple], cache_only: bool = False
+    ) -> None:
         stats = self.stats
         stats.inflight += 1
         answer: Answer | None = None
@@ -298,7 +307,10 @@ class Nameserver:
         name = wire.name_from_labels([label.lower() for label in query.labels])
         try:
             async with asyncio.timeout(self.timeout):
-                answer = await self.resolver.query_async(name, query.qtype, query.qclass)
+                if cache_only:
+                    answer = await self._from_cache_only(name, query)
+                else:
+                    answer = await self.resolver.query_async(name, query.qtype, query.qclass)
         except TimeoutError:
             stats.resolution_timeouts += 1
             note = f"server deadline {self.timeout:g}s passed"
@@ -314,15 +326,26 @@ class Nameserver:
         finally:
             del self._inflight[key]
             stats.inflight -= 1
-        self._deliver(waiters, answer, note)
+        # A cache-only answer may be a CNAME chain cut short: never kept for RD=1 clients.
+        self._deliver(waiters, answer, note, keep=not cache_only)
 
-    def _deliver(self, waiters: list[tuple], answer: Answer | None, note: str) -> None:
+    async def _from_cache_only(self, name: str, query: ClientQuery) -> Answer:
+        lookup = getattr(self.resolver, "query_cached_async", None)
+        if lookup is None:
+            answer = Answer(name, query.qtype, query.qclass, REFUSED, name)
+            answer.extended_error = ExtendedError(EdeCode.NOT_AUTHORITATIVE, NOT_CACHED_TEXT)
+            return answer
+        return await lookup(name, query.qtype, query.qclass)
+
+    def _deliver(
+        self, waiters: list[tuple], answer: Answer | None, note: str, keep: bool = True
+    ) -> None:
         now = self.clock()
         built: dict[bytes, PackedReply | None] = {}
         for query, client, channel, start in waiters:
             variant = query.variant
             if variant not in built:
-                built[variant] = self._pack(query, answer, now)
+                built[variant] = self._pack(query, answer, now, keep)
             entry = built[variant]
             if entry is None:
                 ede = ExtendedError(EdeCode.OTHER, note)
@@ -335,7 +358,9 @@ class Nameserver:
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
 
-    def _pack(self, query: ClientQuery, answer: Answer | None, now: float) -> PackedReply | None:
+    def _pack(
+        self, query: ClientQuery, answer: Answer | None, now: float, keep: bool = True
+    ) -> PackedReply | None:
         """Pack a resolution's reply once per EDNS variant; keep it if it may be cached."""
         if answer is None:
             return None
@@ -353,7 +378,8 @@ class Nameserver:
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
-        if answer.rcode in (0, NXDOMAIN) and entry.expires > now and answer.stale_ede is None:
+        cacheable = answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
+        if keep and cacheable and entry.expires > now:
             self.cache.put(query.key, entry)
         return entry
 

@@ -3,17 +3,20 @@ in the nameserver's OPT record (option 15)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from dnslib import EDNS0, QTYPE, DNSQuestion, DNSRecord
 
 from resolver.ede import OPTION_CODE, EdeCode, ExtendedError, parse_option
 from resolver.errors import NoNameservers
 from resolver.limits import Limits
-from resolver.server import ServerConfig
-from resolver.server.nameserver import Nameserver
-from tests.scripted import EXAMPLE1, EXAMPLE2, ROOTS, ScriptedNetwork, small_internet
+from tests.scripted import (
+    EXAMPLE1,
+    EXAMPLE2,
+    ROOTS,
+    ScriptedNetwork,
+    ask_nameserver,
+    small_internet,
+)
 
 
 def _dead_example(net: ScriptedNetwork) -> None:
@@ -49,30 +52,6 @@ def test_an_answer_carries_no_ede():
         assert resolver.query("www.example.com.").ede is None
 
 
-def _ask_nameserver(resolver, query: DNSRecord) -> DNSRecord:
-    """One query through the nameserver's logic (no sockets), its reply parsed."""
-    nameserver = Nameserver(ServerConfig(), resolver)
-    replies: list[bytes] = []
-
-    class Channel:
-        udp = True
-
-        def deferred(self) -> None:
-            pass
-
-        def deliver(self, reply: bytes, client: tuple) -> None:
-            replies.append(reply)
-
-    async def run() -> None:
-        now = nameserver.handle(bytes(query.pack()), ("127.0.0.1", 5000), Channel())
-        if now is not None:
-            replies.append(now)
-        await nameserver.drain(30.0)
-
-    asyncio.run(run())
-    return DNSRecord.parse(replies[0])
-
-
 def _ede_options(reply: DNSRecord) -> list[ExtendedError]:
     opts = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
     return [parse_option(bytes(o.data)) for opt in opts for o in opt.rdata
@@ -85,12 +64,12 @@ def test_the_nameserver_servfail_carries_the_ede_option_when_the_client_sent_edn
     with net.resolver(ROOTS) as resolver:
         query = DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A))
         query.add_ar(EDNS0(udp_len=1232))
-        reply = _ask_nameserver(resolver, query)
+        reply = ask_nameserver(resolver, query)
         assert reply.header.rcode == 2
         [ede] = _ede_options(reply)
         assert ede.code == EdeCode.NO_REACHABLE_AUTHORITY and "example.com." in ede.text
         # Without EDNS there is no OPT record to carry it (RFC 8914 §3).
-        plain = _ask_nameserver(resolver, DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A)))
+        plain = ask_nameserver(resolver, DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A)))
         assert plain.header.rcode == 2 and not _ede_options(plain)
 
 
@@ -104,7 +83,7 @@ def test_the_cli_prints_the_ede_of_a_server_reply_as_dig_does():
     with net.resolver(ROOTS) as resolver:
         query = DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A))
         query.add_ar(EDNS0(udp_len=1232))
-        reply = _ask_nameserver(resolver, query)
+        reply = ask_nameserver(resolver, query)
     shown = Reply(reply, len(reply.pack()), 0.01, server="127.0.0.1#5353(127.0.0.1)",
                   protocol="UDP")
     text = render_dig(shown, dict.fromkeys(OUTPUT_PARTS, True), Style())
