@@ -285,6 +285,7 @@ class Resolver:
         transport: Transport | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        qname_minimisation: bool = True,
     ) -> None:
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
@@ -318,6 +319,7 @@ class Resolver:
             ipv4_only=ipv4_only,
             limits=limits,
             clock=clock,
+            qname_minimisation=qname_minimisation,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}

@@ -30,10 +30,12 @@ from resolver.cache import RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
+from resolver.minimise import Minimiser
+from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
-from resolver.trace import Cause, Failure, Problem, SendReason
+from resolver.trace import Cause, Failure, MinimiseFallback, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
 from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
 
@@ -42,6 +44,12 @@ from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, Zone
 MAX_ATTEMPTS_PER_SERVER = 3
 
 # Which server feedback a classified-unusable reply gives to selection.
+# Why a shortened question's error reply sends the full question instead (RFC 9156 §3).
+_MINIMISE_FALLBACK = {RCODE.REFUSED: MinimiseFallback.REFUSED,
+                      RCODE.SERVFAIL: MinimiseFallback.SERVFAIL,
+                      RCODE.FORMERR: MinimiseFallback.FORMERR,
+                      RCODE.NOTIMP: MinimiseFallback.NOTIMP}
+
 _FEEDBACK = {RCODE.REFUSED: Feedback.REFUSED, RCODE.SERVFAIL: Feedback.SERVFAIL,
              RCODE.FORMERR: Feedback.FORMERR, RCODE.NOTIMP: Feedback.NOTIMP}
 
@@ -164,6 +172,7 @@ class Iterator:
         ipv4_only: bool = False,
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
+        qname_minimisation: bool = True,
     ) -> None:
         self.cache = cache
         self.infra = infra
@@ -174,6 +183,7 @@ class Iterator:
         self.ipv4_only = ipv4_only
         self.limits = limits
         self.clock = clock
+        self.qname_minimisation = qname_minimisation  # RFC 9156, relaxed (minimise.py)
         self.delegations = DelegationStore(clock)
         self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0}
 
@@ -255,6 +265,11 @@ class Iterator:
             what = trace.CacheWhat.NXDOMAIN if negative.rtype is None else trace.CacheWhat.NODATA
             self._cache_hit(query, name, qtype, what, negative.ttl, negative.soa)
             return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name)
+        denied = nxdomain_above(self.cache, name, qtype)
+        if denied:  # RFC 8020: nothing exists below a name that does not exist
+            self._cache_hit(query, denied.name, qtype, trace.CacheWhat.NXDOMAIN, denied.ttl,
+                            denied.soa)
+            return Outcome(RCODE.NXDOMAIN, [], list(denied.soa), canonical_name=name)
         failed = self.cache.get_failure(name, qtype)
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
@@ -302,13 +317,42 @@ class Iterator:
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
     async def _walk_zones(self, query: Query, name: str) -> Outcome:
-        """Ask servers from the closest zone cut down, following referrals."""
+        """Ask servers from the closest zone cut down, following referrals; with QNAME
+        minimisation (RFC 9156) each server first hears only one label more than its zone."""
         cut = await self._closest_cut(query, name)
+        minimiser = Minimiser(name, query.qtype) if self.qname_minimisation else None
         for _ in range(query.resolution.limits.max_referrals):
-            result = await self._ask(query, cut, name)
+            qname, qtype = name, query.qtype
+            if minimiser is not None and not minimiser.stopped:
+                minimiser.at_zone(cut.zone)
+                qname, qtype = minimiser.question()
+                if minimiser.stopped:  # MAX_MINIMISE_COUNT reached: the rest in one go
+                    self._stop_minimising(query, minimiser, cut.zone, qname,
+                                          MinimiseFallback.MAX_STEPS)
+            minimised = qname != name
+            result = await self._ask(query, cut, qname, qtype, minimised=minimised)
+            if isinstance(result, MinimiseFallback):
+                self._stop_minimising(query, minimiser, cut.zone, qname, result)
+                cut.next_question()
+                continue
             if isinstance(result, Failure):
                 return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
-            self._store(result, query.qtype)
+            if minimised and result.kind != Kind.REFERRAL:
+                if result.kind == Kind.NXDOMAIN:
+                    # Unsigned, this may be a broken server's empty non-terminal (RFC 9156
+                    # §3): the full name confirms it, and the shortened denial is not cached.
+                    self._stop_minimising(query, minimiser, cut.zone, qname,
+                                          MinimiseFallback.NXDOMAIN)
+                    cut.next_question()
+                    continue
+                self._store(result, qtype)
+                if result.kind in (Kind.ANSWER, Kind.NODATA):
+                    minimiser.exists(qname)  # type: ignore[union-attr]
+                else:  # an alias (CNAME, DNAME) or an error: the full name from here
+                    minimiser.stop()  # type: ignore[union-attr]
+                cut.next_question()
+                continue
+            self._store(result, qtype)
             if result.kind != Kind.REFERRAL:
                 return self._outcome(result)
             query.emit(
@@ -320,6 +364,12 @@ class Iterator:
             )
             cut = self._cut_from_referral(result)
         raise query.resolution.abort("max_referrals", name)
+
+    def _stop_minimising(self, query: Query, minimiser: Minimiser | None, zone: str, qname: str,
+                         reason: MinimiseFallback) -> None:
+        if minimiser is not None:
+            minimiser.stop()
+        query.emit(trace.MinimisationStopped, zone=zone, qname=qname, reason=reason)
 
     def _outcome(self, result: Classified) -> Outcome:
         if result.kind == Kind.CNAME:
@@ -379,7 +429,7 @@ class Iterator:
         query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
                    source=trace.CutSource.PRIMING)
         priming = Query(".", QTYPE.NS, query.depth, query.stack, query.resolution)
-        result = await self._ask(priming, self._hints_cut(), ".")
+        result = await self._ask(priming, self._hints_cut(), ".", QTYPE.NS)
         if isinstance(result, Classified) and result.kind == Kind.ANSWER:
             self._store(result, QTYPE.NS)
 
@@ -440,8 +490,12 @@ class Iterator:
 
     # ---- choosing and asking servers ---------------------------------------------------------
 
-    async def _ask(self, query: Query, cut: ZoneCut, name: str) -> Classified | Failure:
-        """Ask the zone's servers, as the zone cut directs, until one gives a usable reply."""
+    async def _ask(
+        self, query: Query, cut: ZoneCut, name: str, qtype: int, *, minimised: bool = False
+    ) -> Classified | Failure | MinimiseFallback:
+        """Ask the zone's servers, as the zone cut directs, until one gives a usable reply;
+        a bad reply to a `minimised` question is not held against the server: the
+        MinimiseFallback says why the full question should be asked instead."""
         zone = cut.zone
         limits = query.resolution.limits
         provisional: Classified | None = None
@@ -490,7 +544,7 @@ class Iterator:
                 why = SendReason.LAST_RESORT
             elif attempt > 0:
                 why = SendReason.RETRANSMIT
-            reply = await self._exchange(query, zone, address, server, name, attempt, why)
+            reply = await self._exchange(query, zone, address, server, name, qtype, attempt, why)
             why = SendReason.NEXT_SERVER
             if isinstance(reply, Problem):
                 cut.failed.add(address)
@@ -499,10 +553,11 @@ class Iterator:
             if isinstance(reply, QueryTimeout):
                 cut.timed_out.add(address)
                 continue
-            result = classify(reply.message, zone, name, query.qtype,
-                              max_chain=limits.max_cname_links)
-            self._report(query, result, reply, address, server, name)
+            result = classify(reply.message, zone, name, qtype, max_chain=limits.max_cname_links)
+            self._report(query, result, reply, address, server, name, qtype)
             if result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN:
+                if minimised:
+                    return _MINIMISE_FALLBACK.get(result.rcode, MinimiseFallback.LAME)
                 feedback = _FEEDBACK.get(result.rcode, Feedback.LAME)
                 self.infra.report(address, zone, feedback)
                 cut.failed.add(address)
@@ -550,8 +605,8 @@ class Iterator:
         return addresses
 
     async def _exchange(
-        self, query: Query, zone: str, address: str, server: str, qname: str, attempt: int,
-        why: SendReason,
+        self, query: Query, zone: str, address: str, server: str, qname: str, qtype: int,
+        attempt: int, why: SendReason,
     ) -> Reply | QueryTimeout | Problem:
         """One server, one question: UDP with EDNS, TCP on truncation, no EDNS after FORMERR.
 
@@ -569,14 +624,14 @@ class Iterator:
                 raise resolution.abort("lifetime", resolution.qname)
             cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
             timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
-            message = wire.build_query(qname, query.qtype, new_query_id(),
+            message = wire.build_query(qname, qtype, new_query_id(),
                                        edns_payload=protocol.EDNS_PAYLOAD if edns else None)
             resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
             query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
                        port=self.upstream_port, protocol=transport, qname=qname,
-                       qtype=type_name(query.qtype), edns=edns, why=why, attempt=attempt,
+                       qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
                        timeout=timeout)
             try:
                 exchange = await self.transport.query(
@@ -636,9 +691,9 @@ class Iterator:
         )
 
     def _report(self, query: Query, result: Classified, reply: Reply, address: str,
-                server: str, qname: str) -> None:
+                server: str, qname: str, qtype: int) -> None:
         final = [rr for rr in result.answer
-                 if rr.rtype == query.qtype and name_of(rr) == result.canonical_name]
+                 if rr.rtype == qtype and name_of(rr) == result.canonical_name]
         query.emit(
             trace.ResponseReceived,
             zone=result.zone,
@@ -652,7 +707,7 @@ class Iterator:
             aa=result.aa,
             records=zone_text(result.answer + result.authority + result.additional),
             qname=qname,
-            qtype=type_name(query.qtype),
+            qtype=type_name(qtype),
             answers=len(final),
             canonical_name=result.canonical_name,
             referral_zone=result.referral_zone,

@@ -20,6 +20,7 @@ from resolver.trace import (
     Cause,
     CutSource,
     Failure,
+    MinimiseFallback,
     Problem,
     ResolutionFinished,
     SendReason,
@@ -180,6 +181,19 @@ _SEND_WORDS = {
     SendReason.EDNS_REJECTED: "the server rejected EDNS",
     SendReason.LAST_RESORT: "last resort: the parent's glue, the child's addresses failed",
     SendReason.PROBE: "probe: every server is backed off",
+}
+
+_MINIMISE_WORDS = {
+    MinimiseFallback.REFUSED: "the server refused the shortened name",
+    MinimiseFallback.SERVFAIL: "the server answered SERVFAIL to the shortened name",
+    MinimiseFallback.FORMERR: "the server answered FORMERR to the shortened name",
+    MinimiseFallback.NOTIMP: "the server answered NOTIMP to the shortened name",
+    MinimiseFallback.NXDOMAIN: (
+        "NXDOMAIN for the shortened name: unsigned, it may be a broken server's empty "
+        "non-terminal, so the full name confirms it"
+    ),
+    MinimiseFallback.LAME: "the reply to the shortened name made no sense",
+    MinimiseFallback.MAX_STEPS: "enough shortened questions for one name (MAX_MINIMISE_COUNT)",
 }
 
 _CACHE_WORDS = {
@@ -701,6 +715,11 @@ class _TraceLayout:
                 f"new walk for {e.to_name}" + (f" {qtype}" if qtype else "")
             ),
         )
+
+    def _minimisation_stopped(self, e, i: int) -> None:
+        why = _MINIMISE_WORDS.get(e.reason, str(e.reason))
+        text = f"QNAME minimisation stopped at {e.qname} ({why}): asking the full name"
+        self._emit(e.depth, self.s.yellow(text), 2)
 
     def _subresolution_done(self, e, i: int) -> None:
         if e.addresses:

@@ -52,6 +52,18 @@ class CacheWhat(enum.StrEnum):
     FAILURE = "failure"  # a recent failure of the same question (RFC 9520)
 
 
+class MinimiseFallback(enum.StrEnum):
+    """Why QNAME minimisation (RFC 9156) stopped and the full name was asked instead."""
+
+    REFUSED = "refused"  # the server refused the shortened name
+    SERVFAIL = "servfail"
+    FORMERR = "formerr"
+    NOTIMP = "notimp"
+    NXDOMAIN = "nxdomain"  # unsigned NXDOMAIN may be a broken server's empty non-terminal
+    LAME = "lame"  # a reply that made no sense for the shortened name
+    MAX_STEPS = "max_steps"  # MAX_MINIMISE_COUNT shortened queries were sent
+
+
 class Cause(enum.StrEnum):
     """Why a resolution ended in SERVFAIL."""
 
@@ -218,6 +230,15 @@ class SubResolutionDone(TraceEvent):
 
 
 @dataclass(frozen=True)
+class MinimisationStopped(TraceEvent):
+    """QNAME minimisation gave up for this walk: the full name goes to the zone's servers."""
+
+    zone: str
+    qname: str  # the shortened name that was asked
+    reason: MinimiseFallback
+
+
+@dataclass(frozen=True)
 class LimitReached(TraceEvent):
     limit: str  # the Limits field, e.g. "max_cname_links"
     value: int | float
@@ -248,5 +269,6 @@ _KINDS: dict[type, str] = {
     CnameRestart: "cname_restart",
     SubResolutionDone: "subresolution_done",
     LimitReached: "limit_reached",
+    MinimisationStopped: "minimisation_stopped",
     ResolutionFinished: "resolution_finished",
 }

@@ -18,6 +18,7 @@ from resolver.cli.options import (
     DEFAULT_SERVER_PORT,
     PROG,
     UsageError,
+    behaviour_options,
     lab_parser,
     serve_parser,
     stats_parser,
@@ -114,7 +115,7 @@ def serve_command(argv: Sequence[str]) -> int:
         config.allow = list(args.allow)
     config.stats_interval = args.stats_interval
     config.log_queries = args.log_queries
-    opts: dict = {"ipv4_only": args.ipv4_only}
+    opts: dict = {"ipv4_only": args.ipv4_only, **behaviour_options(args)}
     for key in ("cache_size", "min_ttl", "max_ttl", "upstream_port"):
         if getattr(args, key) is not None:
             opts[key] = getattr(args, key)

@@ -185,7 +185,19 @@ def _resolution_parent() -> argparse.ArgumentParser:
         action="store_true",
         help="IPv4 only (upstream servers; with --server, its address)",
     )
+    how = parent.add_argument_group("how to resolve")
+    how.add_argument(
+        "--no-qname-minimisation",
+        dest="qname_minimisation",
+        action="store_false",
+        help="send each server the full name (default: QNAME minimisation, RFC 9156, relaxed)",
+    )
     return parent
+
+
+def behaviour_options(args: argparse.Namespace) -> dict:
+    """The Resolver keyword arguments of the "how to resolve" options."""
+    return {"qname_minimisation": args.qname_minimisation}
 
 
 def _server_parent(what: str) -> argparse.ArgumentParser:
