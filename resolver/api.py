@@ -50,6 +50,7 @@ from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.policy import AddressPolicy
 from resolver.render import failure_text
 from resolver.selection import InfraCache
+from resolver.stale import MAX_STALE_AGE
 from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
 
@@ -286,6 +287,7 @@ class Resolver:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         qname_minimisation: bool = True,
+        serve_stale: bool = False,
     ) -> None:
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
@@ -304,6 +306,8 @@ class Resolver:
         self.use_search_by_default = False
         self._clock = clock
         self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
+        self.serve_stale = serve_stale
+        """RFC 8767: answer with expired data (TTL 30, EDE 3) when resolving fails."""
         hint_addresses = [a for _, a in self.hints.all_addresses()]
         policy = AddressPolicy(
             list(allowed_networks) if allowed_networks is not None else None,
@@ -320,6 +324,7 @@ class Resolver:
             limits=limits,
             clock=clock,
             qname_minimisation=qname_minimisation,
+            serve_stale=serve_stale,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
@@ -337,7 +342,7 @@ class Resolver:
     def _new_cache(self) -> RRsetCache:
         return RRsetCache(
             maxsize=self._cache_size, max_ttl=self._max_ttl, min_ttl=self._min_ttl,
-            clock=self._clock,
+            clock=self._clock, stale_window=MAX_STALE_AGE if self.serve_stale else 0,
         )  # fmt: skip
 
     # ---- the resolver's own loop ------------------------------------------------------------
@@ -726,6 +731,11 @@ class Resolver:
         )
         if cache_only and outcome.rcode == RCODE.REFUSED:
             answer.extended_error = ExtendedError(EdeCode.NOT_AUTHORITATIVE, NOT_CACHED_TEXT)
+        if outcome.stale and outcome.failure is not None:
+            code = (EdeCode.STALE_NXDOMAIN_ANSWER if outcome.rcode == RCODE.NXDOMAIN
+                    else EdeCode.STALE_ANSWER)
+            why = failure_text(outcome.failure)
+            answer.extended_error = ExtendedError(code, f"resolving failed: {why}")
         return answer
 
 

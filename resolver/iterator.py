@@ -26,7 +26,7 @@ from typing import Any
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
 from resolver import protocol, trace, wire
-from resolver.cache import RRsetCache, Trust, ancestors
+from resolver.cache import NegativeEntry, RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
@@ -35,6 +35,7 @@ from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
+from resolver.stale import STALE_TTL
 from resolver.trace import Cause, Failure, MinimiseFallback, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
 from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
@@ -73,6 +74,7 @@ class Outcome:
     target: str = ""  # for a CNAME step: the name to restart at
     failure: Failure | None = None
     from_dname: bool = False
+    stale: bool = False  # served from expired data (RFC 8767); `failure` says why
 
 
 @dataclass
@@ -173,6 +175,7 @@ class Iterator:
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
         qname_minimisation: bool = True,
+        serve_stale: bool = False,
     ) -> None:
         self.cache = cache
         self.infra = infra
@@ -184,6 +187,7 @@ class Iterator:
         self.limits = limits
         self.clock = clock
         self.qname_minimisation = qname_minimisation  # RFC 9156, relaxed (minimise.py)
+        self.serve_stale = serve_stale  # RFC 8767 (stale.py); the cache must keep expired data
         self.delegations = DelegationStore(clock)
         self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0}
 
@@ -213,6 +217,8 @@ class Iterator:
             outcome = Outcome(RCODE.SERVFAIL, canonical_name=query.qname, failure=failure)
         if outcome.failure is not None and outcome.failure.cause != Cause.CACHED_FAILURE:
             self.cache.put_failure(query.qname, query.qtype, outcome.failure.cause)
+        if outcome.failure is not None and self.serve_stale:
+            outcome = self._stale(query, outcome)
         query.emit(
             trace.ResolutionFinished,
             qname=query.qname,
@@ -223,6 +229,23 @@ class Iterator:
             failure=outcome.failure,
         )
         return outcome
+
+    def _stale(self, query: Query, failed: Outcome) -> Outcome:
+        """Serve-stale (stale.py): the expired answer or NXDOMAIN instead of the failure,
+        unless a fresh NXDOMAIN at or above the name proves it gone."""
+        name, qtype = query.qname.lower(), query.qtype
+        if nxdomain_above(self.cache, name, qtype) or self.cache.get_negative(name, qtype):
+            return failed
+        kept = self.cache.get_stale(name, qtype, STALE_TTL)
+        if kept is None:
+            return failed
+        self._cache_hit(query, name, qtype, trace.CacheWhat.STALE, kept.ttl,
+                        kept.soa if isinstance(kept, NegativeEntry) else kept.records)
+        if isinstance(kept, NegativeEntry):
+            return Outcome(RCODE.NXDOMAIN, [], list(kept.soa), canonical_name=name,
+                           failure=failed.failure, stale=True)
+        return Outcome(RCODE.NOERROR, list(kept.records), canonical_name=name,
+                       failure=failed.failure, stale=True)
 
     # ---- names and CNAME/DNAME chains ---------------------------------------------------------
 

@@ -204,6 +204,7 @@ _CACHE_WORDS = {
     CacheWhat.DNAME: "DNAME",
     CacheWhat.ZONE_CUT: "zone cut",
     CacheWhat.FAILURE: "recent failure (RFC 9520)",
+    CacheWhat.STALE: "stale data (RFC 8767: resolving failed, served with TTL 30)",
 }
 
 

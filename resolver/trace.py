@@ -50,6 +50,7 @@ class CacheWhat(enum.StrEnum):
     DNAME = "dname"
     ZONE_CUT = "zone_cut"
     FAILURE = "failure"  # a recent failure of the same question (RFC 9520)
+    STALE = "stale"  # expired data served because resolving failed (RFC 8767)
 
 
 class MinimiseFallback(enum.StrEnum):

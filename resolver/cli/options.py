@@ -192,12 +192,18 @@ def _resolution_parent() -> argparse.ArgumentParser:
         action="store_false",
         help="send each server the full name (default: QNAME minimisation, RFC 9156, relaxed)",
     )
+    how.add_argument(
+        "--serve-stale",
+        action="store_true",
+        help="when resolving fails, answer with data expired up to a day ago (RFC 8767; TTL 30, "
+        "EDE 3)",
+    )
     return parent
 
 
 def behaviour_options(args: argparse.Namespace) -> dict:
     """The Resolver keyword arguments of the "how to resolve" options."""
-    return {"qname_minimisation": args.qname_minimisation}
+    return {"qname_minimisation": args.qname_minimisation, "serve_stale": args.serve_stale}
 
 
 def _server_parent(what: str) -> argparse.ArgumentParser:
