@@ -288,6 +288,7 @@ class Resolver:
         rng: random.Random | None = None,
         qname_minimisation: bool = True,
         serve_stale: bool = False,
+        prefetch: bool = False,
     ) -> None:
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
@@ -307,6 +308,8 @@ class Resolver:
         self._clock = clock
         self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
         self.serve_stale = serve_stale
+        self.prefetch = prefetch
+        """Refresh an answer asked for in the last 10 % of its TTL in the background."""
         """RFC 8767: answer with expired data (TTL 30, EDE 3) when resolving fails."""
         hint_addresses = [a for _, a in self.hints.all_addresses()]
         policy = AddressPolicy(
@@ -325,6 +328,7 @@ class Resolver:
             clock=clock,
             qname_minimisation=qname_minimisation,
             serve_stale=serve_stale,
+            prefetch=prefetch,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
@@ -559,6 +563,7 @@ class Resolver:
             "upstream_queries": counters["upstream_queries"],
             "timeouts": counters["timeouts"],
             "cache_hits": counters["cache_hits"],
+            "prefetches": counters["prefetches"],
             "cache_misses": self._counters["queries"] - self._counters["cache_answers"],
             "in_flight": len(self._inflight),
             "cache_entries": len(self.iterator.cache),

@@ -90,6 +90,7 @@ class CachedRRset:
     trust: Trust
     records: tuple[RR, ...]
     ttl: int
+    original_ttl: int = 0  # the TTL it was stored with (prefetch reads the fraction left)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class _Stored:
     records: tuple[RR, ...]
     expires: float
     serial: int  # store order: an NXDOMAIN hides only positive data stored before it
+    ttl: int = 0  # the TTL given when stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +331,7 @@ class RRsetCache:
             records=_dedupe(records),
             expires=expires,
             serial=next(self._serials),
+            ttl=ttl,
         )
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
@@ -373,6 +376,7 @@ class RRsetCache:
             trust=stored.trust,
             records=tuple(_with_ttl(rr, ttl) for rr in stored.records),
             ttl=ttl,
+            original_ttl=stored.ttl,
         )
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:

@@ -17,6 +17,7 @@ same code runs over real UDP/TCP, over the in-process lab, or over a scripted ne
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.minimise import Minimiser
 from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
+from resolver.prefetch import prefetch_due
 from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
 from resolver.stale import STALE_TTL
@@ -97,6 +99,7 @@ class Resolution:
     limits: Limits = DEFAULT_LIMITS
     tcp: bool = False  # ask upstream over TCP from the start
     cache_only: bool = False  # answer from the cache or not at all (an RD=0 query)
+    refresh: bool = False  # a prefetch: walk for the question even though it is cached
     started: float = 0.0
     queries_sent: int = 0
     subresolutions: int = 0
@@ -176,6 +179,7 @@ class Iterator:
         clock: Callable[[], float] = time.monotonic,
         qname_minimisation: bool = True,
         serve_stale: bool = False,
+        prefetch: bool = False,
     ) -> None:
         self.cache = cache
         self.infra = infra
@@ -188,8 +192,11 @@ class Iterator:
         self.clock = clock
         self.qname_minimisation = qname_minimisation  # RFC 9156, relaxed (minimise.py)
         self.serve_stale = serve_stale  # RFC 8767 (stale.py); the cache must keep expired data
+        self.prefetch = prefetch  # refresh answers asked for near their expiry (prefetch.py)
+        self._refreshing: set[tuple[str, int]] = set()
+        self._refresh_tasks: set[asyncio.Task] = set()
         self.delegations = DelegationStore(clock)
-        self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0}
+        self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0, "prefetches": 0}
 
     # ---- public -----------------------------------------------------------------------------
 
@@ -256,7 +263,8 @@ class Iterator:
         seen = {current}
         limit = query.resolution.limits.max_cname_links
         for _ in range(limit + 1):
-            step = self._from_cache(query, current)
+            refreshing = query.resolution.refresh and current == query.qname.lower()
+            step = None if refreshing else self._from_cache(query, current)
             if step is None and query.resolution.cache_only:
                 # Nothing cached: REFUSED, never a walk; a cached chain part is what we know.
                 rcode = RCODE.NOERROR if chain else RCODE.REFUSED
@@ -282,6 +290,9 @@ class Iterator:
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
         if hit:
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
+            due = self.prefetch and prefetch_due(hit.ttl, hit.original_ttl)
+            if due and not query.resolution.refresh:
+                self._start_refresh(name, qtype)
             return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name)
         negative = self.cache.get_negative(name, qtype)
         if negative:
@@ -307,6 +318,29 @@ class Iterator:
                     RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0])
                 )
         return self._dname_from_cache(query, name)
+
+    def _start_refresh(self, name: str, qtype: int) -> None:
+        """Refresh (name, qtype) in the background (prefetch.py), once at a time."""
+        if (name, qtype) in self._refreshing:
+            return
+        self._refreshing.add((name, qtype))
+        self.counters["prefetches"] += 1
+        task = asyncio.get_running_loop().create_task(self._refresh(name, qtype))
+        self._refresh_tasks.add(task)
+        task.add_done_callback(self._refresh_tasks.discard)
+
+    async def _refresh(self, name: str, qtype: int) -> None:
+        try:
+            resolution = self.resolution(name, qtype)
+            resolution.refresh = True
+            await self.run(resolution)
+        finally:
+            self._refreshing.discard((name, qtype))
+
+    async def refreshes_done(self) -> None:
+        """Wait for the background refreshes (prefetches) running now."""
+        while self._refresh_tasks:
+            await asyncio.wait(set(self._refresh_tasks))
 
     def _dname_from_cache(self, query: Query, name: str) -> Outcome | None:
         """A cached DNAME at an ancestor of name rewrites it (RFC 6672 §3.2)."""

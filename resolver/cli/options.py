@@ -198,12 +198,18 @@ def _resolution_parent() -> argparse.ArgumentParser:
         help="when resolving fails, answer with data expired up to a day ago (RFC 8767; TTL 30, "
         "EDE 3)",
     )
+    how.add_argument(
+        "--prefetch",
+        action="store_true",
+        help="refresh a cached answer asked for in the last 10%% of its TTL, in the background",
+    )
     return parent
 
 
 def behaviour_options(args: argparse.Namespace) -> dict:
     """The Resolver keyword arguments of the "how to resolve" options."""
-    return {"qname_minimisation": args.qname_minimisation, "serve_stale": args.serve_stale}
+    return {"qname_minimisation": args.qname_minimisation, "serve_stale": args.serve_stale,
+            "prefetch": args.prefetch}
 
 
 def _server_parent(what: str) -> argparse.ArgumentParser:

@@ -36,6 +36,7 @@ from resolver import wire
 from resolver.answer import Answer
 from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import ResolverError
+from resolver.prefetch import PREFETCH_FRACTION
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
 from resolver.server.control import is_stats_query, stats_lines
@@ -114,6 +115,10 @@ class Nameserver:
         self._shapes: dict[bytes, tuple[bytes, int, int]] = {}
         self._inflight: dict[bytes, list[tuple]] = {}
         self._tasks: set[asyncio.Task] = set()
+        # Prefetch: the resolver refreshes its data when asked late in its TTL (prefetch.py);
+        # hits served here never reach it, so a late hit asks it once, in the background.
+        self._prefetch = bool(getattr(resolver, "prefetch", False))
+        self._prefetching: set[bytes] = set()
         lifetime = getattr(resolver, "lifetime", 10.0)
         self.timeout = config.resolution_timeout or float(lifetime) + 1.0
         self.closing = False
@@ -161,8 +166,38 @@ class Nameserver:
                     stats.latency.record(self.clock() - start)
                     if self.config.log_queries:
                         self._log_query(parse_query(data), client, channel, rcode, "hit", start)
+                    if self._prefetch and entry.expires - start <= (
+                        (entry.expires - entry.stored) * PREFETCH_FRACTION
+                    ):
+                        self._prefetch_later(key, data)
                     return reply
         return self._handle_slowly(data, client, channel, start, allowed)
+
+    def _prefetch_later(self, key: bytes, data: bytes) -> None:
+        """Ask the resolver, in the background, for a question answered here late in its TTL:
+        its cache hit starts the refresh (one at a time per question)."""
+        if key in self._prefetching or self.closing:
+            return
+        try:
+            query = parse_query(data)
+        except Unanswerable:
+            return
+        if query.question is None:
+            return
+        self._prefetching.add(key)
+        name = wire.name_from_labels([label.lower() for label in query.labels])
+
+        async def ask() -> None:
+            try:
+                await self.resolver.query_async(name, query.qtype, query.qclass)
+            except Exception:  # a failed refresh costs nothing: the entry expires as it would
+                log.debug("prefetching %s failed", name, exc_info=True)
+            finally:
+                self._prefetching.discard(key)
+
+        task = asyncio.get_running_loop().create_task(ask())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _admit(self, host: str) -> bool:
         try:
