@@ -181,10 +181,16 @@ remote-control:
 """
 
 
-def start_unbound(hints: str, workdir: Path, *, cold: bool = False) -> Server:
+def start_unbound(hints: str, workdir: Path, *, cold: bool = False,
+                  qname_minimisation: bool | None = None) -> Server:
+    """Unbound on a free port; `qname_minimisation` None keeps its default (yes)."""
     port = free_port()
     conf = workdir / "unbound.conf"
-    conf.write_text(UNBOUND_CONF.format(port=port, hints=hints, dir=workdir))
+    text = UNBOUND_CONF.format(port=port, hints=hints, dir=workdir)
+    if qname_minimisation is not None:
+        setting = "yes" if qname_minimisation else "no"
+        text = text.replace("server:\n", f"server:\n  qname-minimisation: {setting}\n", 1)
+    conf.write_text(text)
     server = Server("unbound", [UNBOUND, "-d", "-c", str(conf)], port, workdir / "unbound.log")
     server.wait_ready(COLD_PROBE if cold else None)
     return server
