@@ -289,6 +289,7 @@ class Resolver:
         qname_minimisation: bool = True,
         serve_stale: bool = False,
         prefetch: bool = False,
+        use_0x20: bool = False,
     ) -> None:
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
@@ -329,6 +330,7 @@ class Resolver:
             qname_minimisation=qname_minimisation,
             serve_stale=serve_stale,
             prefetch=prefetch,
+            use_0x20=use_0x20,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}

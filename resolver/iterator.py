@@ -26,7 +26,7 @@ from typing import Any
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
-from resolver import protocol, trace, wire
+from resolver import case0x20, protocol, trace, wire
 from resolver.cache import NegativeEntry, RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
@@ -180,6 +180,7 @@ class Iterator:
         qname_minimisation: bool = True,
         serve_stale: bool = False,
         prefetch: bool = False,
+        use_0x20: bool = False,
     ) -> None:
         self.cache = cache
         self.infra = infra
@@ -194,6 +195,8 @@ class Iterator:
         self.serve_stale = serve_stale  # RFC 8767 (stale.py); the cache must keep expired data
         self.prefetch = prefetch  # refresh answers asked for near their expiry (prefetch.py)
         self._refreshing: set[tuple[str, int]] = set()
+        self.use_0x20 = use_0x20  # randomise the question's letter case (case0x20.py)
+        self._case_ignorant: set[str] = set()  # servers that answer in another case
         self._refresh_tasks: set[asyncio.Task] = set()
         self.delegations = DelegationStore(clock)
         self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0, "prefetches": 0}
@@ -681,13 +684,16 @@ class Iterator:
                 raise resolution.abort("lifetime", resolution.qname)
             cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
             timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
-            message = wire.build_query(qname, qtype, new_query_id(),
+            asked = qname
+            if self.use_0x20 and address not in self._case_ignorant:
+                asked = case0x20.randomise_case(qname)
+            message = wire.build_query(asked, qtype, new_query_id(),
                                        edns_payload=protocol.EDNS_PAYLOAD if edns else None)
             resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
             query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
-                       port=self.upstream_port, protocol=transport, qname=qname,
+                       port=self.upstream_port, protocol=transport, qname=asked,
                        qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
                        timeout=timeout)
             try:
@@ -708,15 +714,22 @@ class Iterator:
                            problem=Problem.UNREACHABLE, detail=str(exc))
                 return Problem.UNREACHABLE
             self.infra.report(address, zone, Feedback.OK, rtt=exchange.rtt)
+            raw = exchange.raw
+            if asked != qname:
+                restored = self._check_case(query, zone, server, address, raw, asked, qname)
+                if restored is None:
+                    why = SendReason.CASE_NOT_ECHOED
+                    continue  # asked again in plain case
+                raw = restored
             try:
-                reply = DNSRecord.parse(exchange.raw)
+                reply = DNSRecord.parse(raw)
             except Exception:  # dnslib raises assorted errors on malformed data
                 if _parses(message):  # else our own question (e.g. non-UTF-8 octets) is at fault
                     self.infra.report(address, zone, Feedback.MALFORMED)
                 query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
                            problem=Problem.MALFORMED)
                 return Problem.MALFORMED
-            arrived = Reply(reply, exchange.rtt, len(exchange.raw), transport)
+            arrived = Reply(reply, exchange.rtt, len(raw), transport)
             if reply.header.tc and not tcp:
                 self.infra.report(address, zone, Feedback.TRUNCATED)
                 self._report_plain(query, zone, server, address, arrived, "truncated")
@@ -729,6 +742,20 @@ class Iterator:
                 edns, why = False, SendReason.EDNS_REJECTED
                 continue
             return arrived
+
+    def _check_case(self, query: Query, zone: str, server: str, address: str, raw: bytes,
+                    asked: str, qname: str) -> bytes | None:
+        """0x20 (case0x20.py): the reply in the walk's case if it echoed ours, else None and
+        the server is remembered as not preserving case."""
+        asked_octets = case0x20.question_octets(asked)
+        if case0x20.echoed(raw, asked_octets):
+            return case0x20.restore_case(raw, asked_octets, case0x20.question_octets(qname))
+        if len(self._case_ignorant) >= case0x20.MAX_CASE_IGNORANT:
+            self._case_ignorant.clear()
+        self._case_ignorant.add(address)
+        query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                   problem=Problem.CASE_NOT_ECHOED)
+        return None
 
     # ---- reporting and caching --------------------------------------------------------------
 

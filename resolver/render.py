@@ -172,6 +172,8 @@ def problem_text(e: Any) -> str:
         return "malformed reply"
     if e.problem == Problem.CYCLIC_DEPENDENCY:
         return "cyclic dependency: this NS name's address needs this very lookup"
+    if e.problem == Problem.CASE_NOT_ECHOED:
+        return "the reply changed the question's letter case (0x20): asking again in plain case"
     return str(e.problem)
 
 
@@ -181,6 +183,7 @@ _SEND_WORDS = {
     SendReason.EDNS_REJECTED: "the server rejected EDNS",
     SendReason.LAST_RESORT: "last resort: the parent's glue, the child's addresses failed",
     SendReason.PROBE: "probe: every server is backed off",
+    SendReason.CASE_NOT_ECHOED: "plain case: the server does not preserve 0x20 case",
 }
 
 _MINIMISE_WORDS = {

@@ -31,6 +31,7 @@ class SendReason(enum.StrEnum):
     EDNS_REJECTED = "edns_rejected"  # FORMERR/NOTIMP to EDNS: again without it
     LAST_RESORT = "last_resort"  # parent-side glue after the child's addresses failed
     PROBE = "probe"  # every server is backed off: one is probed
+    CASE_NOT_ECHOED = "case_not_echoed"  # 0x20: the server changed the question's case
 
 
 class Problem(enum.StrEnum):
@@ -40,6 +41,7 @@ class Problem(enum.StrEnum):
     UNREACHABLE = "unreachable"  # network error, refused connection
     MALFORMED = "malformed"  # the reply could not be parsed
     CYCLIC_DEPENDENCY = "cyclic_dependency"  # the NS name's address needs this very lookup
+    CASE_NOT_ECHOED = "case_not_echoed"  # 0x20: the reply's question had another letter case
 
 
 class CacheWhat(enum.StrEnum):

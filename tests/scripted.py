@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dnslib import QTYPE, RD, RR, DNSHeader, DNSQuestion, DNSRecord
+from dnslib import QTYPE, RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
 from resolver import Resolver, wire
 from resolver.transport import Exchange, QueryTimeout, TransportError, reply_matches
@@ -50,6 +50,7 @@ class Host:
     lose: int = 0  # drop the next N datagrams (UDP only)
     loss_pattern: list[bool] = field(default_factory=list)  # cyclic: True = drop this datagram
     seen: int = 0  # datagrams received, for loss_pattern
+    lower_case: bool = False  # echoes the question in lower case (does not preserve 0x20)
     replies: dict[tuple[str, str], Scripted] = field(default_factory=dict)
 
 
@@ -61,6 +62,7 @@ class Sent:
     qtype: str
     protocol: str
     edns: bool
+    as_sent: str = ""  # the qname with the letter case it was sent in
 
 
 def _record(line: str) -> RR:
@@ -140,7 +142,8 @@ class ScriptedNetwork:
         qtype = QTYPE.get(message.q.qtype)
         protocol = "tcp" if tcp else "udp"
         edns = any(rr.rtype == QTYPE.OPT for rr in message.ar)
-        self.sent.append(Sent(self.clock(), address, qname, qtype, protocol, edns))
+        self.sent.append(Sent(self.clock(), address, qname, qtype, protocol, edns,
+                              str(message.q.qname)))
         host = self.hosts.get(address)
         if host is None or host.unreachable:
             raise TransportError(f"{address}: network unreachable")
@@ -157,6 +160,8 @@ class ScriptedNetwork:
         if scripted is None:
             scripted = Scripted(rcode=5)  # REFUSED: this server knows nothing of the name
         self.clock.advance(rtt)
+        if host.lower_case:
+            message.q.qname = DNSLabel(qname)
         raw = self._reply(message, scripted, tcp)
         if scripted.raw is None:
             assert reply_matches(query, raw), "a scripted reply must answer the question"

@@ -203,13 +203,19 @@ def _resolution_parent() -> argparse.ArgumentParser:
         action="store_true",
         help="refresh a cached answer asked for in the last 10%% of its TTL, in the background",
     )
+    how.add_argument(
+        "--use-0x20",
+        dest="use_0x20",
+        action="store_true",
+        help="randomise the letter case of each question sent upstream; a reply must echo it",
+    )
     return parent
 
 
 def behaviour_options(args: argparse.Namespace) -> dict:
     """The Resolver keyword arguments of the "how to resolve" options."""
     return {"qname_minimisation": args.qname_minimisation, "serve_stale": args.serve_stale,
-            "prefetch": args.prefetch}
+            "prefetch": args.prefetch, "use_0x20": args.use_0x20}
 
 
 def _server_parent(what: str) -> argparse.ArgumentParser:
