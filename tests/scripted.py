@@ -288,3 +288,23 @@ def ask_nameserver(resolver: Resolver, query: DNSRecord) -> DNSRecord:
 
     asyncio.run(run())
     return DNSRecord.parse(replies[0])
+
+
+def client_query(name: str, qtype: str = "A", *, rd: bool = True, edns: bool = True) -> DNSRecord:
+    """A stub's query for the nameserver: RD as given, EDNS (1232) unless edns=False."""
+    from dnslib import EDNS0
+
+    query = DNSRecord(q=DNSQuestion(name, getattr(QTYPE, qtype)))
+    query.header.rd = int(rd)
+    if edns:
+        query.add_ar(EDNS0(udp_len=1232))
+    return query
+
+
+def ede_options(reply: DNSRecord) -> list:
+    """The Extended DNS Errors (RFC 8914) in a reply's OPT record."""
+    from resolver.ede import OPTION_CODE, parse_option
+
+    opts = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
+    return [parse_option(bytes(o.data)) for opt in opts for o in opt.rdata
+            if o.code == OPTION_CODE]

@@ -3,17 +3,21 @@ comes back, nothing cached is REFUSED with EDE 20, and no upstream query is ever
 
 from __future__ import annotations
 
-from dnslib import EDNS0, QTYPE, DNSQuestion, DNSRecord
+from dnslib import QTYPE, DNSRecord
 
-from resolver.ede import OPTION_CODE, EdeCode, parse_option
-from tests.scripted import ROOTS, ScriptedNetwork, ask_nameserver, small_internet
+from resolver.ede import EdeCode
+from tests.scripted import (
+    ROOTS,
+    ScriptedNetwork,
+    ask_nameserver,
+    client_query,
+    ede_options,
+    small_internet,
+)
 
 
-def _norec(name: str, qtype: str = "A") -> DNSRecord:
-    query = DNSRecord(q=DNSQuestion(name, getattr(QTYPE, qtype)))
-    query.header.rd = 0
-    query.add_ar(EDNS0(udp_len=1232))
-    return query
+def _norec(name: str) -> DNSRecord:
+    return client_query(name, rd=False)
 
 
 def _net() -> ScriptedNetwork:
@@ -28,8 +32,7 @@ def test_nothing_cached_is_refused_with_ede_20_and_nothing_is_sent():
     with net.resolver(ROOTS) as resolver:
         reply = ask_nameserver(resolver, _norec("www.example.com."))
     assert reply.header.rcode == 5 and not reply.rr and reply.header.rd == 0
-    [opt] = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
-    [ede] = [parse_option(bytes(o.data)) for o in opt.rdata if o.code == OPTION_CODE]
+    [ede] = ede_options(reply)
     assert ede.code == EdeCode.NOT_AUTHORITATIVE
     assert net.sent == []
 

@@ -98,20 +98,14 @@ def test_a_delegation_the_parent_now_denies_is_never_served_stale():
 
 
 def test_the_nameserver_sends_the_stale_answer_with_the_ede_option():
-    from dnslib import EDNS0, QTYPE, DNSQuestion, DNSRecord
-
-    from resolver.ede import OPTION_CODE, parse_option
-    from tests.scripted import ask_nameserver
+    from tests.scripted import ask_nameserver, client_query, ede_options
 
     net = _net()
     with net.resolver(ROOTS, serve_stale=True) as resolver:
         resolver.query("www.example.com.")
         net.clock.advance(400)
         _zone_goes_down(net)
-        query = DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A))
-        query.add_ar(EDNS0(udp_len=1232))
-        reply = ask_nameserver(resolver, query)
+        reply = ask_nameserver(resolver, client_query("www.example.com."))
     assert reply.header.rcode == 0 and [rr.ttl for rr in reply.rr] == [STALE_TTL]
-    [opt] = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
-    [ede] = [parse_option(bytes(o.data)) for o in opt.rdata if o.code == OPTION_CODE]
+    [ede] = ede_options(reply)
     assert ede.code == EdeCode.STALE_ANSWER

@@ -4,9 +4,8 @@ in the nameserver's OPT record (option 15)."""
 from __future__ import annotations
 
 import pytest
-from dnslib import EDNS0, QTYPE, DNSQuestion, DNSRecord
 
-from resolver.ede import OPTION_CODE, EdeCode, ExtendedError, parse_option
+from resolver.ede import EdeCode
 from resolver.errors import NoNameservers
 from resolver.limits import Limits
 from tests.scripted import (
@@ -15,6 +14,8 @@ from tests.scripted import (
     ROOTS,
     ScriptedNetwork,
     ask_nameserver,
+    client_query,
+    ede_options,
     small_internet,
 )
 
@@ -52,25 +53,17 @@ def test_an_answer_carries_no_ede():
         assert resolver.query("www.example.com.").ede is None
 
 
-def _ede_options(reply: DNSRecord) -> list[ExtendedError]:
-    opts = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
-    return [parse_option(bytes(o.data)) for opt in opts for o in opt.rdata
-            if o.code == OPTION_CODE]
-
-
 def test_the_nameserver_servfail_carries_the_ede_option_when_the_client_sent_edns():
     net = ScriptedNetwork()
     _dead_example(net)
     with net.resolver(ROOTS) as resolver:
-        query = DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A))
-        query.add_ar(EDNS0(udp_len=1232))
-        reply = ask_nameserver(resolver, query)
+        reply = ask_nameserver(resolver, client_query("www.example.com."))
         assert reply.header.rcode == 2
-        [ede] = _ede_options(reply)
+        [ede] = ede_options(reply)
         assert ede.code == EdeCode.NO_REACHABLE_AUTHORITY and "example.com." in ede.text
         # Without EDNS there is no OPT record to carry it (RFC 8914 §3).
-        plain = ask_nameserver(resolver, DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A)))
-        assert plain.header.rcode == 2 and not _ede_options(plain)
+        plain = ask_nameserver(resolver, client_query("www.example.com.", edns=False))
+        assert plain.header.rcode == 2 and not ede_options(plain)
 
 
 def test_the_cli_prints_the_ede_of_a_server_reply_as_dig_does():
@@ -81,9 +74,7 @@ def test_the_cli_prints_the_ede_of_a_server_reply_as_dig_does():
     net = ScriptedNetwork()
     _dead_example(net)
     with net.resolver(ROOTS) as resolver:
-        query = DNSRecord(q=DNSQuestion("www.example.com.", QTYPE.A))
-        query.add_ar(EDNS0(udp_len=1232))
-        reply = ask_nameserver(resolver, query)
+        reply = ask_nameserver(resolver, client_query("www.example.com."))
     shown = Reply(reply, len(reply.pack()), 0.01, server="127.0.0.1#5353(127.0.0.1)",
                   protocol="UDP")
     text = render_dig(shown, dict.fromkeys(OUTPUT_PARTS, True), Style())
