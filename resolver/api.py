@@ -32,7 +32,7 @@ from dnslib import CLASS, QTYPE, RCODE
 
 from resolver import wire
 from resolver.answer import Answer
-from resolver.cache import RRsetCache
+from resolver.cache import NegativeEntry, RRsetCache
 from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import (
     NXDOMAIN,
@@ -47,10 +47,11 @@ from resolver.errors import (
 from resolver.hints import load_root_hints
 from resolver.iterator import Iterator
 from resolver.limits import DEFAULT_LIMITS, Limits
+from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.render import failure_text
 from resolver.selection import InfraCache
-from resolver.stale import MAX_STALE_AGE
+from resolver.stale import CLIENT_RESPONSE_DEADLINE, MAX_STALE_AGE, STALE_TTL
 from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
 
@@ -290,6 +291,7 @@ class Resolver:
         serve_stale: bool = False,
         prefetch: bool = False,
         use_0x20: bool = False,
+        stale_answer_deadline: float = CLIENT_RESPONSE_DEADLINE,
     ) -> None:
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
@@ -309,6 +311,9 @@ class Resolver:
         self._clock = clock
         self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
         self.serve_stale = serve_stale
+        self.stale_answer_deadline = stale_answer_deadline
+        """With serve_stale: seconds after which a caller still waiting gets stale data, if
+        any, while the walk goes on and refreshes the cache (RFC 8767 §5, 1.8 s)."""
         self.prefetch = prefetch
         """Refresh an answer asked for in the last 10 % of its TTL in the background."""
         """RFC 8767: answer with expired data (TTL 30, EDE 3) when resolving fails."""
@@ -685,6 +690,13 @@ class Resolver:
             if self._clock() + question.lifetime < entry.deadline:  # this caller's ends first
                 wait = question.lifetime
         try:
+            deadline = self.stale_answer_deadline if self.serve_stale else None
+            if deadline is not None and (wait is None or wait > deadline):
+                done, _ = await asyncio.wait({entry.task}, timeout=deadline)
+                stale = None if done else self._stale_answer(qname, question)
+                if stale is not None:
+                    return stale  # the walk goes on, shielded, and refreshes the cache
+                wait = None if wait is None else wait - deadline
             answer = await asyncio.wait_for(asyncio.shield(entry.task), wait)
         except asyncio.CancelledError:
             if self._closed and entry.task.cancelled():
@@ -699,6 +711,30 @@ class Resolver:
         result = copy.copy(answer)
         result.qname = qname  # the caller's own spelling
         return result
+
+    def _stale_answer(self, qname: str, question: _Question) -> Answer | None:
+        """Expired data for a caller who waited past the stale-answer deadline (stale.py),
+        never over a fresh NXDOMAIN at or above the name."""
+        cache, name = self.iterator.cache, qname.lower()
+        if question.rdclass != CLASS.IN or nxdomain_above(cache, name, question.rdtype):
+            return None
+        if cache.get_negative(name, question.rdtype):
+            return None
+        kept = cache.get_stale(name, question.rdtype, STALE_TTL)
+        if kept is None:
+            return None
+        nxdomain = isinstance(kept, NegativeEntry)
+        answer = Answer(
+            qname, question.rdtype, question.rdclass,
+            RCODE.NXDOMAIN if nxdomain else RCODE.NOERROR, name,
+            answer=() if nxdomain else kept.records,  # type: ignore[union-attr]
+            authority=kept.soa if nxdomain else (),  # type: ignore[union-attr]
+            from_cache=True,
+        )
+        code = EdeCode.STALE_NXDOMAIN_ANSWER if nxdomain else EdeCode.STALE_ANSWER
+        answer.extended_error = ExtendedError(
+            code, f"still resolving after {self.stale_answer_deadline:g} s (RFC 8767 §5)")
+        return answer
 
     def _walk_done(
         self, key: tuple[str, int, int, bool], entry: _InFlight, task: asyncio.Task[Answer]

@@ -12,7 +12,9 @@ between steps to change what it says. No sockets.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,7 @@ class Host:
     loss_pattern: list[bool] = field(default_factory=list)  # cyclic: True = drop this datagram
     seen: int = 0  # datagrams received, for loss_pattern
     lower_case: bool = False  # echoes the question in lower case (does not preserve 0x20)
+    hold: threading.Event | None = None  # answer only once the test sets it (real waiting)
     replies: dict[tuple[str, str], Scripted] = field(default_factory=dict)
 
 
@@ -147,6 +150,8 @@ class ScriptedNetwork:
         host = self.hosts.get(address)
         if host is None or host.unreachable:
             raise TransportError(f"{address}: network unreachable")
+        if host.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, host.hold.wait, 30)
         rtt = (host.tcp_rtt if host.tcp_rtt is not None else 2 * host.rtt) if tcp else host.rtt
         if host.dead or not tcp and self._lost(host) or rtt >= timeout:
             self.clock.advance(timeout)

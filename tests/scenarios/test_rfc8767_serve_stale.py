@@ -109,3 +109,43 @@ def test_the_nameserver_sends_the_stale_answer_with_the_ede_option():
     assert reply.header.rcode == 0 and [rr.ttl for rr in reply.rr] == [STALE_TTL]
     [ede] = ede_options(reply)
     assert ede.code == EdeCode.STALE_ANSWER
+
+
+def test_a_client_still_waiting_at_the_deadline_gets_stale_data_while_the_walk_goes_on():
+    import asyncio
+    import threading
+
+    net = _net()
+    with net.resolver(ROOTS, serve_stale=True, stale_answer_deadline=0.05) as resolver:
+        resolver.query("www.example.com.")
+        net.clock.advance(400)
+        held = threading.Event()  # the zone's servers answer only once released
+        net.host(EXAMPLE1, hold=held)
+        net.host(EXAMPLE2, hold=held)
+        try:
+            answer = resolver.query("www.example.com.")
+            assert addresses(answer) == ["127.9.0.1"] and answer.ttl == STALE_TTL
+            assert answer.ede.code == EdeCode.STALE_ANSWER and "still resolving" in answer.ede.text
+        finally:
+            held.set()
+
+        async def walks_done() -> None:
+            tasks = [entry.task for entry in resolver._inflight.values()]
+            if tasks:
+                await asyncio.wait(tasks)
+
+        resolver._run(walks_done())
+        fresh = resolver.query("www.example.com.")  # the walk refreshed the cache meanwhile
+        assert fresh.from_cache and fresh.ede is None and fresh.ttl > STALE_TTL
+
+
+def test_without_stale_data_the_client_waits_for_the_walk():
+    import threading
+
+    net = _net()
+    with net.resolver(ROOTS, serve_stale=True, stale_answer_deadline=0.0) as resolver:
+        held = threading.Event()
+        held.set()  # the servers answer at once; the deadline passes before any walk ends
+        net.host(EXAMPLE1, hold=held)
+        answer = resolver.query("www.example.com.")
+        assert addresses(answer) == ["127.9.0.1"] and answer.ede is None
