@@ -182,11 +182,15 @@ remote-control:
 
 
 def start_unbound(hints: str, workdir: Path, *, cold: bool = False,
-                  options: tuple[str, ...] = ()) -> Server:
-    """Unbound with UNBOUND_CONF, plus `options` ("name: value") in its server: section."""
+                  options: tuple[str, ...] = (),
+                  qname_minimisation: bool | None = None) -> Server:
+    """Unbound with UNBOUND_CONF, plus `options` ("name: value") in its server: section;
+    `qname_minimisation` None keeps its default (yes)."""
     port = free_port()
     conf = workdir / "unbound.conf"
     text = UNBOUND_CONF.format(port=port, hints=hints, dir=workdir)
+    if qname_minimisation is not None:
+        options = (*options, f"qname-minimisation: {'yes' if qname_minimisation else 'no'}")
     extra = "".join(f"  {option}\n" for option in options)
     conf.write_text(text.replace("remote-control:", extra + "remote-control:", 1))
     server = Server("unbound", [UNBOUND, "-d", "-c", str(conf)], port, workdir / "unbound.log")

@@ -14,6 +14,7 @@ from typing import overload
 
 from dnslib import QTYPE, RCODE, RR
 
+from resolver.ede import ExtendedError, for_failure
 from resolver.records.name import Name
 from resolver.records.rdata import Rdata
 from resolver.records.rrset import RRset, rrsets_from_dnslib
@@ -120,6 +121,11 @@ class Answer:
         self.created = time.time() if created is None else created
         """When the answer was made, on the `time.time()` scale; `expiration` counts from it."""
         self._sections: tuple[list[RRset], list[RRset]] | None = None
+        # An Extended DNS Error that is not a failure's: a stale answer (RFC 8767), a refusal
+        # to walk for a cache-only (RD=0) question. Set by whoever made the answer.
+        self.extended_error: ExtendedError | None = None
+        """An Extended DNS Error (RFC 8914) set by whoever made this answer (a stale answer,
+        a cache-only refusal); `ede` also derives one from a failure."""
 
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property
@@ -179,6 +185,18 @@ class Answer:
     def expiration(self) -> float:
         """Wall-clock time (`time.time()` scale) at which this answer stops being valid."""
         return self.created + self.ttl
+
+    @property
+    def ede(self) -> ExtendedError | None:
+        """The Extended DNS Error (RFC 8914) that explains this answer: why it is a SERVFAIL,
+        or that it is stale; None for an ordinary answer."""
+        if self.extended_error is not None:
+            return self.extended_error
+        for event in reversed(self.trace):
+            failure = getattr(event, "failure", None)
+            if event.kind == "resolution_finished" and event.depth == 0:
+                return for_failure(failure) if failure is not None else None
+        return None
 
     @property
     def rcode_text(self) -> str:

@@ -32,7 +32,8 @@ from dnslib import CLASS, QTYPE, RCODE
 
 from resolver import forwarder, wire
 from resolver.answer import Answer
-from resolver.cache import RRsetCache
+from resolver.cache import NegativeEntry, RRsetCache
+from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import (
     NXDOMAIN,
     YXDOMAIN,
@@ -46,10 +47,12 @@ from resolver.errors import (
 from resolver.hints import load_root_hints
 from resolver.iterator import Iterator
 from resolver.limits import DEFAULT_LIMITS, Limits
+from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.records import Name
 from resolver.render import failure_text
 from resolver.selection import InfraCache
+from resolver.stale import CLIENT_RESPONSE_DEADLINE, MAX_STALE_AGE, STALE_TTL
 from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
 
@@ -287,6 +290,11 @@ class Resolver:
         rng: random.Random | None = None,
         forward_zones: Mapping[str, Iterable[str]] | None = None,
         stub_zones: Mapping[str, Iterable[str]] | None = None,
+        qname_minimisation: bool = True,
+        serve_stale: bool = False,
+        prefetch: bool = False,
+        use_0x20: bool = False,
+        stale_answer_deadline: float = CLIENT_RESPONSE_DEADLINE,
     ) -> None:
         """`forward_zones` {zone: ["addr[:port]", ...]}: names in the zone ("." for all) go to
         those recursive resolvers (port 53 by default). `stub_zones` {zone: [...]}: the zone's
@@ -310,6 +318,14 @@ class Resolver:
         self.use_search_by_default = False
         self._clock = clock
         self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
+        self.serve_stale = serve_stale
+        """Answer with expired data when resolving fails (RFC 8767); off by default."""
+        self.stale_answer_deadline = stale_answer_deadline
+        """With serve_stale: seconds after which a caller still waiting gets stale data, if
+        any, while the walk goes on and refreshes the cache (RFC 8767 §5, 1.8 s)."""
+        self.prefetch = prefetch
+        """Refresh an answer asked for in the last 10 % of its TTL in the background."""
+        """RFC 8767: answer with expired data (TTL 30, EDE 3) when resolving fails."""
         hint_addresses = [a for _, a in self.hints.all_addresses()]
         configured = [u.address for ups in (*forwards.values(), *stubs.values()) for u in ups]
         policy = AddressPolicy(
@@ -332,6 +348,10 @@ class Resolver:
             clock=clock,
             forward_zones=forwards,
             stub_zones=stubs,
+            qname_minimisation=qname_minimisation,
+            serve_stale=serve_stale,
+            prefetch=prefetch,
+            use_0x20=use_0x20,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
@@ -366,7 +386,7 @@ class Resolver:
     def _new_cache(self) -> RRsetCache:
         return RRsetCache(
             maxsize=self._cache_size, max_ttl=self._max_ttl, min_ttl=self._min_ttl,
-            clock=self._clock,
+            clock=self._clock, stale_window=MAX_STALE_AGE if self.serve_stale else 0,
         )  # fmt: skip
 
     # ---- the resolver's own loop ------------------------------------------------------------
@@ -482,6 +502,18 @@ class Resolver:
         question = self._question(name, rdtype, rdclass, meta_ok=True)
         return self._run(self._shared_walk(question, question.qnames[0]))
 
+    async def query_cached_async(
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN"
+    ) -> Answer:
+        """What the cache alone says, never a walk (a client's RD=0 query, as Unbound's
+        allow_snoop): the cached answer, negative answer, failure or CNAME chain so far, and
+        REFUSED (with EDE 20 Not Authoritative) when nothing is cached."""
+        question = self._question(name, rdtype, rdclass, meta_ok=True)
+        return await self._run_async(self._walk(
+            question.qnames[0], question.rdtype, question.rdclass, False, question.lifetime,
+            cache_only=True,
+        ))
+
     # ---- answers or exceptions, as dnspython does -------------------------------------------
 
     def resolve(
@@ -580,6 +612,7 @@ class Resolver:
             "upstream_queries": counters["upstream_queries"],
             "timeouts": counters["timeouts"],
             "cache_hits": counters["cache_hits"],
+            "prefetches": counters["prefetches"],
             "cache_misses": self._counters["queries"] - self._counters["cache_answers"],
             "in_flight": len(self._inflight),
             "cache_entries": len(self.iterator.cache),
@@ -699,6 +732,13 @@ class Resolver:
             if self._clock() + question.lifetime < entry.deadline:  # this caller's ends first
                 wait = question.lifetime
         try:
+            deadline = self.stale_answer_deadline if self.serve_stale else None
+            if deadline is not None and (wait is None or wait > deadline):
+                done, _ = await asyncio.wait({entry.task}, timeout=deadline)
+                stale = None if done else self._stale_answer(qname, question)
+                if stale is not None:
+                    return stale  # the walk goes on, shielded, and refreshes the cache
+                wait = None if wait is None else wait - deadline
             answer = await asyncio.wait_for(asyncio.shield(entry.task), wait)
         except asyncio.CancelledError:
             if self._closed and entry.task.cancelled():
@@ -714,6 +754,30 @@ class Resolver:
         result.qname = qname  # the caller's own spelling
         return result
 
+    def _stale_answer(self, qname: str, question: _Question) -> Answer | None:
+        """Expired data for a caller who waited past the stale-answer deadline (stale.py),
+        never over a fresh NXDOMAIN at or above the name."""
+        cache, name = self.iterator.cache, qname.lower()
+        if question.rdclass != CLASS.IN or nxdomain_above(cache, name, question.rdtype):
+            return None
+        if cache.get_negative(name, question.rdtype):
+            return None
+        kept = cache.get_stale(name, question.rdtype, STALE_TTL)
+        if kept is None:
+            return None
+        nxdomain = isinstance(kept, NegativeEntry)
+        answer = Answer(
+            qname, question.rdtype, question.rdclass,
+            RCODE.NXDOMAIN if nxdomain else RCODE.NOERROR, name,
+            answer=() if nxdomain else kept.records,  # type: ignore[union-attr]
+            authority=kept.soa if nxdomain else (),  # type: ignore[union-attr]
+            from_cache=True,
+        )
+        code = EdeCode.STALE_NXDOMAIN_ANSWER if nxdomain else EdeCode.STALE_ANSWER
+        answer.extended_error = ExtendedError(
+            code, f"still resolving after {self.stale_answer_deadline:g} s (RFC 8767 §5)")
+        return answer
+
     def _walk_done(
         self, key: tuple[str, int, int, bool], entry: _InFlight, task: asyncio.Task[Answer]
     ) -> None:
@@ -723,7 +787,8 @@ class Resolver:
             task.exception()  # retrieved here: each caller re-raises it on its own
 
     async def _walk(
-        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float
+        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float,
+        cache_only: bool = False,
     ) -> Answer:
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
@@ -731,11 +796,12 @@ class Resolver:
         if not self.use_cache:  # a private cache per question: nothing is answered from memory
             iterator = copy.copy(self.iterator)
             iterator.cache = self._new_cache()
-        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime)
+        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime,
+                                   cache_only=cache_only)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
-        return Answer(
+        answer = Answer(
             qname=qname,
             rdtype=qtype,
             rdclass=rdclass,
@@ -748,6 +814,14 @@ class Resolver:
             elapsed=walk.elapsed(),
             trace=walk.events,
         )
+        if cache_only and outcome.rcode == RCODE.REFUSED:
+            answer.extended_error = ExtendedError(EdeCode.NOT_AUTHORITATIVE, NOT_CACHED_TEXT)
+        if outcome.stale and outcome.failure is not None:
+            code = (EdeCode.STALE_NXDOMAIN_ANSWER if outcome.rcode == RCODE.NXDOMAIN
+                    else EdeCode.STALE_ANSWER)
+            why = failure_text(outcome.failure)
+            answer.extended_error = ExtendedError(code, f"resolving failed: {why}")
+        return answer
 
 
 def _class_text(rdclass: int) -> str:

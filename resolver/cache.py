@@ -91,6 +91,7 @@ class CachedRRset:
     trust: Trust
     records: tuple[RR, ...]
     ttl: int
+    original_ttl: int = 0  # the TTL it was stored with (prefetch reads the fraction left)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class _Stored:
     records: tuple[RR, ...]
     expires: float
     serial: int  # store order: an NXDOMAIN hides only positive data stored before it
+    ttl: int = 0  # the TTL given when stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +203,10 @@ class RRsetCache:
         min_ttl: int = 0,
         max_negative_ttl: int = DEFAULT_MAX_NEGATIVE_TTL,
         clock: Clock = time.monotonic,
+        stale_window: int = 0,
     ) -> None:
+        """`stale_window` (seconds, serve-stale RFC 8767): expired RRsets and negative answers
+        are kept that much longer, for get_stale() only; every other read sees fresh data."""
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         if not 0 <= min_ttl <= max_ttl:
@@ -216,9 +221,17 @@ class RRsetCache:
         self._serials = itertools.count()
         # Keys: ("+", name, rtype, rclass) for RRsets, ("-", name, rtype|None) for negative data,
         # ("!", name, rtype) for resolution failures.
-        self._entries: TLRUCache = TLRUCache(
-            maxsize=maxsize, ttu=lambda _key, value, _now: value.expires, timer=clock
-        )
+        self.stale_window = stale_window
+        self._entries: TLRUCache = TLRUCache(maxsize=maxsize, ttu=self._time_to_use, timer=clock)
+
+    def _time_to_use(self, key: tuple, value: _Stored | _Failure, _now: float) -> float:
+        # Data (not failures) outlives its TTL by the stale window, for get_stale() alone.
+        return value.expires + (self.stale_window if key[0] != "!" else 0)
+
+    def _fresh(self, key: tuple, now: float) -> _Stored | None:
+        """The entry at key if its TTL has not run out (a kept stale entry is not)."""
+        stored = self._entries.get(key)
+        return stored if stored is not None and stored.expires > now else None
 
     # -- the TTL rule -------------------------------------------------------------------------
 
@@ -304,7 +317,7 @@ class RRsetCache:
         key = ("+", owner, first.rtype, first.rclass)
         now = self._clock()
         expires = now + ttl
-        existing = self._entries.get(key)
+        existing = self._fresh(key, now)
         if existing is not None:
             if existing.trust > trust:
                 return False
@@ -319,6 +332,7 @@ class RRsetCache:
             records=_dedupe(records),
             expires=expires,
             serial=next(self._serials),
+            ttl=ttl,
         )
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
@@ -343,11 +357,11 @@ class RRsetCache:
         owner = canonical_name(name)
         key = ("+", owner, rtype, rclass)
         with self._entries.timer as now:  # one instant for the liveness check and the TTL
-            stored = self._entries.get(key)
+            stored = self._fresh(key, now)
             if stored is None or stored.trust < min_trust:
                 return None
             if rclass == CLASS.IN:
-                nxdomain = self._entries.get(("-", owner, None))
+                nxdomain = self._fresh(("-", owner, None), now)
                 if (
                     nxdomain is not None
                     and nxdomain.serial > stored.serial
@@ -363,6 +377,7 @@ class RRsetCache:
             trust=stored.trust,
             records=tuple(_with_ttl(rr, ttl) for rr in stored.records),
             ttl=ttl,
+            original_ttl=stored.ttl,
         )
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
@@ -416,7 +431,7 @@ class RRsetCache:
             return
         key = ("-", owner, rtype)
         now = self._clock()
-        existing = self._entries.get(key)
+        existing = self._fresh(key, now)
         if existing is not None and existing.trust > trust:
             return
         self._entries[key] = _Stored(
@@ -440,9 +455,9 @@ class RRsetCache:
         """A live NXDOMAIN entry for name (any rtype) or a NODATA entry for (name, rtype)."""
         owner = canonical_name(name)
         with self._entries.timer as now:
-            stored = self._entries.get(("-", owner, None))
+            stored = self._fresh(("-", owner, None), now)
             if stored is None:
-                stored = self._entries.get(("-", owner, rtype))
+                stored = self._fresh(("-", owner, rtype), now)
             if stored is None:
                 return None
             ttl = _remaining(stored.expires, now)
@@ -454,6 +469,28 @@ class RRsetCache:
             ttl=ttl,
             trust=stored.trust,
         )
+
+    # -- serve-stale (RFC 8767) ----------------------------------------------------------------
+
+    def get_stale(self, name: str, rtype: int, ttl: int) -> CachedRRset | NegativeEntry | None:
+        """Expired data for (name, rtype) still within the stale window, its TTL set to `ttl`:
+        the RRset, else an NXDOMAIN for the name; None when fresh data exists (get() serves it),
+        when nothing was kept, or when a fresh NXDOMAIN is newer than the RRset."""
+        owner = canonical_name(name)
+        with self._entries.timer as now:
+            positive = self._entries.get(("+", owner, rtype, CLASS.IN))
+            denial = self._entries.get(("-", owner, None))
+            if denial is not None and (positive is None or denial.serial > positive.serial):
+                if denial.expires > now:
+                    return None
+                return NegativeEntry(name=denial.name, rtype=None, rcode=denial.rcode,
+                                     soa=tuple(_with_ttl(rr, ttl) for rr in denial.records),
+                                     ttl=ttl, trust=denial.trust)
+            if positive is None or positive.expires > now:
+                return None
+        return CachedRRset(name=positive.name, rtype=rtype, rclass=CLASS.IN,
+                           trust=positive.trust,
+                           records=tuple(_with_ttl(rr, ttl) for rr in positive.records), ttl=ttl)
 
     def remove_negative(self, name: str, rtype: int | None) -> None:
         """Forget a negative entry (rtype None: the NXDOMAIN entry)."""

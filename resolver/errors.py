@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from resolver.answer import Answer
+    from resolver.ede import ExtendedError
     from resolver.records import Name
 
 
@@ -52,6 +53,11 @@ class ResolutionFailed(ResolverError):
         super().__init__(message)
         self.answer: Answer | None = answer
         """The Answer the walk produced (rcode, authority section, trace), when there is one."""
+
+    @property
+    def ede(self) -> ExtendedError | None:
+        """Why, as an Extended DNS Error (RFC 8914): e.g. 22 No Reachable Authority."""
+        return self.answer.ede if self.answer is not None else None
 
 
 class NXDOMAIN(ResolutionFailed):

@@ -17,6 +17,7 @@ same code runs over real UDP/TCP, over the in-process lab, or over a scripted ne
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
@@ -25,15 +26,19 @@ from typing import Any
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
-from resolver import forwarder, protocol, trace, wire
-from resolver.cache import RRsetCache, Trust, ancestors
+from resolver import case0x20, forwarder, protocol, trace, wire
+from resolver.cache import NegativeEntry, RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
+from resolver.minimise import Minimiser
+from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
+from resolver.prefetch import prefetch_due
 from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
-from resolver.trace import Cause, Failure, Problem, SendReason
+from resolver.stale import STALE_TTL
+from resolver.trace import Cause, Failure, MinimiseFallback, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
 from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
 
@@ -42,6 +47,12 @@ from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, Zone
 MAX_ATTEMPTS_PER_SERVER = 3
 
 # Which server feedback a classified-unusable reply gives to selection.
+# Why a shortened question's error reply sends the full question instead (RFC 9156 §3).
+_MINIMISE_FALLBACK = {RCODE.REFUSED: MinimiseFallback.REFUSED,
+                      RCODE.SERVFAIL: MinimiseFallback.SERVFAIL,
+                      RCODE.FORMERR: MinimiseFallback.FORMERR,
+                      RCODE.NOTIMP: MinimiseFallback.NOTIMP}
+
 _FEEDBACK = {RCODE.REFUSED: Feedback.REFUSED, RCODE.SERVFAIL: Feedback.SERVFAIL,
              RCODE.FORMERR: Feedback.FORMERR, RCODE.NOTIMP: Feedback.NOTIMP}
 
@@ -65,6 +76,7 @@ class Outcome:
     target: str = ""  # for a CNAME step: the name to restart at
     failure: Failure | None = None
     from_dname: bool = False
+    stale: bool = False  # served from expired data (RFC 8767); `failure` says why
 
 
 @dataclass
@@ -86,6 +98,8 @@ class Resolution:
     clock: Callable[[], float]
     limits: Limits = DEFAULT_LIMITS
     tcp: bool = False  # ask upstream over TCP from the start
+    cache_only: bool = False  # answer from the cache or not at all (an RD=0 query)
+    refresh: bool = False  # a prefetch: walk for the question even though it is cached
     started: float = 0.0
     queries_sent: int = 0
     subresolutions: int = 0
@@ -165,6 +179,10 @@ class Iterator:
         clock: Callable[[], float] = time.monotonic,
         forward_zones: dict[str, list[forwarder.Upstream]] | None = None,
         stub_zones: dict[str, list[forwarder.Upstream]] | None = None,
+        qname_minimisation: bool = True,
+        serve_stale: bool = False,
+        prefetch: bool = False,
+        use_0x20: bool = False,
     ) -> None:
         self.cache = cache
         self.infra = infra
@@ -175,8 +193,15 @@ class Iterator:
         self.ipv4_only = ipv4_only
         self.limits = limits
         self.clock = clock
+        self.qname_minimisation = qname_minimisation  # RFC 9156, relaxed (minimise.py)
+        self.serve_stale = serve_stale  # RFC 8767 (stale.py); the cache must keep expired data
+        self.prefetch = prefetch  # refresh answers asked for near their expiry (prefetch.py)
+        self._refreshing: set[tuple[str, int]] = set()
+        self.use_0x20 = use_0x20  # randomise the question's letter case (case0x20.py)
+        self._case_ignorant: set[str] = set()  # servers that answer in another case
+        self._refresh_tasks: set[asyncio.Task[None]] = set()
         self.delegations = DelegationStore(clock)
-        self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0}
+        self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0, "prefetches": 0}
         self.set_zones(forward_zones or {}, stub_zones or {})
 
     def set_zones(self, forward_zones: dict[str, list[forwarder.Upstream]],
@@ -191,13 +216,15 @@ class Iterator:
     # ---- public -----------------------------------------------------------------------------
 
     def resolution(
-        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None
+        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None,
+        cache_only: bool = False,
     ) -> Resolution:
-        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline."""
+        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline;
+        `cache_only` answers from the cache alone (REFUSED when it holds nothing)."""
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
-        return Resolution(qname, qtype, self.clock, limits, tcp)
+        return Resolution(qname, qtype, self.clock, limits, tcp, cache_only)
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
@@ -212,6 +239,8 @@ class Iterator:
             outcome = Outcome(RCODE.SERVFAIL, canonical_name=query.qname, failure=failure)
         if outcome.failure is not None and outcome.failure.cause != Cause.CACHED_FAILURE:
             self.cache.put_failure(query.qname, query.qtype, outcome.failure.cause)
+        if outcome.failure is not None and self.serve_stale:
+            outcome = self._stale(query, outcome)
         query.emit(
             trace.ResolutionFinished,
             qname=query.qname,
@@ -223,6 +252,23 @@ class Iterator:
         )
         return outcome
 
+    def _stale(self, query: Query, failed: Outcome) -> Outcome:
+        """Serve-stale (stale.py): the expired answer or NXDOMAIN instead of the failure,
+        unless a fresh NXDOMAIN at or above the name proves it gone."""
+        name, qtype = query.qname.lower(), query.qtype
+        if nxdomain_above(self.cache, name, qtype) or self.cache.get_negative(name, qtype):
+            return failed
+        kept = self.cache.get_stale(name, qtype, STALE_TTL)
+        if kept is None:
+            return failed
+        self._cache_hit(query, name, qtype, trace.CacheWhat.STALE, kept.ttl,
+                        kept.soa if isinstance(kept, NegativeEntry) else kept.records)
+        if isinstance(kept, NegativeEntry):
+            return Outcome(RCODE.NXDOMAIN, [], list(kept.soa), canonical_name=name,
+                           failure=failed.failure, stale=True)
+        return Outcome(RCODE.NOERROR, list(kept.records), canonical_name=name,
+                       failure=failed.failure, stale=True)
+
     # ---- names and CNAME/DNAME chains ---------------------------------------------------------
 
     async def _resolve(self, query: Query) -> Outcome:
@@ -232,8 +278,13 @@ class Iterator:
         seen = {current}
         limit = query.resolution.limits.max_cname_links
         for _ in range(limit + 1):
-            step = self._from_cache(query, current)
-            if step is None:
+            refreshing = query.resolution.refresh and current == query.qname.lower()
+            step = None if refreshing else self._from_cache(query, current)
+            if step is None and query.resolution.cache_only:
+                # Nothing cached: REFUSED, never a walk; a cached chain part is what we know.
+                rcode = RCODE.NOERROR if chain else RCODE.REFUSED
+                step = Outcome(rcode, canonical_name=current)
+            elif step is None:
                 step = await self._walk_zones(query, current)
             if step.rcode != RCODE.NOERROR or not step.target:
                 step.answer = chain + step.answer
@@ -254,12 +305,20 @@ class Iterator:
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
         if hit:
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
+            due = self.prefetch and prefetch_due(hit.ttl, hit.original_ttl)
+            if due and not query.resolution.refresh:
+                self._start_refresh(name, qtype)
             return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name)
         negative = self.cache.get_negative(name, qtype)
         if negative:
             what = trace.CacheWhat.NXDOMAIN if negative.rtype is None else trace.CacheWhat.NODATA
             self._cache_hit(query, name, qtype, what, negative.ttl, negative.soa)
             return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name)
+        denied = nxdomain_above(self.cache, name, qtype)
+        if denied:  # RFC 8020: nothing exists below a name that does not exist
+            self._cache_hit(query, denied.name, qtype, trace.CacheWhat.NXDOMAIN, denied.ttl,
+                            denied.soa)
+            return Outcome(RCODE.NXDOMAIN, [], list(denied.soa), canonical_name=name)
         failed = self.cache.get_failure(name, qtype)
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
@@ -274,6 +333,29 @@ class Iterator:
                     RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0])
                 )
         return self._dname_from_cache(query, name)
+
+    def _start_refresh(self, name: str, qtype: int) -> None:
+        """Refresh (name, qtype) in the background (prefetch.py), once at a time."""
+        if (name, qtype) in self._refreshing:
+            return
+        self._refreshing.add((name, qtype))
+        self.counters["prefetches"] += 1
+        task = asyncio.get_running_loop().create_task(self._refresh(name, qtype))
+        self._refresh_tasks.add(task)
+        task.add_done_callback(self._refresh_tasks.discard)
+
+    async def _refresh(self, name: str, qtype: int) -> None:
+        try:
+            resolution = self.resolution(name, qtype)
+            resolution.refresh = True
+            await self.run(resolution)
+        finally:
+            self._refreshing.discard((name, qtype))
+
+    async def refreshes_done(self) -> None:
+        """Wait for the background refreshes (prefetches) running now."""
+        while self._refresh_tasks:
+            await asyncio.wait(set(self._refresh_tasks))
 
     def _dname_from_cache(self, query: Query, name: str) -> Outcome | None:
         """A cached DNAME at an ancestor of name rewrites it (RFC 6672 §3.2)."""
@@ -307,16 +389,45 @@ class Iterator:
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
     async def _walk_zones(self, query: Query, name: str) -> Outcome:
-        """Ask servers from the closest zone cut down, following referrals."""
+        """Ask servers from the closest zone cut down, following referrals; with QNAME
+        minimisation (RFC 9156) each server first hears only one label more than its zone."""
         forward_zone = forwarder.closest(self.forward_zones, name)
         if forward_zone is not None:
             return await self._forward(query, forward_zone, name)
         cut = await self._closest_cut(query, name)
+        minimiser = Minimiser(name, query.qtype) if self.qname_minimisation else None
         for _ in range(query.resolution.limits.max_referrals):
-            result = await self._ask(query, cut, name)
+            qname, qtype = name, query.qtype
+            if minimiser is not None and not minimiser.stopped:
+                minimiser.at_zone(cut.zone)
+                qname, qtype = minimiser.question()
+                if minimiser.stopped:  # MAX_MINIMISE_COUNT reached: the rest in one go
+                    self._stop_minimising(query, minimiser, cut.zone, qname,
+                                          MinimiseFallback.MAX_STEPS)
+            minimised = qname != name
+            result = await self._ask(query, cut, qname, qtype, minimised=minimised)
+            if isinstance(result, MinimiseFallback):
+                self._stop_minimising(query, minimiser, cut.zone, qname, result)
+                cut.next_question()
+                continue
             if isinstance(result, Failure):
                 return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
-            self._store(result, query.qtype)
+            if minimised and result.kind != Kind.REFERRAL:
+                if result.kind == Kind.NXDOMAIN:
+                    # Unsigned, this may be a broken server's empty non-terminal (RFC 9156
+                    # §3): the full name confirms it, and the shortened denial is not cached.
+                    self._stop_minimising(query, minimiser, cut.zone, qname,
+                                          MinimiseFallback.NXDOMAIN)
+                    cut.next_question()
+                    continue
+                self._store(result, qtype)
+                if result.kind in (Kind.ANSWER, Kind.NODATA):
+                    minimiser.exists(qname)  # type: ignore[union-attr]
+                else:  # an alias (CNAME, DNAME) or an error: the full name from here
+                    minimiser.stop()  # type: ignore[union-attr]
+                cut.next_question()
+                continue
+            self._store(result, qtype)
             if result.kind != Kind.REFERRAL:
                 return self._outcome(result)
             query.emit(
@@ -328,6 +439,12 @@ class Iterator:
             )
             cut = self._cut_from_referral(result)
         raise query.resolution.abort("max_referrals", name)
+
+    def _stop_minimising(self, query: Query, minimiser: Minimiser | None, zone: str, qname: str,
+                         reason: MinimiseFallback) -> None:
+        if minimiser is not None:
+            minimiser.stop()
+        query.emit(trace.MinimisationStopped, zone=zone, qname=qname, reason=reason)
 
     def _outcome(self, result: Classified) -> Outcome:
         if result.kind == Kind.CNAME:
@@ -433,7 +550,7 @@ class Iterator:
         query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
                    source=trace.CutSource.PRIMING)
         priming = Query(".", QTYPE.NS, query.depth, query.stack, query.resolution)
-        result = await self._ask(priming, self._hints_cut(), ".")
+        result = await self._ask(priming, self._hints_cut(), ".", QTYPE.NS)
         if isinstance(result, Classified) and result.kind == Kind.ANSWER:
             self._store(result, QTYPE.NS)
 
@@ -494,8 +611,12 @@ class Iterator:
 
     # ---- choosing and asking servers ---------------------------------------------------------
 
-    async def _ask(self, query: Query, cut: ZoneCut, name: str) -> Classified | Failure:
-        """Ask the zone's servers, as the zone cut directs, until one gives a usable reply."""
+    async def _ask(
+        self, query: Query, cut: ZoneCut, name: str, qtype: int, *, minimised: bool = False
+    ) -> Classified | Failure | MinimiseFallback:
+        """Ask the zone's servers, as the zone cut directs, until one gives a usable reply;
+        a bad reply to a `minimised` question is not held against the server: the
+        MinimiseFallback says why the full question should be asked instead."""
         zone = cut.zone
         limits = query.resolution.limits
         provisional: Classified | None = None
@@ -544,7 +665,7 @@ class Iterator:
                 why = SendReason.LAST_RESORT
             elif attempt > 0:
                 why = SendReason.RETRANSMIT
-            reply = await self._exchange(query, zone, address, server, name, attempt, why)
+            reply = await self._exchange(query, zone, address, server, name, qtype, attempt, why)
             why = SendReason.NEXT_SERVER
             if isinstance(reply, Problem):
                 cut.failed.add(address)
@@ -553,10 +674,11 @@ class Iterator:
             if isinstance(reply, QueryTimeout):
                 cut.timed_out.add(address)
                 continue
-            result = classify(reply.message, zone, name, query.qtype,
-                              max_chain=limits.max_cname_links)
-            self._report(query, result, reply, address, server, name)
+            result = classify(reply.message, zone, name, qtype, max_chain=limits.max_cname_links)
+            self._report(query, result, reply, address, server, name, qtype)
             if result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN:
+                if minimised:
+                    return _MINIMISE_FALLBACK.get(result.rcode, MinimiseFallback.LAME)
                 feedback = _FEEDBACK.get(result.rcode, Feedback.LAME)
                 self.infra.report(address, zone, feedback)
                 cut.failed.add(address)
@@ -604,8 +726,8 @@ class Iterator:
         return addresses
 
     async def _exchange(
-        self, query: Query, zone: str, address: str, server: str, qname: str, attempt: int,
-        why: SendReason,
+        self, query: Query, zone: str, address: str, server: str, qname: str, qtype: int,
+        attempt: int, why: SendReason,
     ) -> Reply | QueryTimeout | Problem:
         """One server, one question: UDP with EDNS, TCP on truncation, no EDNS after FORMERR.
 
@@ -623,15 +745,18 @@ class Iterator:
                 raise resolution.abort("lifetime", resolution.qname)
             cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
             timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
-            message = wire.build_query(qname, query.qtype, new_query_id(),
+            asked = qname
+            if self.use_0x20 and address not in self._case_ignorant:
+                asked = case0x20.randomise_case(qname)
+            message = wire.build_query(asked, qtype, new_query_id(),
                                        edns_payload=protocol.EDNS_PAYLOAD if edns else None)
             resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
             port = self.server_ports.get(address, self.upstream_port)
             query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
-                       port=port, protocol=transport, qname=qname,
-                       qtype=type_name(query.qtype), edns=edns, why=why, attempt=attempt,
+                       port=port, protocol=transport, qname=asked,
+                       qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
                        timeout=timeout)
             try:
                 exchange = await self.transport.query(
@@ -651,15 +776,22 @@ class Iterator:
                            problem=Problem.UNREACHABLE, detail=str(exc))
                 return Problem.UNREACHABLE
             self.infra.report(address, zone, Feedback.OK, rtt=exchange.rtt)
+            raw = exchange.raw
+            if asked != qname:
+                restored = self._check_case(query, zone, server, address, raw, asked, qname)
+                if restored is None:
+                    why = SendReason.CASE_NOT_ECHOED
+                    continue  # asked again in plain case
+                raw = restored
             try:
-                reply = DNSRecord.parse(exchange.raw)
+                reply = DNSRecord.parse(raw)
             except Exception:  # dnslib raises assorted errors on malformed data
                 if _parses(message):  # else our own question (e.g. non-UTF-8 octets) is at fault
                     self.infra.report(address, zone, Feedback.MALFORMED)
                 query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
                            problem=Problem.MALFORMED)
                 return Problem.MALFORMED
-            arrived = Reply(reply, exchange.rtt, len(exchange.raw), transport)
+            arrived = Reply(reply, exchange.rtt, len(raw), transport)
             if reply.header.tc and not tcp:
                 self.infra.report(address, zone, Feedback.TRUNCATED)
                 self._report_plain(query, zone, server, address, arrived, "truncated")
@@ -672,6 +804,20 @@ class Iterator:
                 edns, why = False, SendReason.EDNS_REJECTED
                 continue
             return arrived
+
+    def _check_case(self, query: Query, zone: str, server: str, address: str, raw: bytes,
+                    asked: str, qname: str) -> bytes | None:
+        """0x20 (case0x20.py): the reply in the walk's case if it echoed ours, else None and
+        the server is remembered as not preserving case."""
+        asked_octets = case0x20.question_octets(asked)
+        if case0x20.echoed(raw, asked_octets):
+            return case0x20.restore_case(raw, asked_octets, case0x20.question_octets(qname))
+        if len(self._case_ignorant) >= case0x20.MAX_CASE_IGNORANT:
+            self._case_ignorant.clear()
+        self._case_ignorant.add(address)
+        query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                   problem=Problem.CASE_NOT_ECHOED)
+        return None
 
     # ---- reporting and caching --------------------------------------------------------------
 
@@ -691,9 +837,9 @@ class Iterator:
         )
 
     def _report(self, query: Query, result: Classified, reply: Reply, address: str,
-                server: str, qname: str) -> None:
+                server: str, qname: str, qtype: int) -> None:
         final = [rr for rr in result.answer
-                 if rr.rtype == query.qtype and name_of(rr) == result.canonical_name]
+                 if rr.rtype == qtype and name_of(rr) == result.canonical_name]
         query.emit(
             trace.ResponseReceived,
             zone=result.zone,
@@ -710,7 +856,7 @@ class Iterator:
                       *[trace.Section.AUTHORITY] * len(result.authority),
                       *[trace.Section.ADDITIONAL] * len(result.additional)),
             qname=qname,
-            qtype=type_name(query.qtype),
+            qtype=type_name(qtype),
             answers=len(final),
             canonical_name=result.canonical_name,
             referral_zone=result.referral_zone,

@@ -27,6 +27,8 @@ from resolver.trace import (
     CutSource,
     Failure,
     LimitReached,
+    MinimisationStopped,
+    MinimiseFallback,
     Problem,
     QuerySent,
     Referral,
@@ -191,6 +193,8 @@ def problem_text(e: ServerFailed) -> str:
         return "malformed reply"
     if e.problem == Problem.CYCLIC_DEPENDENCY:
         return "cyclic dependency: this NS name's address needs this very lookup"
+    if e.problem == Problem.CASE_NOT_ECHOED:
+        return "the reply changed the question's letter case (0x20): asking again in plain case"
     return str(e.problem)
 
 
@@ -200,6 +204,20 @@ _SEND_WORDS = {
     SendReason.EDNS_REJECTED: "the server rejected EDNS",
     SendReason.LAST_RESORT: "last resort: the parent's glue, the child's addresses failed",
     SendReason.PROBE: "probe: every server is backed off",
+    SendReason.CASE_NOT_ECHOED: "plain case: the server does not preserve 0x20 case",
+}
+
+_MINIMISE_WORDS = {
+    MinimiseFallback.REFUSED: "the server refused the shortened name",
+    MinimiseFallback.SERVFAIL: "the server answered SERVFAIL to the shortened name",
+    MinimiseFallback.FORMERR: "the server answered FORMERR to the shortened name",
+    MinimiseFallback.NOTIMP: "the server answered NOTIMP to the shortened name",
+    MinimiseFallback.NXDOMAIN: (
+        "NXDOMAIN for the shortened name: unsigned, it may be a broken server's empty "
+        "non-terminal, so the full name confirms it"
+    ),
+    MinimiseFallback.LAME: "the reply to the shortened name made no sense",
+    MinimiseFallback.MAX_STEPS: "enough shortened questions for one name (MAX_MINIMISE_COUNT)",
 }
 
 _SECTION_WORDS = {
@@ -224,6 +242,7 @@ _CACHE_WORDS = {
     CacheWhat.DNAME: "DNAME",
     CacheWhat.ZONE_CUT: "zone cut",
     CacheWhat.FAILURE: "recent failure (RFC 9520)",
+    CacheWhat.STALE: "stale data (RFC 8767: resolving failed, served with TTL 30)",
 }
 
 
@@ -695,6 +714,11 @@ class _TraceLayout:
                 f"new walk for {e.to_name}" + (f" {qtype}" if qtype else "")
             ),
         )
+
+    def _minimisation_stopped(self, e: MinimisationStopped, i: int) -> None:
+        why = _MINIMISE_WORDS.get(e.reason, str(e.reason))
+        text = f"QNAME minimisation stopped at {e.qname} ({why}): asking the full name"
+        self._emit(e.depth, self.s.yellow(text), 2)
 
     def _subresolution_done(self, e: SubResolutionDone, i: int) -> None:
         if e.addresses:

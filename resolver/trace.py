@@ -33,6 +33,7 @@ class SendReason(enum.StrEnum):
     EDNS_REJECTED = "edns_rejected"  # FORMERR/NOTIMP to EDNS: again without it
     LAST_RESORT = "last_resort"  # parent-side glue after the child's addresses failed
     PROBE = "probe"  # every server is backed off: one is probed
+    CASE_NOT_ECHOED = "case_not_echoed"  # 0x20: the server changed the question's case
 
 
 class Problem(enum.StrEnum):
@@ -42,6 +43,7 @@ class Problem(enum.StrEnum):
     UNREACHABLE = "unreachable"  # network error, refused connection
     MALFORMED = "malformed"  # the reply could not be parsed
     CYCLIC_DEPENDENCY = "cyclic_dependency"  # the NS name's address needs this very lookup
+    CASE_NOT_ECHOED = "case_not_echoed"  # 0x20: the reply's question had another letter case
 
 
 class Section(enum.StrEnum):
@@ -60,6 +62,19 @@ class CacheWhat(enum.StrEnum):
     DNAME = "dname"
     ZONE_CUT = "zone_cut"
     FAILURE = "failure"  # a recent failure of the same question (RFC 9520)
+    STALE = "stale"  # expired data served because resolving failed (RFC 8767)
+
+
+class MinimiseFallback(enum.StrEnum):
+    """Why QNAME minimisation (RFC 9156) stopped and the full name was asked instead."""
+
+    REFUSED = "refused"  # the server refused the shortened name
+    SERVFAIL = "servfail"
+    FORMERR = "formerr"
+    NOTIMP = "notimp"
+    NXDOMAIN = "nxdomain"  # unsigned NXDOMAIN may be a broken server's empty non-terminal
+    LAME = "lame"  # a reply that made no sense for the shortened name
+    MAX_STEPS = "max_steps"  # MAX_MINIMISE_COUNT shortened queries were sent
 
 
 class Cause(enum.StrEnum):
@@ -229,6 +244,15 @@ class SubResolutionDone(TraceEvent):
 
 
 @dataclass(frozen=True)
+class MinimisationStopped(TraceEvent):
+    """QNAME minimisation gave up for this walk: the full name goes to the zone's servers."""
+
+    zone: str
+    qname: str  # the shortened name that was asked
+    reason: MinimiseFallback
+
+
+@dataclass(frozen=True)
 class LimitReached(TraceEvent):
     limit: str  # the Limits field, e.g. "max_cname_links"
     value: int | float
@@ -259,5 +283,6 @@ _KINDS: dict[type, str] = {
     CnameRestart: "cname_restart",
     SubResolutionDone: "subresolution_done",
     LimitReached: "limit_reached",
+    MinimisationStopped: "minimisation_stopped",
     ResolutionFinished: "resolution_finished",
 }

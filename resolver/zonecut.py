@@ -158,6 +158,12 @@ class ZoneCut:
                 return SendTo(address, name, side, probe=True)
         return Exhausted(backed_off=bool(untouched) and len(untouched) == len(everything))
 
+    def next_question(self) -> None:
+        """Another question goes to this zone's servers (QNAME minimisation asks several):
+        attempts start over; servers that answered unusably stay out of this walk."""
+        self.tried.clear()
+        self.timed_out.clear()
+
     def attempt(self, address: str) -> int:
         """Count a send to address; returns the attempt number (0 for the first)."""
         self.tried[address] = self.tried.get(address, 0) + 1

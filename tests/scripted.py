@@ -12,12 +12,14 @@ between steps to change what it says. No sockets.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dnslib import QTYPE, RD, RR, DNSHeader, DNSQuestion, DNSRecord
+from dnslib import QTYPE, RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
 from resolver import Resolver, wire
 from resolver.transport import Exchange, QueryTimeout, TransportError, reply_matches
@@ -50,6 +52,8 @@ class Host:
     lose: int = 0  # drop the next N datagrams (UDP only)
     loss_pattern: list[bool] = field(default_factory=list)  # cyclic: True = drop this datagram
     seen: int = 0  # datagrams received, for loss_pattern
+    lower_case: bool = False  # echoes the question in lower case (does not preserve 0x20)
+    hold: threading.Event | None = None  # answer only once the test sets it (real waiting)
     replies: dict[tuple[str, str], Scripted] = field(default_factory=dict)
 
 
@@ -61,6 +65,7 @@ class Sent:
     qtype: str
     protocol: str
     edns: bool
+    as_sent: str = ""  # the qname with the letter case it was sent in
 
 
 def _record(line: str) -> RR:
@@ -140,10 +145,13 @@ class ScriptedNetwork:
         qtype = QTYPE.get(message.q.qtype)
         protocol = "tcp" if tcp else "udp"
         edns = any(rr.rtype == QTYPE.OPT for rr in message.ar)
-        self.sent.append(Sent(self.clock(), address, qname, qtype, protocol, edns))
+        self.sent.append(Sent(self.clock(), address, qname, qtype, protocol, edns,
+                              str(message.q.qname)))
         host = self.hosts.get(address)
         if host is None or host.unreachable:
             raise TransportError(f"{address}: network unreachable")
+        if host.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, host.hold.wait, 30)
         rtt = (host.tcp_rtt if host.tcp_rtt is not None else 2 * host.rtt) if tcp else host.rtt
         if host.dead or not tcp and self._lost(host) or rtt >= timeout:
             self.clock.advance(timeout)
@@ -157,6 +165,8 @@ class ScriptedNetwork:
         if scripted is None:
             scripted = Scripted(rcode=5)  # REFUSED: this server knows nothing of the name
         self.clock.advance(rtt)
+        if host.lower_case:
+            message.q.qname = DNSLabel(qname)
         raw = self._reply(message, scripted, tcp)
         if scripted.raw is None:
             assert reply_matches(query, raw), "a scripted reply must answer the question"
@@ -254,3 +264,52 @@ def records(answer: object) -> list[tuple[str, str, int, str]]:
 def addresses(answer: object) -> list[str]:
     """The data of the answer's A/AAAA records (the final RRset of an address question)."""
     return [data for _, rtype, _, data in records(answer) if rtype in ("A", "AAAA")]
+
+
+def ask_nameserver(resolver: Resolver, query: DNSRecord) -> DNSRecord:
+    """One query through the caching nameserver's logic (no sockets), its reply parsed."""
+    import asyncio
+
+    from resolver.server import ServerConfig
+    from resolver.server.nameserver import Nameserver
+
+    nameserver = Nameserver(ServerConfig(), resolver)
+    replies: list[bytes] = []
+
+    class Channel:
+        udp = True
+
+        def deferred(self) -> None:
+            pass
+
+        def deliver(self, reply: bytes, client: tuple) -> None:
+            replies.append(reply)
+
+    async def run() -> None:
+        now = nameserver.handle(bytes(query.pack()), ("127.0.0.1", 5000), Channel())
+        if now is not None:
+            replies.append(now)
+        await nameserver.drain(30.0)
+
+    asyncio.run(run())
+    return DNSRecord.parse(replies[0])
+
+
+def client_query(name: str, qtype: str = "A", *, rd: bool = True, edns: bool = True) -> DNSRecord:
+    """A stub's query for the nameserver: RD as given, EDNS (1232) unless edns=False."""
+    from dnslib import EDNS0
+
+    query = DNSRecord(q=DNSQuestion(name, getattr(QTYPE, qtype)))
+    query.header.rd = int(rd)
+    if edns:
+        query.add_ar(EDNS0(udp_len=1232))
+    return query
+
+
+def ede_options(reply: DNSRecord) -> list:
+    """The Extended DNS Errors (RFC 8914) in a reply's OPT record."""
+    from resolver.ede import OPTION_CODE, parse_option
+
+    opts = [rr for rr in reply.ar if rr.rtype == QTYPE.OPT]
+    return [parse_option(bytes(o.data)) for opt in opts for o in opt.rdata
+            if o.code == OPTION_CODE]

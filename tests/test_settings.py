@@ -18,7 +18,7 @@ def test_every_setting_is_a_flag_in_help_and_a_key_of_the_example():
     help_text = serve_parser().format_help()
     example = settings.example_config()
     for setting in settings.SETTINGS:
-        flag = "-4" if setting.name == "ipv4-only" else setting.flag
+        flag = settings.shared_flag(setting)
         assert flag in help_text, setting.name
         assert re.search(rf"^#? ?{re.escape(setting.name)} = ", example, re.M), setting.name
 

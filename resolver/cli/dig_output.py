@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from dnslib import CLASS, QTYPE, RCODE, RR, DNSRecord
 
+from resolver.ede import OPTION_CODE as ede_option_code
+from resolver.ede import parse_option
 from resolver.render import Style, rdata_text
 
 OPT = 41
@@ -107,6 +109,11 @@ def _edns_lines(opt: RR) -> list[str]:
     for option in opt.rdata or []:
         code = getattr(option, "code", "?")
         data = getattr(option, "data", b"") or b""
+        ede = parse_option(bytes(data)) if code == ede_option_code else None
+        if ede is not None:  # as dig prints it, the EXTRA-TEXT in parentheses
+            extra = f": ({ede.text})" if ede.text else ""
+            lines.append(f"; EDE: {ede.code} ({ede.purpose}){extra}")
+            continue
         lines.append(f"; OPT={code}: {bytes(data).hex().upper()}")
     return lines
 

@@ -171,7 +171,37 @@ def _resolution_parent() -> argparse.ArgumentParser:
         action="store_true",
         help="IPv4 only (upstream servers; with --server, its address)",
     )
+    how = parent.add_argument_group("how to resolve")
+    how.add_argument(
+        "--no-qname-minimisation",
+        dest="qname_minimisation",
+        action="store_false",
+        help="send each server the full name (default: QNAME minimisation, RFC 9156, relaxed)",
+    )
+    how.add_argument(
+        "--serve-stale",
+        action="store_true",
+        help="when resolving fails, answer with data expired up to a day ago (RFC 8767; TTL 30, "
+        "EDE 3)",
+    )
+    how.add_argument(
+        "--prefetch",
+        action="store_true",
+        help="refresh a cached answer asked for in the last 10%% of its TTL, in the background",
+    )
+    how.add_argument(
+        "--use-0x20",
+        dest="use_0x20",
+        action="store_true",
+        help="randomise the letter case of each question sent upstream; a reply must echo it",
+    )
     return parent
+
+
+def behaviour_options(args: argparse.Namespace) -> dict[str, bool]:
+    """The Resolver keyword arguments of the "how to resolve" options."""
+    return {"qname_minimisation": args.qname_minimisation, "serve_stale": args.serve_stale,
+            "prefetch": args.prefetch, "use_0x20": args.use_0x20}
 
 
 def _server_parent(what: str) -> argparse.ArgumentParser:

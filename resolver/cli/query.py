@@ -23,6 +23,7 @@ from resolver.cli.options import (
     OUTPUT_PARTS,
     PROG,
     UsageError,
+    behaviour_options,
     query_parser,
 )
 from resolver.cli.status import (
@@ -262,7 +263,8 @@ class Output:
 
 
 def _resolver_options(args: argparse.Namespace) -> dict[str, Any]:
-    opts: dict[str, Any] = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only}
+    opts: dict[str, Any] = {"use_cache": not args.no_cache, "ipv4_only": args.ipv4_only,
+                            **behaviour_options(args)}
     if args.timeout is not None:
         opts["timeout"] = args.timeout
     if args.lifetime is not None:

@@ -48,11 +48,13 @@ class PackedReply:
     )
 
     def __init__(
-        self, reply: bytes, question_end: int, now: float, *, edns: bool, lifetime: float | None
+        self, reply: bytes, question_end: int, now: float, *, edns: bool, lifetime: float | None,
+        opt_size: int = OPT_SIZE,
     ) -> None:
         """`reply` is a full reply to one query (wire.WireError if it does not parse);
         `lifetime` caps how long it may be served (a negative answer's SOA minimum, RFC 2308
-        §5); the smallest record TTL caps it too."""
+        §5); the smallest record TTL caps it too. `opt_size`: the length of the reply's OPT
+        record, which ends it (longer than ours without options when it carries an EDE)."""
         offsets = rr_ttl_offsets(reply)
         ttls = [_TTL.unpack_from(reply, offset)[0] for offset in offsets]
         smallest = min(ttls, default=0)
@@ -69,7 +71,7 @@ class PackedReply:
             truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
         self.headers = _share(tuple(headers))
         self.truncated_headers = _share(tuple(truncated_headers))
-        self.opt = _share(reply[-OPT_SIZE:]) if edns else b""
+        self.opt = _share(reply[-opt_size:]) if edns else b""
         self.template = reply[question_end:]
         self.tail = self.template
         # Flat (offset in tail, original TTL, ...): smaller than a list of pairs.

@@ -9,7 +9,8 @@ task, so hits are never queued behind misses.
 Policy, in order (each documented in the README's server section):
 - shorter than a header, or QR=1 (a response): dropped, no reply;
 - client outside the allowed networks: REFUSED; access-control `deny`: dropped; `refuse`:
-  REFUSED; `allow_snoop` with RD=0: answered from the reply cache only, else REFUSED;
+  REFUSED; `allow_snoop` is accepted (Unbound's configs use it) and is the same as `allow`,
+  since every allowed client's RD=0 query is answered from the cache only (below);
 - malformed (bad name, counts, OPT, trailing octets): FORMERR; QDCOUNT != 1: FORMERR;
   opcode other than QUERY: NOTIMP; EDNS version other than 0: BADVERS;
 - CH TXT stats.resolver.: the live counters, to `stats_from` clients only (else REFUSED);
@@ -17,6 +18,9 @@ Policy, in order (each documented in the README's server section):
 - AXFR/IXFR: REFUSED (we hold no zones to transfer); MAILA/MAILB: NOTIMP; the meta-types
   0, OPT, TKEY, TSIG as a question: FORMERR; ANY: RFC 8482 minimal answer (one HINFO "RFC8482");
 - a name in a local zone (resolver/server/local_zones.py) is answered from local data;
+- RD=0 (recursion not desired): answered from the cache only, as Unbound's `allow_snoop`: the
+  cached answer, negative answer or CNAME chain, else REFUSED with EDE 20 (Not Authoritative),
+  never a resolution (a resolver without `query_cached_async` refuses every RD=0 miss);
 - everything else is resolved; failure or the server's deadline gives SERVFAIL, as does a new
   question while max_inflight resolutions are running.
 """
@@ -33,7 +37,9 @@ from dnslib import CLASS, QTYPE
 
 from resolver import wire
 from resolver.answer import Answer
+from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import ResolverError
+from resolver.prefetch import PREFETCH_FRACTION
 from resolver.server import local_zones
 from resolver.server.access import ALLOW, ALLOW_SNOOP, DENY, AccessControl
 from resolver.server.answer_cache import AnswerCache, PackedReply
@@ -52,6 +58,7 @@ from resolver.server.replies import (
     FORMERR,
     NOTIMP,
     NXDOMAIN,
+    OPT_SIZE,
     REFUSED,
     SERVFAIL,
     answer_reply,
@@ -75,6 +82,7 @@ ACL_MEMORY = 65_536
 # Query bytes (all but the ID) -> fast_key's reading, remembered for queries that hit: clients
 # repeat the very same bytes, so a repeat skips reading the name. Cleared when full.
 MAX_SHAPES = 20_000
+RD_FLAG = 0x0100  # recursion desired, in the header's flags
 REFUSED_QTYPES = frozenset({QTYPE.AXFR, QTYPE.IXFR})
 NOTIMP_QTYPES = frozenset({253, 254})  # MAILA, MAILB (RFC 1035; obsolete)
 FORMERR_QTYPES = frozenset({0, TYPE_OPT, TYPE_TKEY, TYPE_TSIG})
@@ -111,6 +119,10 @@ class Nameserver:
         self._shapes: dict[bytes, tuple[bytes, int, int]] = {}
         self._inflight: dict[bytes, list[tuple]] = {}
         self._tasks: set[asyncio.Task] = set()
+        # Prefetch: the resolver refreshes its data when asked late in its TTL (prefetch.py);
+        # hits served here never reach it, so a late hit asks it once, in the background.
+        self._prefetch = bool(getattr(resolver, "prefetch", False))
+        self._prefetching: set[bytes] = set()
         lifetime = getattr(resolver, "lifetime", 10.0)
         self.timeout = config.resolution_timeout or float(lifetime) + 1.0
         self.closing = False
@@ -185,8 +197,38 @@ class Nameserver:
                     if self.config.log_queries:
                         query = parse_query(data)
                         self._log_query(query, client, channel, rcode, "hit", start, len(reply))
+                    if self._prefetch and entry.expires - start <= (
+                        (entry.expires - entry.stored) * PREFETCH_FRACTION
+                    ):
+                        self._prefetch_later(key, data)
                     return reply
         return self._handle_slowly(data, client, channel, start, action)
+
+    def _prefetch_later(self, key: bytes, data: bytes) -> None:
+        """Ask the resolver, in the background, for a question answered here late in its TTL:
+        its cache hit starts the refresh (one at a time per question)."""
+        if key in self._prefetching or self.closing:
+            return
+        try:
+            query = parse_query(data)
+        except Unanswerable:
+            return
+        if query.question is None:
+            return
+        self._prefetching.add(key)
+        name = wire.name_from_labels([label.lower() for label in query.labels])
+
+        async def ask() -> None:
+            try:
+                await self.resolver.query_async(name, query.qtype, query.qclass)
+            except Exception:  # a failed refresh costs nothing: the entry expires as it would
+                log.debug("prefetching %s failed", name, exc_info=True)
+            finally:
+                self._prefetching.discard(key)
+
+        task = asyncio.get_running_loop().create_task(ask())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _admit(self, host: str) -> str:
         action = self.access.action(host)
@@ -256,9 +298,6 @@ class Nameserver:
             question_end = query.question_end
             reply = entry.render(data, question_end, _limit(query, channel), start)
             return self._finish(query, client, channel, start, entry.rcode, "hit", reply)
-        if action is ALLOW_SNOOP and not query.flags & 0x0100:
-            # RD=0 from a snooping client: the cache's answer or nothing (Unbound allow_snoop).
-            return self._reply_now(query, client, channel, start, REFUSED, "not cached (RD=0)")
         stats.cache_misses += 1
         return self._resolve_later(query, client, channel, start)
 
@@ -273,7 +312,9 @@ class Nameserver:
         reply: bytes | None = None,
     ) -> bytes:
         if reply is None:
-            reply = error_reply(query, rcode)
+            # Every SERVFAIL says why (RFC 8914): here the server's own reason, as 0 Other.
+            ede = ExtendedError(EdeCode.OTHER, note) if rcode == SERVFAIL else None
+            reply = error_reply(query, rcode, ede)
         elif channel.udp and query.question is not None and len(reply) > query.udp_limit:
             reply = truncate(reply, query.question_end, query.edns)
         return self._finish(query, client, channel, start, rcode, note, reply)
@@ -307,7 +348,8 @@ class Nameserver:
         self, query: ClientQuery, client: tuple, channel: Channel, start: float
     ) -> bytes | None:
         waiter = (query, client, channel, start)
-        key = query.question_key
+        cache_only = not query.flags & RD_FLAG
+        key = query.question_key + (b"/cache-only" if cache_only else b"")
         waiters = self._inflight.get(key)
         if self.closing:
             return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
@@ -322,14 +364,18 @@ class Nameserver:
                 return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
             waiters = [waiter]
             self._inflight[key] = waiters
-            task = asyncio.get_running_loop().create_task(self._resolve(key, query, waiters))
+            task = asyncio.get_running_loop().create_task(
+                self._resolve(key, query, waiters, cache_only)
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         self.stats.waiting += 1
         channel.deferred()
         return None
 
-    async def _resolve(self, key: bytes, query: ClientQuery, waiters: list[tuple]) -> None:
+    async def _resolve(
+        self, key: bytes, query: ClientQuery, waiters: list[tuple], cache_only: bool = False
+    ) -> None:
         stats = self.stats
         stats.inflight += 1
         answer: Answer | None = None
@@ -338,7 +384,10 @@ class Nameserver:
         name = wire.name_from_labels([label.lower() for label in query.labels])
         try:
             async with asyncio.timeout(self.timeout):
-                answer = await self.resolver.query_async(name, query.qtype, query.qclass)
+                if cache_only:
+                    answer = await self._from_cache_only(name, query)
+                else:
+                    answer = await self.resolver.query_async(name, query.qtype, query.qclass)
         except TimeoutError:
             stats.resolution_timeouts += 1
             note = f"server deadline {self.timeout:g}s passed"
@@ -354,9 +403,20 @@ class Nameserver:
         finally:
             del self._inflight[key]
             stats.inflight -= 1
-        self._deliver(waiters, answer, note)
+        # A cache-only answer may be a CNAME chain cut short: never kept for RD=1 clients.
+        self._deliver(waiters, answer, note, keep=not cache_only)
 
-    def _deliver(self, waiters: list[tuple], answer: Answer | None, note: str) -> None:
+    async def _from_cache_only(self, name: str, query: ClientQuery) -> Answer:
+        lookup = getattr(self.resolver, "query_cached_async", None)
+        if lookup is None:
+            answer = Answer(name, query.qtype, query.qclass, REFUSED, name)
+            answer.extended_error = ExtendedError(EdeCode.NOT_AUTHORITATIVE, NOT_CACHED_TEXT)
+            return answer
+        return await lookup(name, query.qtype, query.qclass)
+
+    def _deliver(
+        self, waiters: list[tuple], answer: Answer | None, note: str, keep: bool = True
+    ) -> None:
         now = self.clock()
         if answer is not None and answer.rcode == SERVFAIL:
             note = _servfail_reason(answer)
@@ -364,10 +424,11 @@ class Nameserver:
         for query, client, channel, start in waiters:
             variant = query.variant
             if variant not in built:
-                built[variant] = self._pack(query, answer, now)
+                built[variant] = self._pack(query, answer, now, keep)
             entry = built[variant]
             if entry is None:
-                rcode, reply = SERVFAIL, error_reply(query, SERVFAIL)
+                ede = ExtendedError(EdeCode.OTHER, note)
+                rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
                 question_end = query.question_end
@@ -376,23 +437,28 @@ class Nameserver:
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
 
-    def _pack(self, query: ClientQuery, answer: Answer | None, now: float) -> PackedReply | None:
+    def _pack(
+        self, query: ClientQuery, answer: Answer | None, now: float, keep: bool = True
+    ) -> PackedReply | None:
         """Pack a resolution's reply once per EDNS variant; keep it if it may be cached."""
         if answer is None:
             return None
         try:
             reply = answer_reply(query, answer)
+            ede = answer.ede
             entry = PackedReply(
                 reply,
                 query.question_end,
                 now,
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
+                opt_size=OPT_SIZE + (len(ede.option()) if ede is not None else 0),
             )
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
-        if answer.rcode in (0, NXDOMAIN) and entry.expires > now:
+        cacheable = answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
+        if keep and cacheable and entry.expires > now:
             self.cache.put(query.key, entry)
         return entry
 

@@ -12,6 +12,7 @@ from dnslib import CLASS, QTYPE, RD, RR, TXT, DNSHeader, DNSLabel, DNSQuestion, 
 from dnslib.label import DNSBuffer, DNSLabelError
 
 from resolver.answer import Answer
+from resolver.ede import ExtendedError
 from resolver.server.config import EDNS_UDP_SIZE
 from resolver.server.query import ClientQuery
 from resolver.wire import HEADER_SIZE, MAX_LABEL_OCTETS, MAX_POINTER_TARGET
@@ -67,13 +68,15 @@ def pack_message(message: DNSRecord) -> bytes:
     return bytes(buffer.data)
 
 
-def opt_record(do: bool, extended_rcode: int = 0) -> bytes:
-    """Our OPT pseudo-record: root owner, type 41, size 1232, version 0, DO copied, no options."""
+def opt_record(do: bool, extended_rcode: int = 0, options: bytes = b"") -> bytes:
+    """Our OPT pseudo-record: root owner, type 41, size 1232, version 0, DO copied, and the
+    given options (an Extended DNS Error on SERVFAIL, RFC 8914)."""
     return (
         b"\x00\x00\x29"
         + EDNS_UDP_SIZE.to_bytes(2, "big")
         + bytes((extended_rcode, 0, 0x80 if do else 0, 0))
-        + b"\x00\x00"
+        + len(options).to_bytes(2, "big")
+        + options
     )
 
 
@@ -86,28 +89,39 @@ def reply_flags(query_flags: int, rcode: int, *, truncated: bool = False) -> byt
     return (flags | (rcode & 0xF)).to_bytes(2, "big")
 
 
-def error_reply(query: ClientQuery, rcode: int) -> bytes:
-    """A reply with no records: the question echoed when it could be read, OPT when EDNS."""
+def error_reply(query: ClientQuery, rcode: int, ede: ExtendedError | None = None) -> bytes:
+    """A reply with no records: the question echoed when it could be read, OPT when EDNS
+    (carrying `ede`, the Extended DNS Error, when given)."""
     question = query.question or b""
     counts = bytes((0, 1 if question else 0, 0, 0, 0, 0, 0, 1 if query.edns else 0))
-    opt = opt_record(query.do, rcode >> 4) if query.edns else b""
+    options = ede.option() if ede is not None else b""
+    opt = opt_record(query.do, rcode >> 4, options) if query.edns else b""
     return query.data[:2] + reply_flags(query.flags, rcode) + counts + question + opt
 
 
 def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
     """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA)."""
-    return records_reply(query, answer.rcode, answer.answer_records, answer.authority_records)
+    return records_reply(
+        query, answer.rcode, answer.answer_records, answer.authority_records, answer.ede
+    )
 
 
-def records_reply(query: ClientQuery, rcode: int, answer: list[RR], authority: list[RR]) -> bytes:
-    """A reply with these answer and authority records (local data, resolutions)."""
+def records_reply(
+    query: ClientQuery,
+    rcode: int,
+    answer: list[RR],
+    authority: list[RR],
+    ede: ExtendedError | None = None,
+) -> bytes:
+    """A reply with these answer and authority records (local data, resolutions), and an
+    Extended DNS Error option when there is one."""
     records = DNSRecord(
         DNSHeader(id=query.id),
         q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
         rr=list(answer),
         auth=list(authority),
     )
-    return _finish(query, records, rcode)
+    return _finish(query, records, rcode, ede)
 
 
 def any_reply(query: ClientQuery) -> bytes:
@@ -144,7 +158,9 @@ def txt_reply(query: ClientQuery, lines: list[str], ttl: int = 0) -> bytes:
     return _finish(query, records, NOERROR)
 
 
-def _finish(query: ClientQuery, records: DNSRecord, rcode: int) -> bytes:
+def _finish(
+    query: ClientQuery, records: DNSRecord, rcode: int, ede: ExtendedError | None = None
+) -> bytes:
     packed = bytearray(pack_message(records))
     # Header and question exactly as the client sent them (dnslib packs labels as given, but
     # the bytes are the contract, so they are written from the query itself).
@@ -154,7 +170,7 @@ def _finish(query: ClientQuery, records: DNSRecord, rcode: int) -> bytes:
     packed[HEADER_SIZE : HEADER_SIZE + len(question)] = question
     if query.edns:
         packed[10:12] = (int.from_bytes(packed[10:12], "big") + 1).to_bytes(2, "big")
-        packed += opt_record(query.do, rcode >> 4)
+        packed += opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
     return bytes(packed)
 
 

@@ -238,7 +238,8 @@ SETTINGS: tuple[Setting, ...] = (
             "'allow' action); every other client is refused", _network, metavar="NET",
             group="listening and access"),
     Setting("access-control", "list", [], "'NETWORK ACTION' rules, ACTION one of allow, refuse, "
-            "deny (drop silently), allow_snoop (also RD=0 answers from the cache); the most "
+            "deny (drop silently), allow_snoop (as allow: RD=0 is always answered from the cache "
+            "only); the most "
             "specific network wins, over allow", _acl_rule, metavar="'NET ACTION'",
             group="listening and access"),
     Setting("stats-from", "list", list(DEFAULT_ALLOW), "client networks that may read the "
@@ -255,6 +256,16 @@ SETTINGS: tuple[Setting, ...] = (
             "(default 53)", _upstream_port, metavar="N", group="resolution", own_flag=False),
     Setting("ipv4-only", "boolean", False, "ask upstream servers over IPv4 only (flag -4)",
             _boolean, group="resolution", own_flag=False),
+    Setting("qname-minimisation", "boolean", True, "send each server only one label more than "
+            "its zone (RFC 9156, relaxed; flag --no-qname-minimisation)", _boolean,
+            group="resolution", own_flag=False),
+    Setting("serve-stale", "boolean", False, "when resolving fails, answer with data expired up "
+            "to a day ago (RFC 8767; TTL 30, EDE 3)", _boolean, group="resolution",
+            own_flag=False),
+    Setting("prefetch", "boolean", False, "refresh a cached answer asked for in the last 10 % "
+            "of its TTL, in the background", _boolean, group="resolution", own_flag=False),
+    Setting("use-0x20", "boolean", False, "randomise the letter case of each question sent "
+            "upstream; a reply must echo it", _boolean, group="resolution", own_flag=False),
     Setting("forward-zone", "list", [], "'ZONE ADDR[:PORT] ...': names in ZONE ('.' for all) "
             "are sent to these recursive resolvers (RD=1) in turn", _zone_servers,
             metavar="'ZONE ADDR...'", group="resolution"),
@@ -459,11 +470,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def given_flags(args: argparse.Namespace) -> dict[str, Any]:
-    """The settings given on the command line (shared booleans count when true)."""
+    """The settings given on the command line (a shared boolean counts when it differs from
+    its default: -4, --serve-stale, --no-qname-minimisation...)."""
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         value = getattr(args, setting.dest, None)
-        if value is None or (value is False and not setting.own_flag):
+        if value is None or (not setting.own_flag and value == setting.default):
             continue
         values[setting.name] = value
     return values
@@ -565,7 +577,7 @@ def reference_markdown() -> str:
     rows = ["| setting (config key, `--flag`) | type | default | unit | what |",
             "|---|---|---|---|---|"]
     for setting in SETTINGS:
-        flag = setting.flag if setting.own_flag else _shared_flag(setting)
+        flag = setting.flag if setting.own_flag else shared_flag(setting)
         default = default_text(setting)
         rows.append(f"| `{setting.name}` (`{flag}`) | {setting.kind} | "
                     f"{('`' + default + '`') if default else '—'} | {setting.unit or '—'} | "
@@ -573,8 +585,12 @@ def reference_markdown() -> str:
     return "\n".join([README_BEGIN, *rows, README_END])
 
 
-def _shared_flag(setting: Setting) -> str:
-    return "-4" if setting.name == "ipv4-only" else setting.flag
+def shared_flag(setting: Setting) -> str:
+    """The command-line spelling of a setting whose flag a shared parser declares."""
+    return _SHARED_SPELLINGS.get(setting.name, setting.flag)
+
+
+_SHARED_SPELLINGS = {"ipv4-only": "-4", "qname-minimisation": "--no-qname-minimisation"}
 
 
 def names() -> Sequence[str]:
@@ -623,6 +639,10 @@ def resolver_options(values: dict[str, Any]) -> dict[str, Any]:
         "cache_size": values["cache-size"],
         "min_ttl": values["min-ttl"],
         "max_ttl": values["max-ttl"],
+        "qname_minimisation": values["qname-minimisation"],
+        "serve_stale": values["serve-stale"],
+        "prefetch": values["prefetch"],
+        "use_0x20": values["use-0x20"],
     }
     if values["upstream-port"] is not None:
         options["upstream_port"] = values["upstream-port"]
