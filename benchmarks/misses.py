@@ -85,6 +85,12 @@ class RssSampler:
         return self.samples
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(kind: str, up: Upstream, workdir: Path, cache_size: int) -> Server:
     if kind == "resolve serve":
         return start_ours(up.hints_path, up.port, workdir, cold=True, cache_size=cache_size)
@@ -100,6 +106,7 @@ class MissRun:
     load: LoadResult
     rss_before_kib: int
     rss_after_kib: int
+    cpu_s: float  # the server's CPU time during the run
     rss_samples: list[tuple[float, int]] = field(default_factory=list)
 
 
@@ -107,11 +114,14 @@ def miss_run(server: Server, names: Path, count: int, round_: int, outstanding: 
              sample: float) -> MissRun:
     before = server.rss_kib()
     sampler = RssSampler(server, sample)
+    cpu = cpu_seconds(server.pid)
     started = time.monotonic()
     result = load(server.port, names, passes=1, outstanding=outstanding, verbose=False)
     wall = time.monotonic() - started
+    cpu = cpu_seconds(server.pid) - cpu
     samples = sampler.stop()
-    return MissRun(server.name, round_, count, wall, result, before, server.rss_kib(), samples)
+    return MissRun(server.name, round_, count, wall, result, before, server.rss_kib(), cpu,
+                   samples)
 
 
 def profile_ours(up: Upstream, workdir: Path, count: int, outstanding: int, out: Path,
@@ -124,18 +134,23 @@ def profile_ours(up: Upstream, workdir: Path, count: int, outstanding: int, out:
     out.mkdir(parents=True, exist_ok=True)
     names = write_names(workdir / "profile-names.txt", random_names(count))
     figures = {}
-    for fmt, suffix in (("speedscope", "speedscope.json"), ("raw", "folded.txt")):
+    # All threads (a thread waiting for the GIL counts where it waits), then only the thread
+    # holding the GIL (--gil: where the CPU goes), then a speedscope file to browse.
+    variants = (("raw", [], "folded.txt"), ("raw", ["--gil"], "gil-folded.txt"),
+                ("speedscope", [], "speedscope.json"))
+    for fmt, extra, suffix in variants:
         server = start_server("resolve serve", up, workdir, cache_size)
         try:
             target = out / f"misses-{suffix}"
             spy = subprocess.Popen([pyspy, "record", "--pid", str(server.pid), "--rate", "250",
-                                    "--format", fmt, "--output", str(target), "--nonblocking"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    "--format", fmt, "--output", str(target), "--nonblocking",
+                                    *extra], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
             time.sleep(1.0)  # py-spy attaches
             result = load(server.port, names, passes=1, outstanding=outstanding, verbose=False)
             spy.send_signal(2)  # SIGINT: py-spy writes its file and exits
             spy.wait(30)
-            figures[fmt] = {"file": str(target), "qps": result.qps, "lost": result.lost}
+            figures[suffix] = {"file": str(target), "qps": result.qps, "lost": result.lost}
         finally:
             server.stop()
     return figures
@@ -186,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                     runs[kind].append(run)
                     print(f"  round {round_ + 1} {kind:14} wall {run.wall_s:7.2f} s  "
                           f"{run.load.qps:8.0f} q/s  lost {run.load.lost:6d}  "
+                          f"CPU {run.cpu_s / run.names * 1e6:6.0f} µs/miss  "
                           f"RSS {run.rss_before_kib / 1024:.1f} -> "
                           f"{run.rss_after_kib / 1024:.1f} MiB  {run.load.rcodes}", flush=True)
             if args.profile:
@@ -201,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         kind: {"wall_s": statistics.median(r.wall_s for r in rs),
                "qps": statistics.median(r.load.qps for r in rs),
                "lost": sum(r.load.lost for r in rs),
+               "cpu_us_per_miss": statistics.median(r.cpu_s / r.names * 1e6 for r in rs),
+               "cpu_share": statistics.median(r.cpu_s / r.wall_s for r in rs),
                "rss_after_mib": statistics.median(r.rss_after_kib for r in rs) / 1024,
                "rss_growth_bytes_per_name": statistics.median(
                    (r.rss_after_kib - r.rss_before_kib) * 1024 / r.names for r in rs)}
@@ -220,9 +238,11 @@ def print_report(report: dict) -> None:
     print(f"{report['names']} never-seen names per run, upstream {report['upstream']}, "
           f"dnsperf -q {report['outstanding']}; CPUs: {report['machine']['cpus']}; "
           f"python {report['machine']['python']}")
-    print(f"{'server':16} {'wall s':>8} {'q/s':>9} {'lost':>7} {'RSS MiB':>8} {'B/name':>7}")
+    print(f"{'server':16} {'wall s':>8} {'q/s':>9} {'lost':>7} {'CPU µs/miss':>12} "
+          f"{'CPU/wall':>9} {'RSS MiB':>8} {'B/name':>7}")
     for kind, s in report["summary"].items():
         print(f"{kind:16} {s['wall_s']:8.2f} {s['qps']:9.0f} {s['lost']:7d} "
+              f"{s['cpu_us_per_miss']:12.0f} {s['cpu_share']:9.2f} "
               f"{s['rss_after_mib']:8.1f} {s['rss_growth_bytes_per_name']:7.0f}")
     if "ratios" in report:
         r = report["ratios"]
