@@ -79,17 +79,37 @@ def _family(address: str) -> socket.AddressFamily:
 
 
 async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
+    # Few system calls per query, each of which also gives the GIL away: the socket is created
+    # non-blocking, the query is sent directly (a UDP send does not block), and the socket is
+    # watched with add_reader instead of loop.sock_recv, which first tries a recv that can only
+    # fail. A fresh socket per query still gives a fresh random source port (see the docstring).
     loop = asyncio.get_running_loop()
-    with socket.socket(_family(address), socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
+    with socket.socket(_family(address), socket.SOCK_DGRAM | socket.SOCK_NONBLOCK) as sock:
         sock.connect((address, port))  # binds a random source port; filters other sources
+        fd = sock.fileno()
+        arrived: asyncio.Future[bytes] = loop.create_future()
+
+        def readable() -> None:
+            try:
+                reply = sock.recv(MAX_UDP_PAYLOAD)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ICMP port unreachable on a connected socket
+                if not arrived.done():
+                    arrived.set_exception(exc)
+                return
+            if not arrived.done() and reply_matches(query, reply):
+                arrived.set_result(reply)
+
         started = time.perf_counter()
-        await loop.sock_sendall(sock, query)
-        async with asyncio.timeout(timeout):
-            while True:
-                reply = await loop.sock_recv(sock, MAX_UDP_PAYLOAD)
-                if reply_matches(query, reply):
-                    return Exchange(reply, time.perf_counter() - started, "udp")
+        sock.send(query)
+        loop.add_reader(fd, readable)
+        try:
+            async with asyncio.timeout(timeout):
+                reply = await arrived
+        finally:
+            loop.remove_reader(fd)  # before the socket closes: the selector must forget it
+        return Exchange(reply, time.perf_counter() - started, "udp")
 
 
 async def _exchange_tcp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
