@@ -90,6 +90,9 @@ async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -
         arrived: asyncio.Future[bytes] = loop.create_future()
 
         def readable() -> None:
+            if arrived.cancelled():
+                loop.remove_reader(fd)  # timed out: leave the datagram to _queued_reply
+                return
             try:
                 reply = sock.recv(MAX_UDP_PAYLOAD)
             except (BlockingIOError, InterruptedError):
@@ -107,9 +110,31 @@ async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -
         try:
             async with asyncio.timeout(timeout):
                 reply = await arrived
+        except TimeoutError:
+            # On a busy loop the timer can fire after the reply came in but before this task
+            # resumed (its wake-up is queued behind the timer), or while the reply still waits
+            # in the socket: take it rather than report a timeout and blame the server.
+            if arrived.done() and not arrived.cancelled() and arrived.exception() is None:
+                reply = arrived.result()
+            else:
+                queued = _queued_reply(sock, query)
+                if queued is None:
+                    raise
+                reply = queued
         finally:
             loop.remove_reader(fd)  # before the socket closes: the selector must forget it
         return Exchange(reply, time.perf_counter() - started, "udp")
+
+
+def _queued_reply(sock: socket.socket, query: bytes) -> bytes | None:
+    """A matching reply already waiting in the (non-blocking) socket's queue, if any."""
+    while True:
+        try:
+            reply = sock.recv(MAX_UDP_PAYLOAD)
+        except OSError:  # BlockingIOError: the queue is empty
+            return None
+        if reply_matches(query, reply):
+            return reply
 
 
 async def _exchange_tcp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
