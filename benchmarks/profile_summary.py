@@ -43,29 +43,40 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("trace events", ("Query.emit", "Resolution.emit")),
 ]
 _PART_OF = {function: part for part, functions in PARTS for function in functions}
+# A sample in no part whose innermost frame is in one of these library files: loop and task
+# machinery (Handle._run, create_task, shield, wait_for, futures) rather than our own code.
+MACHINERY = ("asyncio/", "concurrent/futures/", "threading.py", "selectors.py")
+MACHINERY_PART = "event loop + task machinery (own time, outside the parts above)"
 _FRAME = re.compile(r" \((.*):\d+\)$")
 
 
-def read_folded(path: Path) -> list[tuple[list[str], int]]:
-    """(function names root first, samples) per line of a py-spy raw file."""
+def read_folded(path: Path) -> list[tuple[list[str], str, int]]:
+    """(function names root first, the innermost frame's file, samples) per line of a py-spy
+    raw file."""
     stacks = []
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if stack:
-            stacks.append(([_FRAME.sub("", frame) for frame in stack.split(";")], int(count)))
+            frames = stack.split(";")
+            where = _FRAME.search(frames[-1])
+            stacks.append(([_FRAME.sub("", frame) for frame in frames],
+                           where.group(1) if where else "", int(count)))
     return stacks
 
 
-def summarise(stacks: list[tuple[list[str], int]]) -> dict:
+def summarise(stacks: list[tuple[list[str], str, int]]) -> dict:
     busy = idle = 0
     parts: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
-    for frames, count in stacks:
+    for frames, leaf_file, count in stacks:
         if frames[-1] in IDLE:
             idle += count
             continue
         busy += count
-        part = next((_PART_OF[f] for f in frames if f in _PART_OF), "other")
+        part = next((_PART_OF[f] for f in frames if f in _PART_OF), None)
+        if part is None:
+            machinery = any(marker in leaf_file for marker in MACHINERY)
+            part = MACHINERY_PART if machinery else "other (the walk's own code, records, names)"
         parts[part] += count
         for function in set(frames):
             inclusive[function] += count
