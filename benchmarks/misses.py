@@ -1,6 +1,6 @@
 """Cache misses at full speed: `resolve serve` against Unbound, each from an empty cache.
 
-    python benchmarks/misses.py                  # 100 000 names, about 2 minutes on 2 cores
+    python benchmarks/misses.py                  # 100 000 names, about 2.5 minutes on 2 cores
     python benchmarks/misses.py --quick          # 10 000 names, under a minute
     python benchmarks/misses.py --json out.json  # also write every figure as JSON
     python benchmarks/misses.py --profile DIR    # also py-spy our server (speedscope + top)
