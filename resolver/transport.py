@@ -79,17 +79,62 @@ def _family(address: str) -> socket.AddressFamily:
 
 
 async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
+    # Few system calls per query, each of which also gives the GIL away: the socket is created
+    # non-blocking, the query is sent directly (a UDP send does not block), and the socket is
+    # watched with add_reader instead of loop.sock_recv, which first tries a recv that can only
+    # fail. A fresh socket per query still gives a fresh random source port (see the docstring).
     loop = asyncio.get_running_loop()
-    with socket.socket(_family(address), socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
+    with socket.socket(_family(address), socket.SOCK_DGRAM | socket.SOCK_NONBLOCK) as sock:
         sock.connect((address, port))  # binds a random source port; filters other sources
+        fd = sock.fileno()
+        arrived: asyncio.Future[bytes] = loop.create_future()
+
+        def readable() -> None:
+            if arrived.cancelled():
+                loop.remove_reader(fd)  # timed out: leave the datagram to _queued_reply
+                return
+            try:
+                reply = sock.recv(MAX_UDP_PAYLOAD)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ICMP port unreachable on a connected socket
+                if not arrived.done():
+                    arrived.set_exception(exc)
+                return
+            if not arrived.done() and reply_matches(query, reply):
+                arrived.set_result(reply)
+
         started = time.perf_counter()
-        await loop.sock_sendall(sock, query)
-        async with asyncio.timeout(timeout):
-            while True:
-                reply = await loop.sock_recv(sock, MAX_UDP_PAYLOAD)
-                if reply_matches(query, reply):
-                    return Exchange(reply, time.perf_counter() - started, "udp")
+        sock.send(query)
+        loop.add_reader(fd, readable)
+        try:
+            async with asyncio.timeout(timeout):
+                reply = await arrived
+        except TimeoutError:
+            # On a busy loop the timer can fire after the reply came in but before this task
+            # resumed (its wake-up is queued behind the timer), or while the reply still waits
+            # in the socket: take it rather than report a timeout and blame the server.
+            if arrived.done() and not arrived.cancelled() and arrived.exception() is None:
+                reply = arrived.result()
+            else:
+                queued = _queued_reply(sock, query)
+                if queued is None:
+                    raise
+                reply = queued
+        finally:
+            loop.remove_reader(fd)  # before the socket closes: the selector must forget it
+        return Exchange(reply, time.perf_counter() - started, "udp")
+
+
+def _queued_reply(sock: socket.socket, query: bytes) -> bytes | None:
+    """A matching reply already waiting in the (non-blocking) socket's queue, if any."""
+    while True:
+        try:
+            reply = sock.recv(MAX_UDP_PAYLOAD)
+        except OSError:  # BlockingIOError: the queue is empty
+            return None
+        if reply_matches(query, reply):
+            return reply
 
 
 async def _exchange_tcp(address: str, port: int, query: bytes, timeout: float) -> Exchange:

@@ -103,6 +103,28 @@ def test_only_forged_replies_end_in_a_timeout():
         server.close()
 
 
+def test_a_reply_waiting_when_the_deadline_passes_is_taken():
+    """On a busy loop the reply and the deadline can come due in the same loop iteration, the
+    deadline first: the reply is ours and valid, so it is the answer, not a timeout."""
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    query = make_query()
+
+    async def race() -> bytes:
+        # timeout=0: the deadline is due at the next iteration, before any reply is read.
+        task = asyncio.create_task(exchange("127.0.0.1", peer.getsockname()[1], query,
+                                            timeout=0))
+        await asyncio.sleep(0)  # the exchange sends its query and waits
+        received, client = peer.recvfrom(4096)
+        peer.sendto(answer_for(received), client)  # queued before the loop looks again
+        return (await task).raw
+
+    try:
+        assert reply_matches(query, asyncio.run(race()))
+    finally:
+        peer.close()
+
+
 def test_each_query_uses_a_fresh_source_port():
     server = UdpServer(lambda q: [answer_for(q)])
     try:
