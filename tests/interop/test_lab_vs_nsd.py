@@ -38,6 +38,7 @@ HOSTS = (
     "ns1.example.org.",
     "ns1.dns-host.net.",
     "rev.dns-host.net.",
+    "ns.badsig.com.",
     "ns.cycle-a.com.",
     "ns.cycle-b.net.",
     "ns3.flaky.com.",
