@@ -306,8 +306,9 @@ class Iterator:
         if hit:
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
             due = self.prefetch and prefetch_due(hit.ttl, hit.original_ttl)
-            if due and not query.resolution.refresh:
-                self._start_refresh(name, qtype)
+            if due and not query.resolution.refresh and self._start_refresh(name, qtype):
+                query.emit(trace.PrefetchStarted, name=name, qtype=type_name(qtype),
+                           ttl=hit.ttl, original_ttl=hit.original_ttl)
             return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name)
         negative = self.cache.get_negative(name, qtype)
         if negative:
@@ -334,15 +335,17 @@ class Iterator:
                 )
         return self._dname_from_cache(query, name)
 
-    def _start_refresh(self, name: str, qtype: int) -> None:
-        """Refresh (name, qtype) in the background (prefetch.py), once at a time."""
+    def _start_refresh(self, name: str, qtype: int) -> bool:
+        """Refresh (name, qtype) in the background (prefetch.py), once at a time; False when
+        a refresh of it is already running."""
         if (name, qtype) in self._refreshing:
-            return
+            return False
         self._refreshing.add((name, qtype))
         self.counters["prefetches"] += 1
         task = asyncio.get_running_loop().create_task(self._refresh(name, qtype))
         self._refresh_tasks.add(task)
         task.add_done_callback(self._refresh_tasks.discard)
+        return True
 
     async def _refresh(self, name: str, qtype: int) -> None:
         try:

@@ -19,6 +19,7 @@ from typing import Any
 from dnslib import CLASS, QTYPE, RCODE, RR
 
 from resolver.answer import Answer
+from resolver.prefetch import PREFETCH_FRACTION
 from resolver.trace import (
     CacheHit,
     CacheWhat,
@@ -29,6 +30,7 @@ from resolver.trace import (
     LimitReached,
     MinimisationStopped,
     MinimiseFallback,
+    PrefetchStarted,
     Problem,
     QuerySent,
     Referral,
@@ -471,6 +473,9 @@ def _trace_summary(answer: Answer, style: Style) -> list[str]:
         lines.append(style.bold("Answer: ") + style.red(f"{answer.rcode_text} — {why}"))
     if kind in (NXDOMAIN, NODATA) and answer.authority_records:
         lines += ["  " + line for line in _record_table(answer.authority_records, style)]
+    extended = answer.extended_error
+    if extended is not None and kind in (ANSWER, NXDOMAIN, NODATA):  # a stale answer's EDE
+        lines.append(style.yellow(f"Extended DNS Error {extended} (RFC 8914)"))
     servers = answer.servers_contacted
     status = "NOERROR (NODATA)" if kind == NODATA else answer.rcode_text
     lines.append(
@@ -701,6 +706,14 @@ class _TraceLayout:
         if note:
             self._emit(e.depth, self.s.dim(note), 2)
         self._records(e.depth, e.records, 2)
+
+    def _prefetch_started(self, e: PrefetchStarted, i: int) -> None:
+        tenth = e.ttl <= e.original_ttl * PREFETCH_FRACTION
+        when = "the last tenth" if tenth else "its last second"
+        text = (f"prefetch: {e.name} {e.qtype} has {e.ttl} s of its {e.original_ttl} s TTL left "
+                f"({when}): refreshing it in the background, so the next client gets fresh data "
+                f"without waiting")
+        self._emit(e.depth, self.s.yellow(text), 2)
 
     def _cname_restart(self, e: CnameRestart, i: int) -> None:
         qtype = self.walk_name.get(e.depth, ("", ""))[1]

@@ -227,6 +227,17 @@ class CacheHit(TraceEvent):
 
 
 @dataclass(frozen=True)
+class PrefetchStarted(TraceEvent):
+    """A cached answer was handed out in the last tenth of its TTL (prefetch.py): a walk for
+    it now runs in the background, so the next client finds fresh data."""
+
+    name: str
+    qtype: str
+    ttl: int  # what was left of it
+    original_ttl: int  # what it was stored with
+
+
+@dataclass(frozen=True)
 class CnameRestart(TraceEvent):
     """A CNAME (or a DNAME's synthesised CNAME) sends the walk to a new name."""
 
@@ -280,6 +291,7 @@ _KINDS: dict[type, str] = {
     Referral: "referral",
     Scrubbed: "scrubbed",
     CacheHit: "cache_hit",
+    PrefetchStarted: "prefetch_started",
     CnameRestart: "cname_restart",
     SubResolutionDone: "subresolution_done",
     LimitReached: "limit_reached",

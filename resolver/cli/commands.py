@@ -94,7 +94,7 @@ def _list_scenarios() -> int:
     for name, scenario in SCENARIOS.items():
         qtype = "" if scenario.qtype == 1 else f" {type_text(scenario.qtype)}"
         print(f"\n  {name}: {scenario.description}")
-        print(f"    {PROG} --lab --trace {scenario.qname}{qtype}")
+        print(f"    {scenario.demo or f'{PROG} --lab --trace {scenario.qname}{qtype}'}")
     return EXIT_ANSWER
 
 

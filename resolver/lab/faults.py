@@ -24,7 +24,9 @@ FORGED_RECORDS: tuple[RR, ...] = (
 data for a name in a zone it does not serve (out of bailiwick), so a resolver must drop it."""
 
 RCODE_MASK = 0x000F
-_KINDS = ("dead", "lame", "slow", "lossy", "truncate", "malicious", "aa_referral")
+_KINDS = (
+    "dead", "lame", "slow", "lossy", "truncate", "malicious", "aa_referral", "silent_after",
+)
 _LAME_MODES = ("refused", "upward", "upward_aa")
 
 
@@ -38,6 +40,7 @@ class Fault:
     fraction: float = 0.0  # lossy: share of UDP queries dropped
     seed: int = 0  # lossy: the drop sequence is reproducible
     every: int = 0  # lossy: instead of a share, drop the 1st, (every+1)th, ... UDP query
+    answers: int = 0  # silent_after: how many queries it answers before it goes silent
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -50,6 +53,8 @@ class Fault:
             raise ValueError("lossy fraction must be between 0 and 1")
         if self.every < 0:
             raise ValueError("lossy period must be positive")
+        if self.answers < 0:
+            raise ValueError("the number of answers before silence cannot be negative")
 
     @classmethod
     def dead(cls) -> Fault:
@@ -96,6 +101,15 @@ class Fault:
         """Adds forged out-of-bailiwick records (FORGED_RECORDS) to every answer."""
         return cls("malicious")
 
+    @classmethod
+    def silent_after(cls, answers: int) -> Fault:
+        """Answers its first `answers` queries (UDP or TCP), then nothing more, like a server
+        switched off after a resolver cached its data: what serve-stale (RFC 8767) is for.
+        Counted per host from the lab's start (or set_fault), so a run is repeatable."""
+        if answers < 0:
+            raise ValueError("the number of answers before silence cannot be negative")
+        return cls("silent_after", answers=int(answers))
+
     def describe(self) -> str:
         if self.kind == "lame":
             return f"lame ({self.mode})"
@@ -107,6 +121,8 @@ class Fault:
             return f"lossy ({self.fraction:.0%}, seed {self.seed})"
         if self.kind == "aa_referral":
             return "AA=1 on referrals"
+        if self.kind == "silent_after":
+            return f"silent after {self.answers} {'answer' if self.answers == 1 else 'answers'}"
         return self.kind
 
 
@@ -120,11 +136,13 @@ class Reply:
 
 @dataclass
 class FaultState:
-    """A fault plus the state it keeps between queries (the lossy RNG and UDP count)."""
+    """A fault plus the state it keeps between queries (the lossy RNG and UDP count, the
+    queries a silent_after host has answered)."""
 
     fault: Fault | None
     rng: random.Random = field(init=False)
     udp_queries: int = field(init=False, default=0)
+    answered: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.fault.seed if self.fault else 0)
@@ -138,6 +156,16 @@ class FaultState:
         if fault.every:
             return (self.udp_queries - 1) % fault.every == 0
         return self.rng.random() < fault.fraction
+
+    def silenced(self) -> bool:
+        """Whether a silent_after host has used up its answers; counts this one if not."""
+        fault = self.fault
+        if fault is None or fault.kind != "silent_after":
+            return False
+        if self.answered >= fault.answers:
+            return True
+        self.answered += 1
+        return False
 
 
 def reply_to(
@@ -155,10 +183,10 @@ def reply_to(
     kind = fault.kind
     if kind == "dead":
         return Reply(None)
-    if state.drops(protocol):
+    if state.drops(protocol) or state.silenced():
         return Reply(None)
     response = engine.respond(wire, protocol)
-    if response is None or kind == "lossy":
+    if response is None or kind in ("lossy", "silent_after"):
         return Reply(response)
     if kind == "slow":
         return Reply(response, fault.delay)

@@ -17,10 +17,21 @@ class Scenario:
     qname: str
     qtype: int
     description: str
+    demo: str = ""  # a shell command that shows it, when one question is not enough
 
 
-def _s(qname: str, qtype: str, description: str) -> Scenario:
-    return Scenario(qname, getattr(QTYPE, qtype), description)
+def _s(qname: str, qtype: str, description: str, demo: str = "") -> Scenario:
+    return Scenario(qname, getattr(QTYPE, qtype), description, demo)
+
+
+# Both ask over time through one `resolve -f -` (one cache); `resolve` starts in under a second.
+SERVE_STALE_DEMO = (
+    "(echo www.stale.net; sleep 3; echo www.stale.net) | resolve --lab --serve-stale --trace -f -"
+)
+PREFETCH_DEMO = (
+    "(sleep 1; echo ttl2.example.com; sleep 1.5; echo ttl2.example.com; sleep 1; "
+    "echo ttl2.example.com) | resolve --lab --prefetch --trace -f -"
+)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -128,6 +139,21 @@ SCENARIOS: dict[str, Scenario] = {
         "www.down.com.", "A",
         "both of down.com's servers are silent: SERVFAIL after the timeouts, and a second "
         "question in the zone should fail fast from what the first learned",
+    ),
+    "serve_stale": _s(
+        "www.stale.net.", "A",
+        "the zone's only server answers its first query, then goes silent; www has TTL 2: "
+        "asked again after 2 s, only a resolver with serve-stale answers (RFC 8767: the "
+        "expired record, TTL 30, EDE 3 Stale Answer), others SERVFAIL",
+        SERVE_STALE_DEMO,
+    ),
+    "prefetch": _s(
+        "ttl2.example.com.", "A",
+        "TTL 2, asked three times over 2.5 s with prefetch on: the second question comes in "
+        "the record's last second (its last tenth, rounded to whole seconds as Unbound does) "
+        "and starts a background refresh, so the third, after the old expiry, is still "
+        "answered from the cache",
+        PREFETCH_DEMO,
     ),
     # DNSSEC: the lab signs its zones (resolver/lab/signing.py); ask with DO=1 to see it.
     "dnssec_secure": _s(

@@ -25,6 +25,7 @@ _DEFAULT_BLOCK = ipaddress.ip_network(DEFAULT_NETWORK)
 _LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 SLOW_HOST_DELAY = 0.4  # seconds: slow enough to notice in a trace, inside any sane timeout
 LOSSY_PERIOD = 2  # the lossy host drops every other UDP query, starting with the first
+STALE_HOST_ANSWERS = 1  # ns.stale.net answers the first walk's one query, then goes silent
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ DEFAULT_TOPOLOGY: tuple[HostSpec, ...] = (
     _host("ns.lame-aa.net.", "127.42.36.1", "lame-aa.net.", fault=Fault.lame("upward_aa")),
     _host("ns1.down.com.", "127.42.37.1", "down.com.", fault=Fault.dead()),
     _host("ns2.down.com.", "127.42.37.2", "down.com.", fault=Fault.dead()),
+    # Answers once, then is gone: www.stale.net (TTL 2) can then only be answered stale.
+    _host("ns.stale.net.", "127.42.38.1", "stale.net.",
+          fault=Fault.silent_after(STALE_HOST_ANSWERS)),
     # DNSSEC bogus cases (how each is broken: resolver/lab/signing.py)
     _host("ns.badsig.com.", "127.42.40.1", "badsig.com.", "expired.com.", "wrongds.com.",
           "ghostds.com.", "privalg.com."),
