@@ -19,8 +19,10 @@ Lab faults, emulated around real servers: a dead host runs no NSD; its address:5
 UDP socket and a listening TCP socket that never read nor accept, so queries vanish and cost a
 timeout, as with the lab's dead host (with nothing bound at all, ICMP port unreachable would
 make it fail instantly instead). A lame host that refuses is an NSD serving no zones: it
-answers REFUSED. NSD cannot be slow or forge records, so the slow and malicious hosts serve
-their zones plainly: their scenarios check that the delegation resolves, not the fault.
+answers REFUSED. NSD cannot be slow, forge records or fall silent after its first answers,
+so the slow, malicious and silent_after hosts serve their zones plainly: their scenarios check
+that the delegation resolves, not the fault (test_stale_prefetch_vs_unbound.py puts
+ns.stale.net's silence to Unbound's serve-expired).
 NSD cannot drop every other query, set AA=1 on referrals or refer upward either, so the hosts
 with those faults (lossy_server, aa_referral, lame_aa_upward) are served by the lab's own
 engine with the fault in force, on port 53 of their addresses in the same block
@@ -146,7 +148,7 @@ def nsd_instances(lab: Lab, zone_paths: dict[str, Path]) -> list[Nsd]:
             continue
         if kind == "lame" and host.fault.mode == "refused":
             groups[()].append(host.address)
-        elif kind in (None, "slow", "malicious"):
+        elif kind in (None, "slow", "malicious", "silent_after"):
             groups[tuple(host.zones)].append(host.address)
         else:
             raise AssertionError(f"no NSD emulation for fault {kind!r} of {host.name}")
@@ -219,10 +221,13 @@ def hierarchy():
 class Unbound:
     """Unbound in the foreground (-d) on 127.0.0.1@<free port>, iterating from `hints_path`."""
 
-    def __init__(self, hints_path: str) -> None:
+    def __init__(self, hints_path: str, options: tuple[str, ...] = ()) -> None:
+        """`options` ("name: value") are added to the server: section; a `prefetch:` among
+        them replaces the default `prefetch: no`."""
         self.dir = tempfile.mkdtemp(prefix="interop-unbound-")
         self.port = free_port()
         self.hints_path = hints_path
+        self.options = options
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Unbound:
@@ -251,13 +256,15 @@ class Unbound:
                     '  module-config: "iterator"',  # no validator: the lab zones are unsigned
                     "  qname-minimisation: yes",  # walk like ours does (see module docstring)
                     "  harden-glue: yes",
-                    "  prefetch: no",
+                    *(() if any(o.startswith("prefetch:") for o in self.options)
+                      else ("  prefetch: no",)),
                     # Unbound 1.17 drops a reply to a client after 1.9 s (assuming the client has
                     # retried); a walk past the dead host can take that long, and we ask once.
                     "  discard-timeout: 0",
                     # Unbound answers 127.in-addr.arpa. itself (RFC 6303 local zone); the lab's
                     # reverse zone lives there, so that name must be iterated like any other.
                     '  local-zone: "127.in-addr.arpa." nodefault',
+                    *(f"  {option}" for option in self.options),
                     "remote-control:",
                     "  control-enable: no",
                 ]
