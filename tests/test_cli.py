@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from resolver.cli.dig_syntax import questions_from_words
 from resolver.cli.json_output import document, query_document
 from resolver.cli.options import OUTPUT_PARTS
 from resolver.cli.query import in_process_reply
+from resolver.lab import SCENARIOS
 from resolver.render import Style, render_trace
 from resolver.trace import (
     CacheHit,
@@ -186,6 +188,24 @@ def test_trace_shows_the_timeout_and_the_retry():
     after = out[timeout.end() :]
     assert re.search(r"#\d+ zone lossy\.org\..*retransmission 1", flat(after)), out  # why
     assert "authoritative answer" in after
+
+
+def test_serve_stale_demo_answers_the_silent_zone_stale():
+    """The serve_stale scenario's documented command, run as written (the checkout's cli.py in
+    place of `resolve`): the wait in it is the 2 s TTL running out, not a race."""
+    demo = SCENARIOS["serve_stale"].demo
+    assert demo.count("| resolve ") == 1
+    shell = demo.replace("| resolve ", f"| {shlex.join(CHECKOUT)} ")
+    proc = subprocess.run(["sh", "-c", shell], cwd=ROOT, capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.split("Resolving www.stale.net. A")[1:]
+    assert "www.stale.net. 2 IN A 127.42.38.80" in flat(first)
+    second = flat(second)
+    assert "timed out" in second
+    assert "[cache] stale data (RFC 8767: resolving failed, served with TTL 30)" in second
+    assert "Answer: www.stale.net. 30 IN A 127.42.38.80" in second
+    assert "Extended DNS Error 3 (Stale Answer)" in second
 
 
 def test_second_query_in_one_run_is_answered_from_cache():

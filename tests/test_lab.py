@@ -602,6 +602,7 @@ def test_default_faults_are_in_place(lab):
     assert lab.hosts["ns.lame-aa.net."].fault == Fault.lame("upward_aa")
     assert lab.hosts["ns1.down.com."].fault == lab.hosts["ns2.down.com."].fault == Fault.dead()
     assert lab.hosts["old-ns.renumbered.com."].fault == Fault.dead()
+    assert lab.hosts["ns.stale.net."].fault == Fault.silent_after(1)
 
 
 def test_dead_host_is_silent_over_udp_and_tcp(lab):
@@ -693,6 +694,27 @@ def test_lossy_every_drops_exactly_every_other_udp_query(lab):
         ("www.lossy.org.", "A", "127.42.34.80")]  # the 10th: answered, as a retry would be
 
 
+def test_silent_after_answers_its_first_queries_then_nothing():
+    """serve_stale's host: a count of answered queries, UDP and TCP alike, then silence;
+    set_fault starts the count again. In-process (Lab.respond): no sockets, no waiting."""
+    lab = Lab()
+    host = "ns.stale.net."
+    address = lab.address_of(host)
+    wire = query(SCENARIOS["serve_stale"].qname).pack()
+    first = lab.respond(address, wire, "udp")
+    assert rrs(DNSRecord.parse(first.data).rr) == [("www.stale.net.", "A", "127.42.38.80")]
+    assert DNSRecord.parse(first.data).rr[0].ttl == 2
+    assert lab.respond(address, wire, "udp").data is None
+    assert lab.respond(address, wire, "tcp").data is None  # TCP does not bring it back
+    lab.set_fault(host, Fault.silent_after(2))
+    replies = [lab.respond(address, wire, protocol).data for protocol in ("tcp", "udp", "udp")]
+    assert [reply is not None for reply in replies] == [True, True, False]
+    assert lab.query_count(host) == 6  # it hears every query; it answers the first ones
+    assert Fault.silent_after(1).describe() == "silent after 1 answer"
+    row = next(line for line in lab.describe().splitlines() if host in line)
+    assert row.split() == [host, "127.42.38.1", "stale.net.", "[silent", "after", "2", "answers]"]
+
+
 def test_renumbered_zone_contradicts_the_parents_glue(lab):
     """renumbered_ns: com's glue leads to the live server, which hands out a stale address
     for itself, where the old server is switched off."""
@@ -766,7 +788,8 @@ def test_a_lab_without_a_root_server_still_refers_upward_to_the_root():
 def test_fault_arguments_are_checked():
     for bad in (lambda: Fault.lame("sideways"), lambda: Fault.slow(-1),
                 lambda: Fault.lossy(1.5), lambda: Fault("haunted"),
-                lambda: Fault.lossy_every(0), lambda: Fault.lame("aa")):
+                lambda: Fault.lossy_every(0), lambda: Fault.lame("aa"),
+                lambda: Fault.silent_after(-1)):
         with pytest.raises(ValueError):
             bad()
 
