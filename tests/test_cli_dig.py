@@ -231,7 +231,10 @@ def test_lab_scenarios_lists_each_with_a_command_that_runs():
     proc = run("lab", "--scenarios")
     assert proc.returncode == 0, proc.stderr
     commands = re.findall(r"^    (resolve --lab --trace .*)$", proc.stdout, re.M)
-    assert len(commands) == len(SCENARIOS)
+    # Scenarios asked over time (serve_stale, prefetch) show a pipeline into `resolve -f -`.
+    demos = re.findall(r"^    (\(.*\) \| resolve --lab .* -f -)$", proc.stdout, re.M)
+    assert demos == [s.demo for s in SCENARIOS.values() if s.demo] and len(demos) == 2
+    assert len(commands) + len(demos) == len(SCENARIOS)
     for name in SCENARIOS:
         assert f"  {name}: " in proc.stdout
     ttl = next(c for c in commands if "ttl2.example.com." in c)
