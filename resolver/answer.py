@@ -14,6 +14,7 @@ from typing import overload
 
 from dnslib import QTYPE, RCODE, RR
 
+from resolver.dnssec.status import Security
 from resolver.records.name import Name
 from resolver.records.rdata import Rdata
 from resolver.records.rrset import RRset, rrsets_from_dnslib
@@ -93,6 +94,8 @@ class Answer:
         elapsed: float = 0.0,
         trace: list[TraceEvent] | None = None,
         created: float | None = None,
+        security: Security | None = None,
+        dnssec: Iterable[RR] = (),
     ) -> None:
         self.qname = qname
         self.rdtype = rdtype
@@ -120,6 +123,12 @@ class Answer:
         self.created = time.time() if created is None else created
         """When the answer was made, on the `time.time()` scale; `expiration` counts from it."""
         self._sections: tuple[list[RRset], list[RRset]] | None = None
+        self.security = security
+        """The DNSSEC status (RFC 4035 §4.3): Security.SECURE, INSECURE, BOGUS or
+        INDETERMINATE; None when the resolver does not validate (`dnssec=False`)."""
+        self.dnssec_records: list[RR] = list(dnssec)
+        """The RRSIGs over the answer (and the NSEC/NSEC3 proof of a negative answer), as
+        dnslib records: what a server returns to a client that set DO."""
 
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from collections.abc import Iterator as TypingIterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import idna
@@ -33,6 +34,7 @@ from dnslib import CLASS, QTYPE, RCODE
 from resolver import wire
 from resolver.answer import Answer
 from resolver.cache import RRsetCache
+from resolver.dnssec import TrustAnchor, read_trust_anchor_file, root_trust_anchors
 from resolver.errors import (
     NXDOMAIN,
     YXDOMAIN,
@@ -52,6 +54,7 @@ from resolver.render import failure_text
 from resolver.selection import InfraCache
 from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
+from resolver.validator import Validator
 
 DEFAULT_CACHE_SIZE = 100_000  # RRsets; about 100 MB at worst (see benchmarks/)
 
@@ -285,6 +288,9 @@ class Resolver:
         transport: Transport | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        dnssec: bool = True,
+        trust_anchors: str | Path | dict[Name, TrustAnchor] | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.hints = load_root_hints(root_hints)
         """The root hints the walk starts from on a cold cache."""
@@ -318,8 +324,11 @@ class Resolver:
             ipv4_only=ipv4_only,
             limits=limits,
             clock=clock,
+            validator=Validator(_anchors(trust_anchors), now=wall_clock) if dnssec else None,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
+        self.dnssec = dnssec
+        """Whether answers are DNSSEC-validated (`Answer.security`); bogus data is SERVFAIL."""
         self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -707,7 +716,19 @@ class Resolver:
             upstream_queries=walk.queries_sent,
             elapsed=walk.elapsed(),
             trace=walk.events,
+            security=outcome.security,
+            dnssec=outcome.dnssec,
         )
+
+
+def _anchors(given: str | Path | dict[Name, TrustAnchor] | None) -> dict[Name, TrustAnchor]:
+    """The trust anchors: the IANA root's, a trust-anchor file's (DS or DNSKEY records in zone
+    file syntax, Unbound's trust-anchor-file), or the anchors given."""
+    if given is None:
+        return root_trust_anchors()
+    if isinstance(given, dict):
+        return given
+    return read_trust_anchor_file(given)
 
 
 def _class_text(rdclass: int) -> str:

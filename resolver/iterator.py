@@ -27,6 +27,7 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 
 from resolver import protocol, trace, wire
 from resolver.cache import RRsetCache, Trust, ancestors
+from resolver.dnssec import Security, ValidationBudget
 from resolver.classify import Classified, Kind, classify, name_of, target_of
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
@@ -35,6 +36,7 @@ from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
 from resolver.trace import Cause, Failure, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
+from resolver.validator import Validator, signatures_for
 from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
 
 # Sends of one question to one server within a walk: the first try and retransmissions with a
@@ -65,6 +67,8 @@ class Outcome:
     target: str = ""  # for a CNAME step: the name to restart at
     failure: Failure | None = None
     from_dname: bool = False
+    security: Security | None = None  # DNSSEC status; None when not validated
+    dnssec: list[RR] = field(default_factory=list)  # RRSIGs of the answer, proof of a denial
 
 
 @dataclass
@@ -90,6 +94,8 @@ class Resolution:
     queries_sent: int = 0
     subresolutions: int = 0
     events: list[trace.TraceEvent] = field(default_factory=list)
+    budget: ValidationBudget = field(default_factory=ValidationBudget)  # KeyTrap limits
+    validate: bool = True  # False: checking disabled (CD=1) for this question
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -163,8 +169,10 @@ class Iterator:
         ipv4_only: bool = False,
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
+        validator: Validator | None = None,
     ) -> None:
         self.cache = cache
+        self.validator = validator  # None: no DNSSEC validation, no DO bit upstream
         self.infra = infra
         self.transport = transport
         self.hints = hints
@@ -179,13 +187,15 @@ class Iterator:
     # ---- public -----------------------------------------------------------------------------
 
     def resolution(
-        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None
+        self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None,
+        validate: bool = True,
     ) -> Resolution:
-        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline."""
+        """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline;
+        `validate=False` skips DNSSEC validation for it (a client's CD bit)."""
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
-        return Resolution(qname, qtype, self.clock, limits, tcp)
+        return Resolution(qname, qtype, self.clock, limits, tcp, validate=validate)
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
@@ -216,6 +226,8 @@ class Iterator:
     async def _resolve(self, query: Query) -> Outcome:
         """Answer the query from cache or by walking, following CNAMEs across zones."""
         chain: list[RR] = []
+        chain_dnssec: list[RR] = []
+        securities: list[Security | None] = []
         current = query.qname.lower()
         seen = {current}
         limit = query.resolution.limits.max_cname_links
@@ -223,11 +235,15 @@ class Iterator:
             step = self._from_cache(query, current)
             if step is None:
                 step = await self._walk_zones(query, current)
+            securities.append(step.security)
             if step.rcode != RCODE.NOERROR or not step.target:
                 step.answer = chain + step.answer
+                step.dnssec = chain_dnssec + step.dnssec
                 step.canonical_name = step.canonical_name or current
+                step.security = _weakest(securities) if self._validating(query) else None
                 return step
             chain += step.answer
+            chain_dnssec += step.dnssec
             if step.target in seen:
                 raise query.resolution.abort("max_cname_links", step.target)
             seen.add(step.target)
@@ -236,18 +252,27 @@ class Iterator:
             current = step.target
         raise query.resolution.abort("max_cname_links", query.qname)
 
+    def _validating(self, query: Query) -> bool:
+        """Whether this query's answers are DNSSEC-validated: the caller's question and its
+        CNAME targets, not the address lookups of NS names nor the validator's own DS/DNSKEY."""
+        return self.validator is not None and query.depth == 0 and query.resolution.validate
+
     def _from_cache(self, query: Query, name: str) -> Outcome | None:
-        """A cached answer, negative answer, CNAME, DNAME or recent failure; glue never answers."""
+        """A cached answer, negative answer, CNAME, DNAME or recent failure; glue never answers.
+        A validating query uses only data cached with its DNSSEC status."""
         qtype = query.qtype
+        validating = self._validating(query)
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
-        if hit:
+        if hit and (not validating or hit.security is not None):
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
-            return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name)
+            return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name,
+                           security=_security(hit.security), dnssec=list(hit.rrsigs))
         negative = self.cache.get_negative(name, qtype)
-        if negative:
+        if negative and (not validating or negative.security is not None):
             what = trace.CacheWhat.NXDOMAIN if negative.rtype is None else trace.CacheWhat.NODATA
             self._cache_hit(query, name, qtype, what, negative.ttl, negative.soa)
-            return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name)
+            return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name,
+                           security=_security(negative.security), dnssec=list(negative.proof))
         failed = self.cache.get_failure(name, qtype)
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
@@ -255,12 +280,15 @@ class Iterator:
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure)
         if qtype != QTYPE.CNAME:
             cname = self.cache.get(name, QTYPE.CNAME, min_trust=Trust.ANSWER_NONAUTH)
-            if cname:
+            if cname and (not validating or cname.security is not None):
                 self._cache_hit(query, name, QTYPE.CNAME, trace.CacheWhat.CNAME, cname.ttl,
                                 cname.records)
                 return Outcome(
-                    RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0])
+                    RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0]),
+                    security=_security(cname.security), dnssec=list(cname.rrsigs),
                 )
+        if validating:
+            return None  # a DNAME's synthesised CNAME is not signed: walk to validate it
         return self._dname_from_cache(query, name)
 
     def _dname_from_cache(self, query: Query, name: str) -> Outcome | None:
@@ -295,15 +323,50 @@ class Iterator:
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
     async def _walk_zones(self, query: Query, name: str) -> Outcome:
-        """Ask servers from the closest zone cut down, following referrals."""
+        """Ask servers from the closest zone cut down, following referrals; validate the
+        reply that ends the walk before caching or using it."""
+        result = await self._walk_to_reply(query, name)
+        if isinstance(result, Failure):
+            return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
+        security = None
+        if self._validating(query) and self.validator is not None:
+            verdict = await self.validator.check(self, query, result, name)
+            if verdict.bogus:  # never cached, never used: SERVFAIL (RFC 4035 §5.5)
+                failure = Failure(
+                    Cause.DNSSEC_BOGUS, zone=result.zone, subject=name,
+                    reason=verdict.reason.value if verdict.reason else "", ede=verdict.ede,
+                )  # fmt: skip
+                return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure,
+                               security=Security.BOGUS)
+            security = verdict.security
+        self._store(result, query.qtype, security)
+        outcome = self._outcome(result)
+        outcome.security = security
+        if self.validator is not None:
+            proof = result.proof if result.kind in (Kind.NXDOMAIN, Kind.NODATA) else []
+            outcome.dnssec = result.signatures + proof
+        return outcome
+
+    async def fetch(self, query: Query, name: str, qtype: int) -> Classified | Failure:
+        """The reply to name/qtype, walked as a nested query of `query` and not validated: the
+        validator asks for DS and DNSKEY RRsets this way and judges them itself."""
+        sub = query.nested(name, qtype)
+        sub.emit(trace.ResolutionStarted, qname=name, qtype=type_name(qtype))
+        result = await self._walk_to_reply(sub, name)
+        if not isinstance(result, Failure):
+            self._store(result, qtype)
+        return result
+
+    async def _walk_to_reply(self, query: Query, name: str) -> Classified | Failure:
+        """The first reply that is not a referral, the referrals on the way cached."""
         cut = await self._closest_cut(query, name)
         for _ in range(query.resolution.limits.max_referrals):
             result = await self._ask(query, cut, name)
             if isinstance(result, Failure):
-                return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
-            self._store(result, query.qtype)
+                return result
             if result.kind != Kind.REFERRAL:
-                return self._outcome(result)
+                return result
+            self._store(result, query.qtype)
             query.emit(
                 trace.Referral,
                 from_zone=cut.zone,
@@ -563,7 +626,8 @@ class Iterator:
             cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
             timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
             message = wire.build_query(qname, query.qtype, new_query_id(),
-                                       edns_payload=protocol.EDNS_PAYLOAD if edns else None)
+                                       edns_payload=protocol.EDNS_PAYLOAD if edns else None,
+                                       do=edns and self.validator is not None)
             resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
@@ -666,16 +730,37 @@ class Iterator:
                 reasons=tuple(str(reason) for _, reason in result.dropped),
             )
 
-    def _store(self, result: Classified, qtype: int) -> None:
-        """Cache a scrubbed response at the trust each RRset earned (RFC 2181 §5.4.1)."""
+    def _store(self, result: Classified, qtype: int, security: Security | None = None) -> None:
+        """Cache a scrubbed response at the trust each RRset earned (RFC 2181 §5.4.1), the
+        answer's RRsets and a denial with their DNSSEC status (None: not validated)."""
+        status = security.value if security is not None else None
+        answer = {id(rr) for rr in result.answer}
         for records, trust in result.rrsets:
-            self.cache.put(records, trust)
+            mine = id(records[0]) in answer
+            self.cache.put(records, trust, security=status if mine else None,
+                           rrsigs=signatures_for(records, result.signatures + result.proof))
         soa = result.soa
         if soa is None or result.provisional:
             return
         trust = Trust.AUTH_AUTHORITY if result.aa else Trust.ANSWER_NONAUTH
         if result.kind == Kind.NXDOMAIN:
-            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa, trust)
+            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa, trust,
+                                    security=status, proof=result.proof)
         elif result.kind == Kind.NODATA:
-            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust)
+            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust,
+                                    security=status, proof=result.proof)
+
+
+_STRENGTH = [Security.BOGUS, Security.INDETERMINATE, Security.INSECURE, Security.SECURE]
+
+
+def _weakest(statuses: list[Security | None]) -> Security | None:
+    """The status of a CNAME chain: its weakest link (None if any link was not validated)."""
+    if not statuses or any(s is None for s in statuses):
+        return None
+    return min(statuses, key=lambda s: _STRENGTH.index(s))  # type: ignore[arg-type]
+
+
+def _security(value: str | None) -> Security | None:
+    return Security(value) if value is not None else None
 

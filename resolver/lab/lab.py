@@ -212,6 +212,7 @@ class Lab:
             "root_hints": self.hints_path,
             "upstream_port": self.port,
             "allowed_networks": [self.network],
+            **({"trust_anchors": self.trust_anchor_path} if self.trust_anchor_path else {}),
         }
 
     def scenario(self, name: str) -> Scenario:

@@ -1,0 +1,265 @@
+"""The chain of trust during a walk (RFC 4035 §5): which keys a zone's data is checked with.
+
+The iterator calls `Validator.check` once per response it is about to use for the caller's
+question. The validator finds the trusted DNSKEY RRset of the zone that answered: from a trust
+anchor down, each zone's DS asked of its parent (signed by the parent's trusted keys, or proven
+absent: the zone is insecure), then the zone's DNSKEY RRset matched to that DS
+(resolver.dnssec.trust_dnskeys). It asks for DS and DNSKEY through the iterator's own nested
+walks (`Iterator.fetch`), and keeps each zone's outcome for at most the DNSKEY RRset's TTL.
+The response itself is then judged by resolver.dnssec.validate_response.
+
+Every step emits a typed trace event (TrustEstablished, AnswerValidated); nothing here words
+anything. Signature validity is checked against the wall clock `now` (time.time, injectable).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dnslib import QTYPE, RR
+
+from resolver import protocol, trace
+from resolver.classify import Classified, Kind
+from resolver.dnssec import (
+    Reason,
+    ResponseData,
+    ResponseKind,
+    Security,
+    TrustAnchor,
+    ValidationBudget,
+    Verdict,
+    anchor_for,
+    trust_dnskeys,
+    validate_response,
+)
+from resolver.dnssec.status import bogus, insecure
+from resolver.records import DS, RRSIG, Name, RRset
+from resolver.records.rrset import rrsets_from_dnslib
+from resolver.trace import Failure
+
+if TYPE_CHECKING:
+    from resolver.iterator import Iterator, Query
+
+# How long a zone's outcome is kept when no DNSKEY TTL bounds it: an insecure zone (its parent's
+# proof of no DS) and a bogus one (briefly, like the RFC 9520 failure cache, so a broken zone
+# does not cost a full chain walk per question, yet is retried soon).
+INSECURE_TTL = 300
+BOGUS_TTL = 5
+
+
+@dataclass(frozen=True)
+class ZoneTrust:
+    """What a zone's data is validated with: `keys` when `verdict` is secure."""
+
+    zone: Name
+    verdict: Verdict
+    keys: RRset | None
+    expires: float  # on the wall clock
+    parent: str = ""
+    anchor: bool = False
+    ds: tuple[tuple[int, int, int], ...] = ()
+    matched: tuple[tuple[int, int, int], ...] = ()
+
+
+def _text(name: Name) -> str:
+    return name.to_text()
+
+
+def response_data(result: Classified, qname: str, qtype: int) -> ResponseData:
+    """The records of a classified reply that validation reads, RRSIGs and proofs included."""
+    return ResponseData.from_records(
+        qname, qtype, result.rcode,
+        result.answer + result.signatures, result.authority + result.proof,
+    )  # fmt: skip
+
+
+class Validator:
+    """The chain of trust from `anchors`, with each zone's outcome cached."""
+
+    def __init__(
+        self, anchors: dict[Name, TrustAnchor], *, now: Callable[[], float] = time.time
+    ) -> None:
+        self.anchors = anchors
+        self.now = now
+        self._zones: dict[Name, ZoneTrust] = {}
+
+    def clear(self) -> None:
+        self._zones.clear()
+
+    async def check(
+        self, iterator: Iterator, query: Query, result: Classified, qname: str
+    ) -> Verdict:
+        """The verdict on `result`, the reply of result.zone's server to qname/query.qtype."""
+        budget = query.resolution.budget
+        zone = Name.from_text(result.zone)
+        trust = await self._trust(iterator, query, zone, budget)
+        verdict = trust.verdict
+        if verdict.secure and trust.keys is not None:
+            data = response_data(result, qname, query.qtype)
+            checked = validate_response(data, zone, trust.keys, now=int(self.now()), budget=budget)
+            verdict = checked.verdict
+            kind = checked.kind
+        else:
+            kind = _kind(result)
+        query.emit(
+            trace.AnswerValidated, zone=result.zone, qname=qname,
+            qtype=protocol.type_name(query.qtype), response=kind.value,
+            security=verdict.security.value,
+            reason=verdict.reason.value if verdict.reason else "",
+            key_tag=verdict.key_tag, algorithm=verdict.algorithm,
+            about=_about(verdict),
+            wildcard=_text(verdict.wildcard) if verdict.wildcard is not None else "",
+        )  # fmt: skip
+        return verdict
+
+    # ---- the DS -> DNSKEY steps ----------------------------------------------------------------
+
+    async def _trust(
+        self, iterator: Iterator, query: Query, zone: Name, budget: ValidationBudget
+    ) -> ZoneTrust:
+        now = self.now()
+        cached = self._zones.get(zone)
+        if cached is not None and cached.expires > now:
+            self._report(query, cached, cached=True)
+            return cached
+        inherited = self._insecure_above(zone, now)
+        if inherited is not None:
+            return inherited
+        anchor = anchor_for(self.anchors, zone)
+        if anchor is None:
+            verdict = Verdict(Security.INDETERMINATE, Reason.NO_TRUST_ANCHOR, zone, QTYPE.DNSKEY)
+            return self._keep(query, ZoneTrust(zone, verdict, None, now + INSECURE_TTL))
+        if anchor.zone == zone:
+            return await self._dnskeys(iterator, query, zone, anchor.ds, anchor, "", budget)
+        reply = await iterator.fetch(query, _text(zone), QTYPE.DS)
+        if isinstance(reply, Failure):
+            verdict = bogus(Reason.DNSKEY_MISSING, zone, QTYPE.DS)
+            return self._keep(query, ZoneTrust(zone, verdict, None, now + BOGUS_TTL))
+        parent = Name.from_text(reply.zone)
+        if parent == zone:  # the DS came from the zone itself: nothing above vouches for it
+            verdict = bogus(Reason.DNSKEY_MISSING, zone, QTYPE.DS)
+            return self._keep(query, ZoneTrust(zone, verdict, None, now + BOGUS_TTL))
+        above = await self._trust(iterator, query, parent, budget)
+        if not above.verdict.secure or above.keys is None:
+            # Below an insecure (or bogus) zone, everything is insecure (or bogus) too.
+            return self._keep(query, ZoneTrust(
+                zone, above.verdict, None, above.expires, parent=reply.zone
+            ))  # fmt: skip
+        data = response_data(reply, _text(zone), QTYPE.DS)
+        checked = validate_response(data, parent, above.keys, now=int(now), budget=budget)
+        ds_rrset = next(
+            (r for r in data.answer if r.rdtype == QTYPE.DS and r.name == zone), None
+        )
+        if checked.verdict.bogus:
+            return self._keep(query, ZoneTrust(
+                zone, checked.verdict, None, now + BOGUS_TTL, parent=reply.zone
+            ))  # fmt: skip
+        if checked.kind is not ResponseKind.ANSWER or ds_rrset is None or not checked.verdict.secure:
+            reason = checked.verdict.reason or Reason.UNSIGNED_DELEGATION
+            if reason not in (Reason.OPT_OUT, Reason.NSEC3_ITERATIONS):
+                reason = Reason.UNSIGNED_DELEGATION
+            verdict = insecure(reason, zone, QTYPE.DS)
+            return self._keep(query, ZoneTrust(
+                zone, verdict, None, now + INSECURE_TTL, parent=reply.zone
+            ))  # fmt: skip
+        ds = [rdata for rdata in ds_rrset if isinstance(rdata, DS)]
+        return await self._dnskeys(iterator, query, zone, ds, None, reply.zone, budget)
+
+    async def _dnskeys(
+        self, iterator: Iterator, query: Query, zone: Name, ds: list[DS] | tuple[DS, ...],
+        anchor: TrustAnchor | None, parent: str, budget: ValidationBudget,
+    ) -> ZoneTrust:
+        """Fetch the zone's DNSKEY RRset and trust it through `ds` (or the anchor's keys)."""
+        now = self.now()
+        reply = await iterator.fetch(query, _text(zone), QTYPE.DNSKEY)
+        keys: RRset | None = None
+        sigs: list[RRSIG] = []
+        if not isinstance(reply, Failure):
+            for rrset in rrsets_from_dnslib(reply.answer + reply.signatures):
+                if rrset.name != zone:
+                    continue
+                if rrset.rdtype == QTYPE.DNSKEY:
+                    keys = rrset
+                elif rrset.rdtype == QTYPE.RRSIG:
+                    sigs += [s for s in rrset if isinstance(s, RRSIG)]
+        trusted = trust_dnskeys(
+            zone, keys, sigs, ds, anchor_keys=anchor.dnskeys if anchor else (),
+            now=int(now), budget=budget,
+        )  # fmt: skip
+        verdict = trusted.verdict
+        if verdict.secure and keys is not None:
+            expires = now + min(keys.ttl, *(s.original_ttl for s in sigs)) if sigs else now
+            expires = min(expires, now + iterator.cache.max_ttl)
+        elif verdict.bogus:
+            expires = now + BOGUS_TTL
+        else:
+            expires = now + INSECURE_TTL
+        ds_facts = tuple((d.key_tag, d.algorithm, d.digest_type) for d in ds)
+        return self._keep(query, ZoneTrust(
+            zone, verdict, trusted.keys, expires, parent=parent, anchor=anchor is not None,
+            ds=ds_facts, matched=trusted.matched,
+        ))  # fmt: skip
+
+    def _insecure_above(self, zone: Name, now: float) -> ZoneTrust | None:
+        """A live insecure outcome for an ancestor zone, with no trust anchor in between."""
+        anchor = anchor_for(self.anchors, zone)
+        for depth in range(1, len(zone.labels)):
+            above = Name(zone.labels[depth:])
+            if anchor is not None and not above.is_subdomain(anchor.zone):
+                return None
+            found = self._zones.get(above)
+            if found is not None and found.expires > now:
+                if found.verdict.security is Security.INSECURE:
+                    return found
+                return None
+        return None
+
+    def _keep(self, query: Query, outcome: ZoneTrust) -> ZoneTrust:
+        self._zones[outcome.zone] = outcome
+        self._report(query, outcome, cached=False)
+        return outcome
+
+    def _report(self, query: Query, outcome: ZoneTrust, *, cached: bool) -> None:
+        zone = _text(outcome.zone)
+        resolution = query.resolution
+        if any(isinstance(e, trace.TrustEstablished) and e.zone == zone for e in resolution.events):
+            return  # one line per zone cut and resolution
+        verdict = outcome.verdict
+        query.emit(
+            trace.TrustEstablished, zone=zone, security=verdict.security.value,
+            reason=verdict.reason.value if verdict.reason else "", parent=outcome.parent,
+            anchor=outcome.anchor, ds=outcome.ds, matched=outcome.matched,
+            key_tag=verdict.key_tag, algorithm=verdict.algorithm, cached=cached,
+        )  # fmt: skip
+
+
+def _kind(result: Classified) -> ResponseKind:
+    if result.kind == Kind.NXDOMAIN:
+        return ResponseKind.NXDOMAIN
+    if result.kind == Kind.NODATA:
+        return ResponseKind.NODATA
+    if result.kind == Kind.REFERRAL:
+        return ResponseKind.REFERRAL
+    return ResponseKind.ANSWER
+
+
+def _about(verdict: Verdict) -> str:
+    if verdict.name is None:
+        return ""
+    rtype = protocol.type_name(verdict.rtype) if verdict.rtype is not None else ""
+    return f"{_text(verdict.name)} {rtype}".strip()
+
+
+def signatures_for(records: list[RR], signatures: list[RR]) -> list[RR]:
+    """The RRSIGs among `signatures` that cover the RRset `records`."""
+    if not records:
+        return []
+    owner, rtype = str(records[0].rname).lower(), records[0].rtype
+    return [
+        sig for sig in signatures
+        if sig.rtype == QTYPE.RRSIG and str(sig.rname).lower() == owner
+        and sig.rdata.covered == rtype
+    ]  # fmt: skip
