@@ -707,9 +707,10 @@ class Iterator:
             rtt=reply.rtt,
             size=reply.size,
             aa=result.aa,
-            records=zone_text(result.answer + result.authority + result.additional),
-            sections=(*[trace.Section.ANSWER] * len(result.answer),
-                      *[trace.Section.AUTHORITY] * len(result.authority),
+            records=zone_text(result.answer + result.signatures + result.authority
+                              + result.proof + result.additional),
+            sections=(*[trace.Section.ANSWER] * (len(result.answer) + len(result.signatures)),
+                      *[trace.Section.AUTHORITY] * (len(result.authority) + len(result.proof)),
                       *[trace.Section.ADDITIONAL] * len(result.additional)),
             qname=qname,
             qtype=type_name(query.qtype),
