@@ -39,8 +39,13 @@ def open_resolver(
 
     Bad hints are a UsageError; a lab that cannot start is a StartError."""
     from resolver import Resolver
+    from resolver.dnssec import TrustAnchorError
     from resolver.hints import HintsError
 
+    if getattr(args, "no_dnssec", False):
+        opts = {**opts, "dnssec": False}
+    if getattr(args, "trust_anchor", None):
+        opts = {**opts, "trust_anchors": args.trust_anchor}
     try:
         if args.lab:
             from resolver.lab import Lab, ZoneError
@@ -56,7 +61,7 @@ def open_resolver(
         else:
             resolver = Resolver(args.root_hints, **opts)
             where = f"root hints {resolver.hints.path}"
-    except HintsError as exc:
+    except (HintsError, TrustAnchorError) as exc:
         raise UsageError(str(exc)) from None
     stack.callback(resolver.close)
     return resolver, where

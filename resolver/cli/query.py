@@ -114,6 +114,8 @@ def _check_query_options(args: argparse.Namespace) -> None:
             ("--root-hints", args.root_hints),
             ("--upstream-port", args.upstream_port is not None),
             ("--no-cache", args.no_cache),
+            ("--no-dnssec", args.no_dnssec),
+            ("--trust-anchor", args.trust_anchor is not None),
             ("--lifetime", args.lifetime is not None),
         ):
             if given:

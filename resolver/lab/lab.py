@@ -340,8 +340,9 @@ def run_lab_forever(
                 print(f"zones signed; trust anchor (the root's DS): {lab.trust_anchor_path}",
                       file=out)  # fmt: skip
             print(
-                f"resolve with: --root-hints {lab.hints_path} --upstream-port {lab.port}; "
-                "Ctrl-C stops the lab",
+                f"resolve with: --root-hints {lab.hints_path} --upstream-port {lab.port}"
+                + (f" --trust-anchor {lab.trust_anchor_path}" if lab.trust_anchor_path else "")
+                + "; Ctrl-C stops the lab",
                 file=out,
             )
             out.flush()
