@@ -195,7 +195,10 @@ class Iterator:
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
-        return Resolution(qname, qtype, self.clock, limits, tcp, validate=validate)
+        resolution = Resolution(qname, qtype, self.clock, limits, tcp, validate=validate)
+        if self.validator is not None:
+            resolution.budget = dataclasses.replace(self.validator.budget)
+        return resolution
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""

@@ -80,10 +80,12 @@ class Validator:
     """The chain of trust from `anchors`, with each zone's outcome cached."""
 
     def __init__(
-        self, anchors: dict[Name, TrustAnchor], *, now: Callable[[], float] = time.time
+        self, anchors: dict[Name, TrustAnchor], *, now: Callable[[], float] = time.time,
+        budget: ValidationBudget | None = None,
     ) -> None:
         self.anchors = anchors
         self.now = now
+        self.budget = budget or ValidationBudget()  # what each client query may spend (copied)
         self._zones: dict[Name, ZoneTrust] = {}
 
     def clear(self) -> None:
@@ -102,8 +104,9 @@ class Validator:
             checked = validate_response(data, zone, trust.keys, now=int(self.now()), budget=budget)
             verdict = checked.verdict
             kind = checked.kind
+            wildcard = next((v.wildcard for v in checked.rrsets if v.wildcard is not None), None)
         else:
-            kind = _kind(result)
+            kind, wildcard = _kind(result), None
         query.emit(
             trace.AnswerValidated, zone=result.zone, qname=qname,
             qtype=protocol.type_name(query.qtype), response=kind.value,
@@ -111,7 +114,7 @@ class Validator:
             reason=verdict.reason.value if verdict.reason else "",
             key_tag=verdict.key_tag, algorithm=verdict.algorithm,
             about=_about(verdict),
-            wildcard=_text(verdict.wildcard) if verdict.wildcard is not None else "",
+            wildcard=_text(wildcard) if wildcard is not None else "",
         )  # fmt: skip
         return verdict
 
