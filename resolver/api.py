@@ -222,6 +222,7 @@ class _Question:
     rdclass: int
     tcp: bool
     lifetime: float
+    validate: bool = True  # False: DNSSEC checking disabled (a client's CD bit)
 
 
 @dataclasses.dataclass
@@ -329,7 +330,7 @@ class Resolver:
         """The walk engine with its caches; touched only from the resolver's loop."""
         self.dnssec = dnssec
         """Whether answers are DNSSEC-validated (`Answer.security`); bogus data is SERVFAIL."""
-        self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
+        self._inflight: dict[tuple[str, int, int, bool, bool], _InFlight] = {}
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -439,11 +440,15 @@ class Resolver:
     # ---- answers that never raise for DNS outcomes -------------------------------------------
 
     async def query_async(
-        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN"
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
+        checking_disabled: bool = False,
     ) -> Answer:
         """Resolve and return the Answer whatever its rcode: NXDOMAIN, SERVFAIL and the rest
-        are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only."""
+        are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only.
+        `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
+        if checking_disabled:
+            question = dataclasses.replace(question, validate=False)
         return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
     def query(self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN") -> Answer:
@@ -650,14 +655,14 @@ class Resolver:
 
         The walk is shielded from its callers: one giving up does not cancel it for the others.
         Each caller gets its own Answer copy."""
-        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp)
+        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp, question.validate)
         self._counters["queries"] += 1
         entry = self._inflight.get(key)
         wait: float | None = None
         if entry is None:
             task = asyncio.get_running_loop().create_task(
                 self._walk(qname, question.rdtype, question.rdclass, question.tcp,
-                           question.lifetime),
+                           question.lifetime, question.validate),
                 name=f"walk {qname} {question.rdtype}",
             )  # fmt: skip
             entry = _InFlight(task, self._clock() + question.lifetime)
@@ -684,7 +689,7 @@ class Resolver:
         return result
 
     def _walk_done(
-        self, key: tuple[str, int, int, bool], entry: _InFlight, task: asyncio.Task[Answer]
+        self, key: tuple[str, int, int, bool, bool], entry: _InFlight, task: asyncio.Task[Answer]
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
@@ -692,7 +697,8 @@ class Resolver:
             task.exception()  # retrieved here: each caller re-raises it on its own
 
     async def _walk(
-        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float
+        self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float,
+        validate: bool = True,
     ) -> Answer:
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
@@ -700,7 +706,7 @@ class Resolver:
         if not self.use_cache:  # a private cache per question: nothing is answered from memory
             iterator = copy.copy(self.iterator)
             iterator.cache = self._new_cache()
-        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime)
+        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime, validate=validate)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
