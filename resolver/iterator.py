@@ -277,6 +277,8 @@ class Iterator:
             return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name,
                            security=_security(negative.security), dnssec=list(negative.proof))
         failed = self.cache.get_failure(name, qtype)
+        if failed and failed.reason == Cause.DNSSEC_BOGUS and not validating:
+            failed = None  # bogus is a verdict of validation: without it, the data may do
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
             failure = Failure(Cause.CACHED_FAILURE, subject=name)

@@ -31,9 +31,11 @@ from dnslib import CLASS, QTYPE
 
 from resolver import wire
 from resolver.answer import Answer
+from resolver.dnssec import Security
 from resolver.errors import ResolverError
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
+from resolver.server.dnssec_reply import checking_disabled
 from resolver.server.control import is_stats_query, stats_lines
 from resolver.server.query import (
     TYPE_OPT,
@@ -263,7 +265,7 @@ class Nameserver:
         self, query: ClientQuery, client: tuple, channel: Channel, start: float
     ) -> bytes | None:
         waiter = (query, client, channel, start)
-        key = query.question_key
+        key = query.question_key + (b"cd" if checking_disabled(query.flags) else b"")
         waiters = self._inflight.get(key)
         if self.closing:
             return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
@@ -294,7 +296,12 @@ class Nameserver:
         name = wire.name_from_labels([label.lower() for label in query.labels])
         try:
             async with asyncio.timeout(self.timeout):
-                answer = await self.resolver.query_async(name, query.qtype, query.qclass)
+                if checking_disabled(query.flags):  # CD=1: resolve without validating
+                    answer = await self.resolver.query_async(
+                        name, query.qtype, query.qclass, checking_disabled=True
+                    )
+                else:
+                    answer = await self.resolver.query_async(name, query.qtype, query.qclass)
         except TimeoutError:
             stats.resolution_timeouts += 1
             note = f"server deadline {self.timeout:g}s passed"
@@ -342,11 +349,14 @@ class Nameserver:
                 now,
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
+                secure=answer.security is Security.SECURE,
+                do=query.do,
             )
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
-        if answer.rcode in (0, NXDOMAIN) and entry.expires > now:
+        unchecked = checking_disabled(query.flags) and answer.security is None
+        if answer.rcode in (0, NXDOMAIN) and entry.expires > now and not unchecked:
             self.cache.put(query.key, entry)
         return entry
 

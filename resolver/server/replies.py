@@ -13,6 +13,13 @@ from dnslib.label import DNSBuffer, DNSLabelError
 
 from resolver.answer import Answer
 from resolver.server.config import EDNS_UDP_SIZE
+from resolver.server.dnssec_reply import (
+    AD_FLAG,
+    authenticated,
+    bogus_ede,
+    dnssec_sections,
+    ede_option,
+)
 from resolver.server.query import ClientQuery
 from resolver.wire import HEADER_SIZE, MAX_LABEL_OCTETS, MAX_POINTER_TARGET
 
@@ -95,14 +102,22 @@ def error_reply(query: ClientQuery, rcode: int) -> bytes:
 
 
 def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
-    """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA)."""
+    """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA), with
+    what DNSSEC adds (server/dnssec_reply.py): RRSIGs and proofs for DO, AD, an EDE if bogus."""
+    rr, auth = dnssec_sections(
+        query.do, answer, list(answer.answer_records), list(answer.authority_records)
+    )
     records = DNSRecord(
         DNSHeader(id=query.id),
         q=DNSQuestion(DNSLabel(list(query.labels)), query.qtype, query.qclass),
-        rr=list(answer.answer_records),
-        auth=list(answer.authority_records),
+        rr=rr,
+        auth=auth,
     )
-    return _finish(query, records, answer.rcode)
+    bogus = bogus_ede(answer)
+    packed = _finish(query, records, answer.rcode, ede_option(*bogus) if bogus else b"")
+    if authenticated(query.flags, query.do, answer):
+        packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
+    return packed
 
 
 def any_reply(query: ClientQuery) -> bytes:
@@ -139,7 +154,7 @@ def txt_reply(query: ClientQuery, lines: list[str], ttl: int = 0) -> bytes:
     return _finish(query, records, NOERROR)
 
 
-def _finish(query: ClientQuery, records: DNSRecord, rcode: int) -> bytes:
+def _finish(query: ClientQuery, records: DNSRecord, rcode: int, options: bytes = b"") -> bytes:
     packed = bytearray(pack_message(records))
     # Header and question exactly as the client sent them (dnslib packs labels as given, but
     # the bytes are the contract, so they are written from the query itself).
@@ -149,7 +164,10 @@ def _finish(query: ClientQuery, records: DNSRecord, rcode: int) -> bytes:
     packed[HEADER_SIZE : HEADER_SIZE + len(question)] = question
     if query.edns:
         packed[10:12] = (int.from_bytes(packed[10:12], "big") + 1).to_bytes(2, "big")
-        packed += opt_record(query.do, rcode >> 4)
+        packed += opt_record(query.do, rcode >> 4) + options
+        if options:  # the OPT record's RDLENGTH (its last two fixed octets) counts them
+            at = len(packed) - len(options) - 2
+            packed[at : at + 2] = len(options).to_bytes(2, "big")
     return bytes(packed)
 
 
