@@ -451,9 +451,14 @@ class Resolver:
             question = dataclasses.replace(question, validate=False)
         return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
-    def query(self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN") -> Answer:
+    def query(
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
+        checking_disabled: bool = False,
+    ) -> Answer:
         """Blocking form of query_async, for any thread but the resolver's own."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
+        if checking_disabled:
+            question = dataclasses.replace(question, validate=False)
         return self._run(self._shared_walk(question, question.qnames[0]))
 
     # ---- answers or exceptions, as dnspython does -------------------------------------------

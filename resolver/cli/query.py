@@ -322,7 +322,8 @@ def _run_in_process(args: argparse.Namespace, questions: Iterator[Question], out
         if args.legend and args.trace and not args.json:
             out.stream.write(trace_legend(out.style) + "\n")
         for question in questions:
-            answer = resolver.query(question.name, question.rdtype)
+            answer = resolver.query(question.name, question.rdtype,
+                                    checking_disabled=bool(args.cd))  # +cd: no validation
             kind = render.outcome(answer)
             reply = in_process_reply(answer, cd=bool(args.cd), do=bool(args.dnssec),
                                      origin=origin)  # fmt: skip
