@@ -332,6 +332,7 @@ def _run_in_process(args: argparse.Namespace, questions: Iterator[Question], out
                 question, reply, kind, answer=answer,
                 json_extra={
                     "reason": render.failure_reason(answer) or None,
+                    "security": answer.security.value if answer.security else None,
                     "canonical_name": str(answer.canonical_name),
                     "resolution": {
                         "from_cache": answer.from_cache,
