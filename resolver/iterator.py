@@ -27,8 +27,8 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 
 from resolver import protocol, trace, wire
 from resolver.cache import RRsetCache, Trust, ancestors
-from resolver.dnssec import Security, ValidationBudget
 from resolver.classify import Classified, Kind, classify, name_of, target_of
+from resolver.dnssec import Security, ValidationBudget
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.policy import AddressPolicy

@@ -160,7 +160,8 @@ class Validator:
             return self._keep(query, ZoneTrust(
                 zone, checked.verdict, None, now + BOGUS_TTL, parent=reply.zone
             ))  # fmt: skip
-        if checked.kind is not ResponseKind.ANSWER or ds_rrset is None or not checked.verdict.secure:
+        proven = checked.kind is ResponseKind.ANSWER and checked.verdict.secure
+        if not proven or ds_rrset is None:
             reason = checked.verdict.reason or Reason.UNSIGNED_DELEGATION
             if reason not in (Reason.OPT_OUT, Reason.NSEC3_ITERATIONS):
                 reason = Reason.UNSIGNED_DELEGATION

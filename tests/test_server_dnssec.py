@@ -6,7 +6,7 @@ unvalidated, and a bogus answer is SERVFAIL with an Extended DNS Error."""
 from __future__ import annotations
 
 import pytest
-from dnslib import EDNSOption, QTYPE, DNSRecord
+from dnslib import QTYPE, DNSRecord, EDNSOption
 
 from resolver.dnssec import EDE
 from tests.fakenet import hermetic_resolver

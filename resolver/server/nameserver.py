@@ -35,8 +35,8 @@ from resolver.dnssec import Security
 from resolver.errors import ResolverError
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
-from resolver.server.dnssec_reply import checking_disabled
 from resolver.server.control import is_stats_query, stats_lines
+from resolver.server.dnssec_reply import checking_disabled
 from resolver.server.query import (
     TYPE_OPT,
     TYPE_TKEY,
