@@ -44,7 +44,8 @@ def dnssec_sections(
     if not do or not answer.dnssec_records:
         return records, authority
     owners = {(str(rr.rname).lower(), rr.rtype) for rr in records}
-    sigs, proof = [], []
+    sigs: list[RR] = []
+    proof: list[RR] = []
     for rr in answer.dnssec_records:
         covered = rr.rtype == QTYPE.RRSIG and (str(rr.rname).lower(), rr.rdata.covered) in owners
         (sigs if covered else proof).append(rr)
