@@ -36,7 +36,7 @@ from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
 from resolver.trace import Cause, Failure, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
-from resolver.validator import Validator, signatures_for
+from resolver.validator import Validator, signatures_for, within_zone
 from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
 
 # Sends of one question to one server within a walk: the first try and retransmissions with a
@@ -335,6 +335,7 @@ class Iterator:
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
         security = None
         if self._validating(query) and self.validator is not None:
+            result = within_zone(result)
             verdict = await self.validator.check(self, query, result, name)
             if verdict.bogus:  # never cached, never used: SERVFAIL (RFC 4035 §5.5)
                 failure = Failure(

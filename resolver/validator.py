@@ -14,6 +14,7 @@ anything. Signature validity is checked against the wall clock `now` (time.time,
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from dnslib import QTYPE, RR
 
 from resolver import protocol, trace
-from resolver.classify import Classified, Kind
+from resolver.classify import Classified, Kind, in_bailiwick, name_of, target_of
 from resolver.dnssec import (
     Reason,
     ResponseData,
@@ -100,7 +101,10 @@ class Validator:
         trust = await self._trust(iterator, query, zone, budget)
         verdict = trust.verdict
         if verdict.secure and trust.keys is not None:
-            data = response_data(result, qname, query.qtype)
+            # A CNAME step is judged as the answer to a CNAME question: its chain ends at the
+            # CNAME's target, which the walk asks about next.
+            qtype = QTYPE.CNAME if result.kind == Kind.CNAME else query.qtype
+            data = response_data(result, qname, qtype)
             checked = validate_response(data, zone, trust.keys, now=int(self.now()), budget=budget)
             verdict = checked.verdict
             kind = checked.kind
@@ -238,6 +242,37 @@ class Validator:
             anchor=outcome.anchor, ds=outcome.ds, matched=outcome.matched,
             key_tag=verdict.key_tag, algorithm=verdict.algorithm, cached=cached,
         )  # fmt: skip
+
+
+def within_zone(result: Classified) -> Classified:
+    """The reply cut down to the zone that answered, for validation with that zone's keys.
+
+    A server authoritative for a parent and a child zone may follow a CNAME into the child
+    and answer both (the NS set of the child cut rides along in authority). The child's RRsets
+    are signed by the child's keys, or not at all when the child is unsigned: they are left
+    out here, and the reply becomes a CNAME step whose target the walk resolves in the child.
+    """
+    zone = result.zone
+    cuts = {name_of(rr) for rr in result.authority
+            if rr.rtype == QTYPE.NS and name_of(rr) != zone and in_bailiwick(name_of(rr), zone)}
+    if not cuts or result.kind not in (Kind.ANSWER, Kind.NXDOMAIN, Kind.NODATA, Kind.CNAME):
+        return result
+
+    def below(name: str) -> bool:
+        return any(in_bailiwick(name, cut) for cut in cuts)
+
+    target = next((target_of(rr) for rr in result.answer
+                   if rr.rtype == QTYPE.CNAME and below(target_of(rr))), None)
+    if target is None or below(name_of(result.answer[0])):
+        return result
+    inside = {id(rr) for rr in result.answer if not below(name_of(rr))}
+    return dataclasses.replace(
+        result, kind=Kind.CNAME, answer=[rr for rr in result.answer if id(rr) in inside],
+        authority=[], canonical_name=target,
+        signatures=[rr for rr in result.signatures if not below(name_of(rr))], proof=[],
+        rrsets=[(rrs, trust) for rrs, trust in result.rrsets  # the child's NS set stays
+                if id(rrs[0]) in inside or rrs[0].rtype == QTYPE.NS],
+    )  # fmt: skip
 
 
 def _kind(result: Classified) -> ResponseKind:

@@ -187,3 +187,12 @@ def test_validation_budget_per_client_query_is_enforced(setup):
     answer = ask(setup, "dnssec_secure")  # four cuts need more than three verifications
     assert answer.rcode == RCODE.SERVFAIL
     assert answer_failure(answer).reason == "budget-exhausted"
+
+
+def test_cname_into_a_child_zone_on_the_same_server_is_validated_with_the_childs_trust(setup):
+    # example.org's server follows alias.example.org into lab.example.org (unsigned) itself.
+    answer = ask(setup, "cname_into_child")
+    assert [r.address for r in answer] == ["127.42.22.82"]
+    assert answer.security is Security.INSECURE
+    verdicts = [(e.zone, e.security) for e in answer.trace if isinstance(e, AnswerValidated)]
+    assert verdicts == [("example.org.", "secure"), ("lab.example.org.", "insecure")]
