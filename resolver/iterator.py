@@ -268,12 +268,14 @@ class Iterator:
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
         if hit and (not validating or hit.security is not None):
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
+            self._cached_status(query, name, qtype, "answer", hit.security)
             return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name,
                            security=_security(hit.security), dnssec=list(hit.rrsigs))
         negative = self.cache.get_negative(name, qtype)
         if negative and (not validating or negative.security is not None):
             what = trace.CacheWhat.NXDOMAIN if negative.rtype is None else trace.CacheWhat.NODATA
             self._cache_hit(query, name, qtype, what, negative.ttl, negative.soa)
+            self._cached_status(query, name, qtype, str(what), negative.security)
             return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name,
                            security=_security(negative.security), dnssec=list(negative.proof))
         failed = self.cache.get_failure(name, qtype)
@@ -288,6 +290,7 @@ class Iterator:
             if cname and (not validating or cname.security is not None):
                 self._cache_hit(query, name, QTYPE.CNAME, trace.CacheWhat.CNAME, cname.ttl,
                                 cname.records)
+                self._cached_status(query, name, QTYPE.CNAME, "answer", cname.security)
                 return Outcome(
                     RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0]),
                     security=_security(cname.security), dnssec=list(cname.rrsigs),
@@ -318,6 +321,14 @@ class Iterator:
             return Outcome(RCODE.NOERROR, [*hit.records, cname], target=rewritten,
                            from_dname=True)
         return None
+
+    def _cached_status(
+        self, query: Query, name: str, qtype: int, what: str, security: str | None
+    ) -> None:
+        """The DNSSEC status a cached answer was stored with, for the trace."""
+        if security is not None and self._validating(query):
+            query.emit(trace.AnswerValidated, zone="", qname=name, qtype=type_name(qtype),
+                       response=what, security=security, cached=True)
 
     def _cache_hit(self, query: Query, name: str, qtype: int, what: trace.CacheWhat, ttl: int,
                    records: Any) -> None:

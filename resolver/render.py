@@ -758,6 +758,10 @@ class _TraceLayout:
         self._emit(e.depth, text, 1)
 
     def _validated(self, e: AnswerValidated, i: int) -> None:
+        if e.cached:  # the status the answer was cached with: not checked again
+            text = self.s.yellow("[cache] ") + f"DNSSEC {e.security}: {e.response} for "
+            self._emit(e.depth, text + f"{e.qname} {e.qtype}, as validated when cached", 1)
+            return
         what = f"{e.response} for {e.qname} {e.qtype} from zone {e.zone}"
         if e.security == "secure":
             text = self.s.green(f"{self.s.glyph('ok')} DNSSEC secure: ") + what

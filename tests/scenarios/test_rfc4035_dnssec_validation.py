@@ -59,6 +59,8 @@ def test_cached_answers_keep_their_status_and_trusted_keys_are_reused(setup):
     first = ask(setup, "dnssec_secure")
     again = ask(setup, "dnssec_secure")
     assert again.from_cache and again.security is Security.SECURE
+    [status] = [e for e in again.trace if isinstance(e, AnswerValidated)]
+    assert status.cached and status.security == "secure"  # the status it was cached with
     sibling = ask(setup, "nsec_nodata")  # same zone: its keys come from the validator's cache
     assert sibling.security is Security.SECURE
     cached = trust_events(sibling)["cs.cornell.edu."]
