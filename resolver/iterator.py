@@ -28,7 +28,7 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 from resolver import protocol, trace, wire
 from resolver.cache import RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
-from resolver.dnssec import Security, ValidationBudget
+from resolver.dnssec import EDE, Security, ValidationBudget
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.policy import AddressPolicy
@@ -284,6 +284,9 @@ class Iterator:
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
             failure = Failure(Cause.CACHED_FAILURE, subject=name)
+            if failed.reason == Cause.DNSSEC_BOGUS:  # still bogus: say so (EDE 6, RFC 8914)
+                failure = Failure(Cause.CACHED_FAILURE, subject=name, reason=failed.reason,
+                                  ede=int(EDE.DNSSEC_BOGUS))
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure)
         if qtype != QTYPE.CNAME:
             cname = self.cache.get(name, QTYPE.CNAME, min_trust=Trust.ANSWER_NONAUTH)

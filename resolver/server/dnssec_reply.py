@@ -57,7 +57,10 @@ def bogus_ede(answer: Answer) -> tuple[int, str] | None:
     for event in reversed(answer.trace):
         if isinstance(event, ResolutionFinished) and event.depth == 0:
             failure = event.failure
-            if failure is not None and failure.cause == Cause.DNSSEC_BOGUS and failure.ede:
+            bogus = failure is not None and failure.cause in (
+                Cause.DNSSEC_BOGUS, Cause.CACHED_FAILURE  # a bogus answer remembered (RFC 9520)
+            )
+            if failure is not None and bogus and failure.ede:
                 return failure.ede, failure_reason(answer)
             return None
     return None
