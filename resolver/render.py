@@ -599,6 +599,10 @@ class _TraceLayout:
         why = ""
         if e.ns_of_zone:
             why = f" {self.s.glyph('dash')} a name server of {e.ns_of_zone} without glue"
+        elif e.qtype == "DS":  # the validator's questions (resolver/validator.py)
+            why = f" {self.s.glyph('dash')} DNSSEC: does the parent vouch for this zone's key?"
+        elif e.qtype == "DNSKEY":
+            why = f" {self.s.glyph('dash')} DNSSEC: the zone's keys"
         # A sub-walk is announced in its parent's column, then its hops are indented below.
         self._emit(
             e.depth - 1,
