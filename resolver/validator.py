@@ -58,7 +58,7 @@ class ZoneTrust:
     zone: Name
     verdict: Verdict
     keys: RRset | None
-    expires: float  # on the wall clock
+    expires: float  # on the resolver's clock (the cache's), like every TTL
     parent: str = ""
     anchor: bool = False
     ds: tuple[tuple[int, int, int], ...] = ()
@@ -127,7 +127,7 @@ class Validator:
     async def _trust(
         self, iterator: Iterator, query: Query, zone: Name, budget: ValidationBudget
     ) -> ZoneTrust:
-        now = self.now()
+        now = iterator.clock()  # for lifetimes; signatures are checked against self.now()
         cached = self._zones.get(zone)
         if cached is not None and cached.expires > now:
             self._report(query, cached, cached=True)
@@ -156,7 +156,9 @@ class Validator:
                 zone, above.verdict, None, above.expires, parent=reply.zone
             ))  # fmt: skip
         data = response_data(reply, _text(zone), QTYPE.DS)
-        checked = validate_response(data, parent, above.keys, now=int(now), budget=budget)
+        checked = validate_response(
+            data, parent, above.keys, now=int(self.now()), budget=budget
+        )
         ds_rrset = next(
             (r for r in data.answer if r.rdtype == QTYPE.DS and r.name == zone), None
         )
@@ -181,7 +183,7 @@ class Validator:
         anchor: TrustAnchor | None, parent: str, budget: ValidationBudget,
     ) -> ZoneTrust:
         """Fetch the zone's DNSKEY RRset and trust it through `ds` (or the anchor's keys)."""
-        now = self.now()
+        now, wall = iterator.clock(), self.now()
         reply = await iterator.fetch(query, _text(zone), QTYPE.DNSKEY)
         keys: RRset | None = None
         sigs: list[RRSIG] = []
@@ -195,12 +197,14 @@ class Validator:
                     sigs += [s for s in rrset if isinstance(s, RRSIG)]
         trusted = trust_dnskeys(
             zone, keys, sigs, ds, anchor_keys=anchor.dnskeys if anchor else (),
-            now=int(now), budget=budget,
+            now=int(wall), budget=budget,
         )  # fmt: skip
         verdict = trusted.verdict
         if verdict.secure and keys is not None:
+            # At most the RRset's TTL, and never past a signature's expiration (RFC 4035 §5.3.3).
             expires = now + min(keys.ttl, *(s.original_ttl for s in sigs)) if sigs else now
-            expires = min(expires, now + iterator.cache.max_ttl)
+            expires = min(expires, now + iterator.cache.max_ttl,
+                          *(now + s.expiration - wall for s in sigs))
         elif verdict.bogus:
             expires = now + BOGUS_TTL
         else:

@@ -198,3 +198,14 @@ def test_cname_into_a_child_zone_on_the_same_server_is_validated_with_the_childs
     assert answer.security is Security.INSECURE
     verdicts = [(e.zone, e.security) for e in answer.trace if isinstance(e, AnswerValidated)]
     assert verdicts == [("example.org.", "secure"), ("lab.example.org.", "insecure")]
+
+
+def test_trusted_keys_live_at_most_their_ttl(setup):
+    resolver, _, clock = setup
+    ask(setup, "dnssec_secure")
+    clock.advance(3601)  # the lab's DNSKEY TTL is an hour: every zone's keys are fetched again
+    answer = ask(setup, "nsec_nodata")
+    assert answer.security is Security.SECURE
+    fetched = {e.qname for e in answer.trace if isinstance(e, QuerySent) and e.qtype == "DNSKEY"}
+    assert fetched == {".", "edu.", "cornell.edu.", "cs.cornell.edu."}
+    assert not any(e.cached for e in trust_events(answer).values())
