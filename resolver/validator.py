@@ -39,6 +39,7 @@ from resolver.dnssec import (
 from resolver.dnssec.status import bogus, insecure
 from resolver.records import DS, RRSIG, Name, RRset
 from resolver.records.rrset import rrsets_from_dnslib
+from resolver.errors import ResolverError
 from resolver.trace import Failure
 
 if TYPE_CHECKING:
@@ -95,7 +96,22 @@ class Validator:
     async def check(
         self, iterator: Iterator, query: Query, result: Classified, qname: str
     ) -> Verdict:
-        """The verdict on `result`, the reply of result.zone's server to qname/query.qtype."""
+        """The verdict on `result`, the reply of result.zone's server to qname/query.qtype.
+        Records our typed layer cannot read (malformed RDATA) make it bogus, never a crash."""
+        try:
+            return await self._check(iterator, query, result, qname)
+        except (ResolverError, ValueError):
+            verdict = bogus(Reason.MALFORMED, Name.from_text(qname), query.qtype)
+            query.emit(
+                trace.AnswerValidated, zone=result.zone, qname=qname,
+                qtype=protocol.type_name(query.qtype), response=_kind(result).value,
+                security=verdict.security.value, reason=Reason.MALFORMED.value,
+            )  # fmt: skip
+            return verdict
+
+    async def _check(
+        self, iterator: Iterator, query: Query, result: Classified, qname: str
+    ) -> Verdict:
         budget = query.resolution.budget
         zone = Name.from_text(result.zone)
         trust = await self._trust(iterator, query, zone, budget)
