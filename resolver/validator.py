@@ -37,9 +37,9 @@ from resolver.dnssec import (
     validate_response,
 )
 from resolver.dnssec.status import bogus, insecure
+from resolver.errors import ResolverError
 from resolver.records import DS, RRSIG, Name, RRset
 from resolver.records.rrset import rrsets_from_dnslib
-from resolver.errors import ResolverError
 from resolver.trace import Failure
 
 if TYPE_CHECKING:
