@@ -283,7 +283,8 @@ def in_process_reply(answer: Answer, *, cd: bool, do: bool, origin: str) -> Repl
     from resolver.server.query import parse_query
     from resolver.server.replies import answer_reply
 
-    query = wire.build_query(str(answer.qname), answer.rdtype, 0, rd=True, cd=cd, do=do)
+    query = wire.build_query(str(answer.qname), answer.rdtype, 0, rd=True, cd=cd, do=do,
+                             ad=True)  # dig sets AD (+adflag)
     raw = answer_reply(parse_query(query), answer)
     notes = _notes(render.outcome(answer), str(answer.qname), answer.rdtype_text,
                    render.failure_reason(answer))  # fmt: skip
@@ -419,6 +420,7 @@ def _run_against_server(
                 host, port, question.name, question.rdtype,
                 timeout=args.timeout or DEFAULT_STUB_TIMEOUT, tcp=bool(args.tcp),
                 rd=recursion, cd=bool(args.cd), do=bool(args.dnssec),
+                ad=True,  # like dig (+adflag): ask whether the data is secure
             )  # fmt: skip
         except StubError as exc:
             out.failure(question, str(exc) + _port_hint(args, host), where)
