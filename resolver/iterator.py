@@ -387,6 +387,8 @@ class Iterator:
             if result.kind != Kind.REFERRAL:
                 return result
             self._store(result, query.qtype)
+            if self.validator is not None and self._validating(query):
+                self.validator.referral(result, name, query.qtype, self.clock())
             query.emit(
                 trace.Referral,
                 from_zone=cut.zone,

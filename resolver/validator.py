@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 # does not cost a full chain walk per question, yet is retried soon).
 INSECURE_TTL = 300
 BOGUS_TTL = 5
+MAX_REFERRALS = 1000
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,18 @@ class Validator:
         self.now = now
         self.budget = budget or ValidationBudget()  # what each client query may spend (copied)
         self._zones: dict[Name, ZoneTrust] = {}
+        # Referrals seen by the walk, by child zone: their DS RRset (or proof of none) spares
+        # the DS query. Kept for the referral's NS TTL at most, and only a few at a time.
+        self._referrals: dict[Name, tuple[Classified, str, int, float]] = {}
+
+    def referral(self, result: Classified, qname: str, qtype: int, now: float) -> None:
+        """Remember a referral (the iterator's walk just followed it) for its DS records."""
+        if not result.proof:
+            return  # no DS and no NSEC/NSEC3: ask for the DS when it is needed
+        if len(self._referrals) >= MAX_REFERRALS:
+            self._referrals.clear()
+        ttl = min((rr.ttl for rr in result.authority), default=0)
+        self._referrals[Name.from_text(result.referral_zone)] = (result, qname, qtype, now + ttl)
 
     def clear(self) -> None:
         self._zones.clear()
@@ -157,6 +170,9 @@ class Validator:
             return self._keep(query, ZoneTrust(zone, verdict, None, now + INSECURE_TTL))
         if anchor.zone == zone:
             return await self._dnskeys(iterator, query, zone, anchor.ds, anchor, "", budget)
+        stashed = self._referrals.pop(zone, None)
+        if stashed is not None and stashed[3] > now:
+            return await self._from_referral(iterator, query, zone, stashed, budget)
         reply = await iterator.fetch(query, _text(zone), QTYPE.DS)
         if isinstance(reply, Failure):
             verdict = bogus(Reason.DNSKEY_MISSING, zone, QTYPE.DS)
@@ -192,6 +208,39 @@ class Validator:
                 zone, verdict, None, now + INSECURE_TTL, parent=reply.zone
             ))  # fmt: skip
         ds = [rdata for rdata in ds_rrset if isinstance(rdata, DS)]
+        return await self._dnskeys(iterator, query, zone, ds, None, reply.zone, budget)
+
+    async def _from_referral(
+        self, iterator: Iterator, query: Query, zone: Name,
+        stashed: tuple[Classified, str, int, float], budget: ValidationBudget,
+    ) -> ZoneTrust:
+        """The DS step from the referral the walk followed: its DS RRset signed by the parent,
+        or the parent's NSEC/NSEC3 proof that there is none (RFC 4035 §5.2)."""
+        reply, qname, qtype, _ = stashed
+        now = iterator.clock()
+        parent = Name.from_text(reply.zone)
+        above = await self._trust(iterator, query, parent, budget)
+        if not above.verdict.secure or above.keys is None:
+            return self._keep(query, ZoneTrust(
+                zone, above.verdict, None, above.expires, parent=reply.zone
+            ))  # fmt: skip
+        data = response_data(reply, qname, qtype)
+        checked = validate_response(
+            data, parent, above.keys, now=int(self.now()), budget=budget
+        )
+        if checked.verdict.bogus:
+            return self._keep(query, ZoneTrust(
+                zone, checked.verdict, None, now + BOGUS_TTL, parent=reply.zone
+            ))  # fmt: skip
+        if checked.ds is None or checked.delegation != zone:
+            reason = checked.verdict.reason or Reason.UNSIGNED_DELEGATION
+            if reason not in (Reason.OPT_OUT, Reason.NSEC3_ITERATIONS):
+                reason = Reason.UNSIGNED_DELEGATION
+            return self._keep(query, ZoneTrust(
+                zone, insecure(reason, zone, QTYPE.DS), None, now + INSECURE_TTL,
+                parent=reply.zone,
+            ))  # fmt: skip
+        ds = [rdata for rdata in checked.ds if isinstance(rdata, DS)]
         return await self._dnskeys(iterator, query, zone, ds, None, reply.zone, budget)
 
     async def _dnskeys(

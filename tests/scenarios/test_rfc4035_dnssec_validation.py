@@ -52,6 +52,10 @@ def test_secure_chain_from_the_root_anchor_to_www_cs_cornell_edu(setup):
         assert (tag, algorithm) in {(t, a) for t, a, _ in trust[zone].ds}
     verdict = next(e for e in answer.trace if isinstance(e, AnswerValidated))
     assert (verdict.zone, verdict.security) == ("cs.cornell.edu.", "secure")
+    # each cut's DS came signed with the referral the walk followed: no DS query, one DNSKEY
+    # query per zone
+    asked = [e.qtype for e in answer.trace if isinstance(e, QuerySent) and e.depth > 0]
+    assert sorted(asked) == ["DNSKEY"] * 4
     assert verdict.key_tag is not None  # the key whose RRSIG covered the answer
 
 
