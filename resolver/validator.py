@@ -2,10 +2,12 @@
 
 The iterator calls `Validator.check` once per response it is about to use for the caller's
 question. The validator finds the trusted DNSKEY RRset of the zone that answered: from a trust
-anchor down, each zone's DS asked of its parent (signed by the parent's trusted keys, or proven
+anchor down, each zone's DS from its parent (signed by the parent's trusted keys, or proven
 absent: the zone is insecure), then the zone's DNSKEY RRset matched to that DS
-(resolver.dnssec.trust_dnskeys). It asks for DS and DNSKEY through the iterator's own nested
-walks (`Iterator.fetch`), and keeps each zone's outcome for at most the DNSKEY RRset's TTL.
+(resolver.dnssec.trust_dnskeys). The DS comes from the referral the walk followed (the iterator
+hands each referral to `Validator.referral`), else from a DS query; DS and DNSKEY queries go
+through the iterator's own nested walks (`Iterator.fetch`). Each zone's outcome is kept for at
+most the DNSKEY RRset's TTL.
 The response itself is then judged by resolver.dnssec.validate_response.
 
 Every step emits a typed trace event (TrustEstablished, AnswerValidated); nothing here words
