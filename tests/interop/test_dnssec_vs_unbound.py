@@ -24,6 +24,7 @@ from dnslib import RCODE, DNSRecord
 from resolver import Resolver
 from resolver.dnssec import Security
 from resolver.lab import Lab, zone_file
+from resolver.lab.topology import AddressMap
 from tests.interop.test_resolver_vs_unbound import (
     NSD,
     UNBOUND,
@@ -64,9 +65,10 @@ def signed_hierarchy():
             lab = Lab(network=network)
             assert lab.signed is not None
             paths = {}
-            for origin in lab.signed.zones:
+            for key in lab.signed.zones:
+                origin = AddressMap(network).text_name(key)  # the reverse zone moves
                 path = zone_file(origin, workdir)
-                path.write_text(f"$ORIGIN {origin}\n" + lab.signed.zone_text(origin),
+                path.write_text(f"$ORIGIN {origin}\n" + lab.signed.zone_text(key),
                                 encoding="utf-8")
                 paths[origin] = path
             hints = workdir / "root.hints"
