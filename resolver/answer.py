@@ -14,6 +14,7 @@ from typing import overload
 
 from dnslib import QTYPE, RCODE, RR
 
+from resolver.dnssec.status import Security
 from resolver.ede import ExtendedError, for_failure
 from resolver.records.name import Name
 from resolver.records.rdata import Rdata
@@ -94,6 +95,8 @@ class Answer:
         elapsed: float = 0.0,
         trace: list[TraceEvent] | None = None,
         created: float | None = None,
+        security: Security | None = None,
+        dnssec: Iterable[RR] = (),
     ) -> None:
         self.qname = qname
         self.rdtype = rdtype
@@ -126,6 +129,12 @@ class Answer:
         self.extended_error: ExtendedError | None = None
         """An Extended DNS Error (RFC 8914) set by whoever made this answer (a stale answer,
         a cache-only refusal); `ede` also derives one from a failure."""
+        self.security = security
+        """The DNSSEC status (RFC 4035 §4.3): Security.SECURE, INSECURE, BOGUS or
+        INDETERMINATE; None when the resolver does not validate (`dnssec=False`)."""
+        self.dnssec_records: list[RR] = list(dnssec)
+        """The RRSIGs over the answer (and the NSEC/NSEC3 proof of a negative answer), as
+        dnslib records: what a server returns to a client that set DO."""
 
     # qname and canonical_name are Names, as in dnspython; text is accepted when set.
     @property

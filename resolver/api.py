@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from collections.abc import Iterator as TypingIterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import idna
@@ -33,6 +34,7 @@ from dnslib import CLASS, QTYPE, RCODE
 from resolver import forwarder, wire
 from resolver.answer import Answer
 from resolver.cache import NegativeEntry, RRsetCache
+from resolver.dnssec import TrustAnchor, read_trust_anchor_file, root_trust_anchors
 from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import (
     NXDOMAIN,
@@ -55,6 +57,7 @@ from resolver.selection import InfraCache
 from resolver.stale import CLIENT_RESPONSE_DEADLINE, MAX_STALE_AGE, STALE_TTL
 from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
+from resolver.validator import Validator
 
 DEFAULT_CACHE_SIZE = 100_000  # RRsets; about 100 MB at worst (see benchmarks/)
 
@@ -222,6 +225,7 @@ class _Question:
     rdclass: int
     tcp: bool
     lifetime: float
+    validate: bool = True  # False: DNSSEC checking disabled (a client's CD bit)
 
 
 @dataclasses.dataclass
@@ -295,6 +299,9 @@ class Resolver:
         prefetch: bool = False,
         use_0x20: bool = False,
         stale_answer_deadline: float = CLIENT_RESPONSE_DEADLINE,
+        dnssec: bool = True,
+        trust_anchors: str | Path | dict[Name, TrustAnchor] | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """`forward_zones` {zone: ["addr[:port]", ...]}: names in the zone ("." for all) go to
         those recursive resolvers (port 53 by default). `stub_zones` {zone: [...]}: the zone's
@@ -352,9 +359,12 @@ class Resolver:
             serve_stale=serve_stale,
             prefetch=prefetch,
             use_0x20=use_0x20,
+            validator=Validator(_anchors(trust_anchors), now=wall_clock) if dnssec else None,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
-        self._inflight: dict[tuple[str, int, int, bool], _InFlight] = {}
+        self.dnssec = dnssec
+        """Whether answers are DNSSEC-validated (`Answer.security`); bogus data is SERVFAIL."""
+        self._inflight: dict[tuple[str, int, int, bool, bool], _InFlight] = {}
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -490,16 +500,25 @@ class Resolver:
     # ---- answers that never raise for DNS outcomes -------------------------------------------
 
     async def query_async(
-        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN"
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
+        checking_disabled: bool = False,
     ) -> Answer:
         """Resolve and return the Answer whatever its rcode: NXDOMAIN, SERVFAIL and the rest
-        are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only."""
+        are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only.
+        `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
+        if checking_disabled:
+            question = dataclasses.replace(question, validate=False)
         return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
-    def query(self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN") -> Answer:
+    def query(
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
+        checking_disabled: bool = False,
+    ) -> Answer:
         """Blocking form of query_async, for any thread but the resolver's own."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
+        if checking_disabled:
+            question = dataclasses.replace(question, validate=False)
         return self._run(self._shared_walk(question, question.qnames[0]))
 
     async def query_cached_async(
@@ -714,14 +733,14 @@ class Resolver:
 
         The walk is shielded from its callers: one giving up does not cancel it for the others.
         Each caller gets its own Answer copy."""
-        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp)
+        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp, question.validate)
         self._counters["queries"] += 1
         entry = self._inflight.get(key)
         wait: float | None = None
         if entry is None:
             task = asyncio.get_running_loop().create_task(
                 self._walk(qname, question.rdtype, question.rdclass, question.tcp,
-                           question.lifetime),
+                           question.lifetime, validate=question.validate),
                 name=f"walk {qname} {question.rdtype}",
             )  # fmt: skip
             entry = _InFlight(task, self._clock() + question.lifetime)
@@ -779,7 +798,7 @@ class Resolver:
         return answer
 
     def _walk_done(
-        self, key: tuple[str, int, int, bool], entry: _InFlight, task: asyncio.Task[Answer]
+        self, key: tuple[str, int, int, bool, bool], entry: _InFlight, task: asyncio.Task[Answer]
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
@@ -788,7 +807,9 @@ class Resolver:
 
     async def _walk(
         self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float,
+        *,
         cache_only: bool = False,
+        validate: bool = True,
     ) -> Answer:
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
@@ -797,7 +818,7 @@ class Resolver:
             iterator = copy.copy(self.iterator)
             iterator.cache = self._new_cache()
         walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime,
-                                   cache_only=cache_only)
+                                   cache_only=cache_only, validate=validate)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
@@ -813,6 +834,8 @@ class Resolver:
             upstream_queries=walk.queries_sent,
             elapsed=walk.elapsed(),
             trace=walk.events,
+            security=outcome.security,
+            dnssec=outcome.dnssec,
         )
         if cache_only and outcome.rcode == RCODE.REFUSED:
             answer.extended_error = ExtendedError(EdeCode.NOT_AUTHORITATIVE, NOT_CACHED_TEXT)
@@ -822,6 +845,16 @@ class Resolver:
             why = failure_text(outcome.failure)
             answer.extended_error = ExtendedError(code, f"resolving failed: {why}")
         return answer
+
+
+def _anchors(given: str | Path | dict[Name, TrustAnchor] | None) -> dict[Name, TrustAnchor]:
+    """The trust anchors: the IANA root's, a trust-anchor file's (DS or DNSKEY records in zone
+    file syntax, Unbound's trust-anchor-file), or the anchors given."""
+    if given is None:
+        return root_trust_anchors()
+    if isinstance(given, dict):
+        return given
+    return read_trust_anchor_file(given)
 
 
 def _class_text(rdclass: int) -> str:

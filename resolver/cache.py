@@ -92,6 +92,8 @@ class CachedRRset:
     records: tuple[RR, ...]
     ttl: int
     original_ttl: int = 0  # the TTL it was stored with (prefetch reads the fraction left)
+    security: str | None = None  # DNSSEC status (resolver.dnssec.Security value); None: unchecked
+    rrsigs: tuple[RR, ...] = ()  # the RRSIGs that covered the records, same TTL
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class NegativeEntry:
     soa: tuple[RR, ...]
     ttl: int
     trust: Trust = Trust.AUTH_AUTHORITY
+    security: str | None = None  # DNSSEC status of the denial; None: unchecked
+    proof: tuple[RR, ...] = ()  # NSEC/NSEC3 records and RRSIGs that proved it
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,8 @@ class _Stored:
     expires: float
     serial: int  # store order: an NXDOMAIN hides only positive data stored before it
     ttl: int = 0  # the TTL given when stored
+    security: str | None = None
+    extra: tuple[RR, ...] = ()  # RRSIGs beside positive data; the proof beside negative data
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +291,10 @@ class RRsetCache:
 
     # -- positive data ------------------------------------------------------------------------
 
-    def put(self, records: Iterable[RR], trust: Trust) -> bool:
+    def put(
+        self, records: Iterable[RR], trust: Trust, *, security: str | None = None,
+        rrsigs: Iterable[RR] = (),
+    ) -> bool:
         """Store one RRset; False if not stored.
 
         Not stored: empty input, any record with TTL 0 (the authority said "do not cache"), or a
@@ -296,6 +305,7 @@ class RRsetCache:
         removed dies when its original TTL runs out even while the child keeps re-sending it.
         Clears a failure entry for (owner, type), even when the RRset itself is not stored.
         Raises ValueError if the records are not one RRset (mixed owner, type or class).
+        `security` is the RRset's DNSSEC status, `rrsigs` the signatures kept beside it.
         """
         records = tuple(records)
         if not records:
@@ -333,6 +343,8 @@ class RRsetCache:
             expires=expires,
             serial=next(self._serials),
             ttl=ttl,
+            security=security,
+            extra=tuple(rrsigs),
         )
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
@@ -378,6 +390,8 @@ class RRsetCache:
             records=tuple(_with_ttl(rr, ttl) for rr in stored.records),
             ttl=ttl,
             original_ttl=stored.ttl,
+            security=stored.security,
+            rrsigs=tuple(_with_ttl(rr, ttl) for rr in stored.extra),
         )
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
@@ -401,6 +415,9 @@ class RRsetCache:
         rcode: int,
         soa: RR,
         trust: Trust = Trust.AUTH_AUTHORITY,
+        *,
+        security: str | None = None,
+        proof: Iterable[RR] = (),
     ) -> None:
         """Remember that name does not exist (NXDOMAIN) or has no rtype data (NOERROR/NODATA).
 
@@ -443,6 +460,8 @@ class RRsetCache:
             records=(soa,),
             expires=now + ttl,
             serial=next(self._serials),
+            security=security,
+            extra=tuple(proof),
         )
         if rtype is not None:
             # The newer statement wins over positive data no more trusted than itself.
@@ -468,6 +487,8 @@ class RRsetCache:
             soa=tuple(_with_ttl(rr, ttl) for rr in stored.records),
             ttl=ttl,
             trust=stored.trust,
+            security=stored.security,
+            proof=tuple(_with_ttl(rr, ttl) for rr in stored.extra),
         )
 
     # -- serve-stale (RFC 8767) ----------------------------------------------------------------

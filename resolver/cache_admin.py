@@ -5,12 +5,16 @@ The dump format, one block per entry (Unbound's dump_cache is similar in spirit)
 
     ;; resolver cache dump
     ;; dumped-at 1764585600.25                  wall-clock seconds when written
-    ;; rrset AUTH_ANSWER                          trust, then the RRset with remaining TTLs
+    ;; rrset AUTH_ANSWER security=secure          trust, DNSSEC status if validated, then the
+                                                RRset with remaining TTLs
     www.example.com. 299 IN A 192.0.2.1
     ;; negative nope.example.com. NXDOMAIN - AUTH_ANSWER   name, rcode, type (- for all), trust
     example.com. 60 IN SOA ns.example.com. admin.example.com. 1 7200 3600 1209600 300
 
-Loading subtracts the time since the dump from every TTL and skips what expired.
+Loading subtracts the time since the dump from every TTL and skips what expired. The DNSSEC
+status is the validator's verdict when the entry was cached, trusted on load like the rest of
+the operator's own file (as Unbound's load_cache does); RRSIGs are not dumped, so a client
+asking with DO gets loaded answers without them until they are refreshed.
 Resolution failures are not dumped (RFC 9520 caches them only briefly).
 """
 
@@ -63,13 +67,14 @@ def dump(cache: RRsetCache, clock: float, wall: float | None = None) -> str:
         remaining = int(stored.expires - clock)
         if remaining <= 0:
             continue
+        status = f" security={stored.security}" if stored.security is not None else ""
         if key[0] == "+":
-            lines.append(f";; rrset {Trust(stored.trust).name}")
+            lines.append(f";; rrset {Trust(stored.trust).name}{status}")
             lines += [_line(rr, remaining) for rr in stored.records]
         else:
             rtype = "-" if stored.rtype is None else QTYPE.get(stored.rtype)
             lines.append(f";; negative {key[1]} {RCODE.get(stored.rcode)} {rtype} "
-                         f"{Trust(stored.trust).name}")
+                         f"{Trust(stored.trust).name}{status}")
             lines.append(_line(stored.records[0], remaining))
     return "\n".join(lines) + "\n"
 
@@ -88,7 +93,7 @@ def load(cache: RRsetCache, text: str, wall: float | None = None) -> tuple[int, 
         raise CacheFileError("line 1: not a resolver cache dump")
     age = 0.0
     loaded = skipped = 0
-    block: tuple[str, list[str]] | None = None
+    block: tuple[str, list[str], str | None] | None = None
     records: list[RR] = []
 
     def finish() -> None:
@@ -101,13 +106,14 @@ def load(cache: RRsetCache, text: str, wall: float | None = None) -> tuple[int, 
             return
         for rr in kept:
             rr.ttl = int(rr.ttl - age)
-        kind, fields = block
+        kind, fields, security = block
         if kind == "rrset":
-            cache.put(kept, Trust[fields[0]])
+            cache.put(kept, Trust[fields[0]], security=security)
         else:
             name, rcode, rtype = fields[0], getattr(RCODE, fields[1]), fields[2]
             qtype = QTYPE.A if rtype == "-" else getattr(QTYPE, rtype)  # NXDOMAIN: every type
-            cache.put_negative(name, qtype, rcode, kept[0], Trust[fields[3]])
+            cache.put_negative(name, qtype, rcode, kept[0], Trust[fields[3]],
+                               security=security)
         loaded += 1
 
     for number, line in enumerate(lines[1:], 2):
@@ -120,7 +126,9 @@ def load(cache: RRsetCache, text: str, wall: float | None = None) -> tuple[int, 
             elif text_line.startswith(";; rrset ") or text_line.startswith(";; negative "):
                 finish()
                 words = text_line.split()
-                block, records = (words[1], words[2:]), []
+                status = [w.split("=", 1)[1] for w in words if w.startswith("security=")]
+                words = [w for w in words if not w.startswith("security=")]
+                block, records = (words[1], words[2:], status[0] if status else None), []
                 Trust[words[-1]]  # noqa: B018 (checks the trust name now, with the line)
             elif text_line.startswith(";"):
                 continue

@@ -108,6 +108,8 @@ class Classified:
     dname: list[RR] = field(default_factory=list)  # the DNAME records applied
     rrsets: list[tuple[list[RR], Trust]] = field(default_factory=list)  # what to cache, ranked
     chain_truncated: bool = False  # the chain was cut at max_chain links
+    signatures: list[RR] = field(default_factory=list)  # RRSIGs over the answer's RRsets
+    proof: list[RR] = field(default_factory=list)  # NSEC/NSEC3/DS and RRSIGs of the authority
 
     @property
     def soa(self) -> RR | None:
@@ -171,6 +173,7 @@ def _keep(result: Classified, s: Scrubbed) -> None:
         return
     result.answer = list(s.answer)
     result.dname = list(s.dname)
+    result.signatures, result.proof = list(s.signatures), list(s.proof)
     ns = [rr for rr in s.authority if rr.rtype == QTYPE.NS]
     if kind in (Kind.ANSWER, Kind.REFERRAL):
         result.authority, result.additional = ns, list(s.additional)

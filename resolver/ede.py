@@ -29,23 +29,45 @@ class EdeCode(enum.IntEnum):
     """The INFO-CODEs we send (RFC 8914 §4, IANA "Extended DNS Error Codes")."""
 
     OTHER = 0
+    UNSUPPORTED_DNSKEY_ALGORITHM = 1
+    UNSUPPORTED_DS_DIGEST_TYPE = 2
     STALE_ANSWER = 3
+    DNSSEC_INDETERMINATE = 5
+    DNSSEC_BOGUS = 6
+    SIGNATURE_EXPIRED = 7
+    SIGNATURE_NOT_YET_VALID = 8
+    DNSKEY_MISSING = 9
+    RRSIGS_MISSING = 10
+    NO_ZONE_KEY_BIT_SET = 11
+    NSEC_MISSING = 12
     STALE_NXDOMAIN_ANSWER = 19
     NOT_AUTHORITATIVE = 20
     NOT_SUPPORTED = 21
     NO_REACHABLE_AUTHORITY = 22
     NETWORK_ERROR = 23
+    UNSUPPORTED_NSEC3_ITERATIONS = 27
 
 
 # The purpose words of each code, as the IANA registry (and dig) writes them.
 PURPOSE = {
     EdeCode.OTHER: "Other",
+    EdeCode.UNSUPPORTED_DNSKEY_ALGORITHM: "Unsupported DNSKEY Algorithm",
+    EdeCode.UNSUPPORTED_DS_DIGEST_TYPE: "Unsupported DS Digest Type",
     EdeCode.STALE_ANSWER: "Stale Answer",
+    EdeCode.DNSSEC_INDETERMINATE: "DNSSEC Indeterminate",
+    EdeCode.DNSSEC_BOGUS: "DNSSEC Bogus",
+    EdeCode.SIGNATURE_EXPIRED: "Signature Expired",
+    EdeCode.SIGNATURE_NOT_YET_VALID: "Signature Not Yet Valid",
+    EdeCode.DNSKEY_MISSING: "DNSKEY Missing",
+    EdeCode.RRSIGS_MISSING: "RRSIGs Missing",
+    EdeCode.NO_ZONE_KEY_BIT_SET: "No Zone Key Bit Set",
+    EdeCode.NSEC_MISSING: "NSEC Missing",
     EdeCode.STALE_NXDOMAIN_ANSWER: "Stale NXDOMAIN Answer",
     EdeCode.NOT_AUTHORITATIVE: "Not Authoritative",
     EdeCode.NOT_SUPPORTED: "Not Supported",
     EdeCode.NO_REACHABLE_AUTHORITY: "No Reachable Authority",
     EdeCode.NETWORK_ERROR: "Network Error",
+    EdeCode.UNSUPPORTED_NSEC3_ITERATIONS: "Unsupported NSEC3 Iterations Value",
 }
 
 # A query with RD=0 for something not cached is REFUSED, and says so (RFC 8914 §4.21).
@@ -59,6 +81,7 @@ CODE_OF_CAUSE: dict[Cause, EdeCode] = {
     Cause.LIMIT: EdeCode.OTHER,
     Cause.LIFETIME: EdeCode.OTHER,
     Cause.CACHED_FAILURE: EdeCode.OTHER,
+    Cause.DNSSEC_BOGUS: EdeCode.DNSSEC_BOGUS,
 }
 
 
@@ -91,7 +114,11 @@ def for_failure(failure: Failure) -> ExtendedError:
     """The Extended DNS Error that says why this resolution failed."""
     from resolver.render import failure_text  # render imports the answer types, not us
 
-    return ExtendedError(CODE_OF_CAUSE.get(failure.cause, EdeCode.OTHER), failure_text(failure))
+    # A bogus answer carries the validator's own code (7 Signature Expired, 9 DNSKEY
+    # Missing...), also when the failure cache remembers it.
+    code = failure.ede if failure.ede is not None else CODE_OF_CAUSE.get(failure.cause,
+                                                                          EdeCode.OTHER)
+    return ExtendedError(code, failure_text(failure))
 
 
 def parse_option(data: bytes) -> ExtendedError | None:

@@ -29,6 +29,7 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 from resolver import case0x20, forwarder, protocol, trace, wire
 from resolver.cache import NegativeEntry, RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
+from resolver.dnssec import EDE, Security, ValidationBudget
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.minimise import Minimiser
@@ -40,6 +41,7 @@ from resolver.selection import Feedback, InfraCache
 from resolver.stale import STALE_TTL
 from resolver.trace import Cause, Failure, MinimiseFallback, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
+from resolver.validator import Validator, signatures_for, within_zone
 from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
 
 # Sends of one question to one server within a walk: the first try and retransmissions with a
@@ -77,6 +79,8 @@ class Outcome:
     failure: Failure | None = None
     from_dname: bool = False
     stale: bool = False  # served from expired data (RFC 8767); `failure` says why
+    security: Security | None = None  # DNSSEC status; None when not validated
+    dnssec: list[RR] = field(default_factory=list)  # RRSIGs of the answer, proof of a denial
 
 
 @dataclass
@@ -104,6 +108,8 @@ class Resolution:
     queries_sent: int = 0
     subresolutions: int = 0
     events: list[trace.TraceEvent] = field(default_factory=list)
+    budget: ValidationBudget = field(default_factory=ValidationBudget)  # KeyTrap limits
+    validate: bool = True  # False: checking disabled (CD=1) for this question
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -183,8 +189,10 @@ class Iterator:
         serve_stale: bool = False,
         prefetch: bool = False,
         use_0x20: bool = False,
+        validator: Validator | None = None,
     ) -> None:
         self.cache = cache
+        self.validator = validator  # None: no DNSSEC validation, no DO bit upstream
         self.infra = infra
         self.transport = transport
         self.hints = hints
@@ -218,13 +226,19 @@ class Iterator:
     def resolution(
         self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None,
         cache_only: bool = False,
+        validate: bool = True,
     ) -> Resolution:
         """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline;
-        `cache_only` answers from the cache alone (REFUSED when it holds nothing)."""
+        `cache_only` answers from the cache alone (REFUSED when it holds nothing);
+        `validate=False` skips DNSSEC validation for it (a client's CD bit)."""
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
-        return Resolution(qname, qtype, self.clock, limits, tcp, cache_only)
+        resolution = Resolution(qname, qtype, self.clock, limits, tcp, cache_only,
+                                validate=validate)
+        if self.validator is not None:
+            resolution.budget = dataclasses.replace(self.validator.budget)
+        return resolution
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
@@ -274,6 +288,8 @@ class Iterator:
     async def _resolve(self, query: Query) -> Outcome:
         """Answer the query from cache or by walking, following CNAMEs across zones."""
         chain: list[RR] = []
+        chain_dnssec: list[RR] = []
+        securities: list[Security | None] = []
         current = query.qname.lower()
         seen = {current}
         limit = query.resolution.limits.max_cname_links
@@ -286,11 +302,15 @@ class Iterator:
                 step = Outcome(rcode, canonical_name=current)
             elif step is None:
                 step = await self._walk_zones(query, current)
+            securities.append(step.security)
             if step.rcode != RCODE.NOERROR or not step.target:
                 step.answer = chain + step.answer
+                step.dnssec = chain_dnssec + step.dnssec
                 step.canonical_name = step.canonical_name or current
+                step.security = _weakest(securities) if self._validating(query) else None
                 return step
             chain += step.answer
+            chain_dnssec += step.dnssec
             if step.target in seen:
                 raise query.resolution.abort("max_cname_links", step.target)
             seen.add(step.target)
@@ -299,40 +319,64 @@ class Iterator:
             current = step.target
         raise query.resolution.abort("max_cname_links", query.qname)
 
+    def _validating(self, query: Query) -> bool:
+        """Whether this query's answers are DNSSEC-validated: the caller's question and its
+        CNAME targets, not the address lookups of NS names nor the validator's own DS/DNSKEY."""
+        return self.validator is not None and query.depth == 0 and query.resolution.validate
+
     def _from_cache(self, query: Query, name: str) -> Outcome | None:
-        """A cached answer, negative answer, CNAME, DNAME or recent failure; glue never answers."""
+        """A cached answer, negative answer, CNAME, DNAME or recent failure; glue never answers.
+        A validating query uses only data cached with its DNSSEC status."""
         qtype = query.qtype
+        # Answers from forward zones are not validated (forwarder.py): they are used as cached.
+        forwarded = forwarder.closest(self.forward_zones, name) is not None
+        validating = self._validating(query) and not forwarded
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
-        if hit:
+        if hit and (not validating or hit.security is not None):
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)
             due = self.prefetch and prefetch_due(hit.ttl, hit.original_ttl)
             if due and not query.resolution.refresh and self._start_refresh(name, qtype):
                 query.emit(trace.PrefetchStarted, name=name, qtype=type_name(qtype),
                            ttl=hit.ttl, original_ttl=hit.original_ttl)
-            return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name)
+            self._cached_status(query, name, qtype, "answer", hit.security)
+            return Outcome(RCODE.NOERROR, list(hit.records), canonical_name=name,
+                           security=_security(hit.security), dnssec=list(hit.rrsigs))
         negative = self.cache.get_negative(name, qtype)
-        if negative:
+        if negative and (not validating or negative.security is not None):
             what = trace.CacheWhat.NXDOMAIN if negative.rtype is None else trace.CacheWhat.NODATA
             self._cache_hit(query, name, qtype, what, negative.ttl, negative.soa)
-            return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name)
+            self._cached_status(query, name, qtype, str(what), negative.security)
+            return Outcome(negative.rcode, [], list(negative.soa), canonical_name=name,
+                           security=_security(negative.security), dnssec=list(negative.proof))
         denied = nxdomain_above(self.cache, name, qtype)
-        if denied:  # RFC 8020: nothing exists below a name that does not exist
+        if denied and (not validating or denied.security is not None):
+            # RFC 8020: nothing exists below a name that does not exist.
             self._cache_hit(query, denied.name, qtype, trace.CacheWhat.NXDOMAIN, denied.ttl,
                             denied.soa)
-            return Outcome(RCODE.NXDOMAIN, [], list(denied.soa), canonical_name=name)
+            return Outcome(RCODE.NXDOMAIN, [], list(denied.soa), canonical_name=name,
+                           security=_security(denied.security), dnssec=list(denied.proof))
         failed = self.cache.get_failure(name, qtype)
+        if failed and failed.reason == Cause.DNSSEC_BOGUS and not validating:
+            failed = None  # bogus is a verdict of validation: without it, the data may do
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
             failure = Failure(Cause.CACHED_FAILURE, subject=name)
+            if failed.reason == Cause.DNSSEC_BOGUS:  # still bogus: say so (EDE 6, RFC 8914)
+                failure = Failure(Cause.CACHED_FAILURE, subject=name, reason=failed.reason,
+                                  ede=int(EDE.DNSSEC_BOGUS))
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure)
         if qtype != QTYPE.CNAME:
             cname = self.cache.get(name, QTYPE.CNAME, min_trust=Trust.ANSWER_NONAUTH)
-            if cname:
+            if cname and (not validating or cname.security is not None):
                 self._cache_hit(query, name, QTYPE.CNAME, trace.CacheWhat.CNAME, cname.ttl,
                                 cname.records)
+                self._cached_status(query, name, QTYPE.CNAME, "answer", cname.security)
                 return Outcome(
-                    RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0])
+                    RCODE.NOERROR, list(cname.records), target=target_of(cname.records[0]),
+                    security=_security(cname.security), dnssec=list(cname.rrsigs),
                 )
+        if validating:
+            return None  # a DNAME's synthesised CNAME is not signed: walk to validate it
         return self._dname_from_cache(query, name)
 
     def _start_refresh(self, name: str, qtype: int) -> bool:
@@ -383,6 +427,14 @@ class Iterator:
                            from_dname=True)
         return None
 
+    def _cached_status(
+        self, query: Query, name: str, qtype: int, what: str, security: str | None
+    ) -> None:
+        """The DNSSEC status a cached answer was stored with, for the trace."""
+        if security is not None and self._validating(query):
+            query.emit(trace.AnswerValidated, zone="", qname=name, qtype=type_name(qtype),
+                       response=what, security=security, cached=True)
+
     def _cache_hit(self, query: Query, name: str, qtype: int, what: trace.CacheWhat, ttl: int,
                    records: Any) -> None:
         self.counters["cache_hits"] += 1
@@ -392,11 +444,47 @@ class Iterator:
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
     async def _walk_zones(self, query: Query, name: str) -> Outcome:
-        """Ask servers from the closest zone cut down, following referrals; with QNAME
-        minimisation (RFC 9156) each server first hears only one label more than its zone."""
+        """Ask servers from the closest zone cut down, following referrals (with QNAME
+        minimisation, RFC 9156, each server first hears only one label more than its zone);
+        validate the reply that ends the walk before caching or using it."""
         forward_zone = forwarder.closest(self.forward_zones, name)
         if forward_zone is not None:
             return await self._forward(query, forward_zone, name)
+        result = await self._walk_to_reply(query, name)
+        if isinstance(result, Failure):
+            return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
+        security = None
+        if self._validating(query) and self.validator is not None:
+            result = within_zone(result)
+            verdict = await self.validator.check(self, query, result, name)
+            if verdict.bogus:  # never cached, never used: SERVFAIL (RFC 4035 §5.5)
+                failure = Failure(
+                    Cause.DNSSEC_BOGUS, zone=result.zone, subject=name,
+                    reason=verdict.reason.value if verdict.reason else "", ede=verdict.ede,
+                )  # fmt: skip
+                return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure,
+                               security=Security.BOGUS)
+            security = verdict.security
+        self._store(result, query.qtype, security)
+        outcome = self._outcome(result)
+        outcome.security = security
+        if self.validator is not None:
+            proof = result.proof if result.kind in (Kind.NXDOMAIN, Kind.NODATA) else []
+            outcome.dnssec = result.signatures + proof
+        return outcome
+
+    async def fetch(self, query: Query, name: str, qtype: int) -> Classified | Failure:
+        """The reply to name/qtype, walked as a nested query of `query` and not validated: the
+        validator asks for DS and DNSKEY RRsets this way and judges them itself."""
+        sub = query.nested(name, qtype)
+        sub.emit(trace.ResolutionStarted, qname=name, qtype=type_name(qtype))
+        result = await self._walk_to_reply(sub, name)
+        if not isinstance(result, Failure):
+            self._store(result, qtype)
+        return result
+
+    async def _walk_to_reply(self, query: Query, name: str) -> Classified | Failure:
+        """The first reply that is not a referral, the referrals on the way cached."""
         cut = await self._closest_cut(query, name)
         minimiser = Minimiser(name, query.qtype) if self.qname_minimisation else None
         for _ in range(query.resolution.limits.max_referrals):
@@ -414,7 +502,7 @@ class Iterator:
                 cut.next_question()
                 continue
             if isinstance(result, Failure):
-                return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
+                return result
             if minimised and result.kind != Kind.REFERRAL:
                 if result.kind == Kind.NXDOMAIN:
                     # Unsigned, this may be a broken server's empty non-terminal (RFC 9156
@@ -430,9 +518,11 @@ class Iterator:
                     minimiser.stop()  # type: ignore[union-attr]
                 cut.next_question()
                 continue
-            self._store(result, qtype)
             if result.kind != Kind.REFERRAL:
-                return self._outcome(result)
+                return result
+            self._store(result, qtype)
+            if self.validator is not None and self._validating(query):
+                self.validator.referral(result, name, query.qtype, self.clock())
             query.emit(
                 trace.Referral,
                 from_zone=cut.zone,
@@ -752,7 +842,8 @@ class Iterator:
             if self.use_0x20 and address not in self._case_ignorant:
                 asked = case0x20.randomise_case(qname)
             message = wire.build_query(asked, qtype, new_query_id(),
-                                       edns_payload=protocol.EDNS_PAYLOAD if edns else None)
+                                       edns_payload=protocol.EDNS_PAYLOAD if edns else None,
+                                       do=edns and self.validator is not None)
             resolution.queries_sent += 1
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
@@ -854,9 +945,10 @@ class Iterator:
             rtt=reply.rtt,
             size=reply.size,
             aa=result.aa,
-            records=zone_text(result.answer + result.authority + result.additional),
-            sections=(*[trace.Section.ANSWER] * len(result.answer),
-                      *[trace.Section.AUTHORITY] * len(result.authority),
+            records=zone_text(result.answer + result.signatures + result.authority
+                              + result.proof + result.additional),
+            sections=(*[trace.Section.ANSWER] * (len(result.answer) + len(result.signatures)),
+                      *[trace.Section.AUTHORITY] * (len(result.authority) + len(result.proof)),
                       *[trace.Section.ADDITIONAL] * len(result.additional)),
             qname=qname,
             qtype=type_name(qtype),
@@ -877,16 +969,37 @@ class Iterator:
                 reasons=tuple(str(reason) for _, reason in result.dropped),
             )
 
-    def _store(self, result: Classified, qtype: int) -> None:
-        """Cache a scrubbed response at the trust each RRset earned (RFC 2181 §5.4.1)."""
+    def _store(self, result: Classified, qtype: int, security: Security | None = None) -> None:
+        """Cache a scrubbed response at the trust each RRset earned (RFC 2181 §5.4.1), the
+        answer's RRsets and a denial with their DNSSEC status (None: not validated)."""
+        status = security.value if security is not None else None
+        answer = {id(rr) for rr in result.answer}
         for records, trust in result.rrsets:
-            self.cache.put(records, trust)
+            mine = id(records[0]) in answer
+            self.cache.put(records, trust, security=status if mine else None,
+                           rrsigs=signatures_for(records, result.signatures + result.proof))
         soa = result.soa
         if soa is None or result.provisional:
             return
         trust = Trust.AUTH_AUTHORITY if result.aa else Trust.ANSWER_NONAUTH
         if result.kind == Kind.NXDOMAIN:
-            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa, trust)
+            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa, trust,
+                                    security=status, proof=result.proof)
         elif result.kind == Kind.NODATA:
-            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust)
+            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust,
+                                    security=status, proof=result.proof)
+
+
+_STRENGTH = [Security.BOGUS, Security.INDETERMINATE, Security.INSECURE, Security.SECURE]
+
+
+def _weakest(statuses: list[Security | None]) -> Security | None:
+    """The status of a CNAME chain: its weakest link (None if any link was not validated)."""
+    if not statuses or any(s is None for s in statuses):
+        return None
+    return min(statuses, key=lambda s: _STRENGTH.index(s))  # type: ignore[arg-type]
+
+
+def _security(value: str | None) -> Security | None:
+    return Security(value) if value is not None else None
 

@@ -21,6 +21,7 @@ from dnslib import CLASS, QTYPE, RCODE, RR
 from resolver.answer import Answer
 from resolver.prefetch import PREFETCH_FRACTION
 from resolver.trace import (
+    AnswerValidated,
     CacheHit,
     CacheWhat,
     Cause,
@@ -44,6 +45,7 @@ from resolver.trace import (
     ServerTimeout,
     SubResolutionDone,
     TraceEvent,
+    TrustEstablished,
     ZoneCutChosen,
     ZoneCutSkipped,
 )
@@ -85,6 +87,35 @@ _LIMIT_WORDS = {
 }
 
 
+# DNSSEC verdict reasons (resolver.dnssec.Reason values) in words.
+DNSSEC_REASON_WORDS = {
+    "rrsigs-missing": "no RRSIG covers the data (RRSIGs missing)",
+    "signature-expired": "the signature has expired",
+    "signature-not-yet-valid": "the signature is not yet valid",
+    "dnskey-missing": "no DNSKEY of the zone matches the signature (DNSKEY missing)",
+    "signature-invalid": "the signature does not verify (the data or the RRSIG was altered)",
+    "no-zone-key": "the key lacks the zone key flag",
+    "ds-mismatch": "no DNSKEY matches the DS the parent published",
+    "dnskey-unsigned": "no key that matches the DS signs the DNSKEY RRset",
+    "denial-missing": "the negative answer has no valid NSEC/NSEC3 proof",
+    "wildcard-proof-missing": "the wildcard expansion has no NSEC/NSEC3 proof that the name "
+                              "itself does not exist",
+    "budget-exhausted": "too much cryptographic work for one query (KeyTrap limit)",
+    "malformed": "an RRSIG whose fields cannot apply to the data",
+    "unsigned-delegation": "the parent proves there is no DS: an unsigned delegation",
+    "opt-out": "an NSEC3 opt-out span covers the delegation: it may be unsigned",
+    "unsupported-algorithm": "the DS names an algorithm this validator does not implement",
+    "unsupported-digest": "the DS uses a digest type this validator does not implement",
+    "nsec3-iterations": "the NSEC3 iterations exceed the cap of RFC 9276",
+    "no-trust-anchor": "no trust anchor covers the name",
+}
+
+
+def dnssec_reason_text(reason: str) -> str:
+    """A DNSSEC verdict's reason in words."""
+    return DNSSEC_REASON_WORDS.get(reason, reason)
+
+
 def failure_text(failure: Failure) -> str:
     """The cause of a failed resolution in words: the API's exceptions and the CLI say this."""
     cause, zone = failure.cause, failure.zone
@@ -103,6 +134,10 @@ def failure_text(failure: Failure) -> str:
         return f"every server of {zone} is backed off after repeated timeouts"
     if cause == Cause.CACHED_FAILURE:
         return f"{failure.subject} failed moments ago and is not retried yet (RFC 9520)"
+    if cause == Cause.DNSSEC_BOGUS:
+        ede = f", EDE {failure.ede}" if failure.ede is not None else ""
+        return (f"DNSSEC validation failed for {failure.subject} in zone {zone}: "
+                f"{dnssec_reason_text(failure.reason)} (bogus{ede})")
     return str(cause)
 
 
@@ -588,6 +623,10 @@ class _TraceLayout:
         why = ""
         if e.ns_of_zone:
             why = f" {self.s.glyph('dash')} a name server of {e.ns_of_zone} without glue"
+        elif e.qtype == "DS":  # the validator's questions (resolver/validator.py)
+            why = f" {self.s.glyph('dash')} DNSSEC: does the parent vouch for this zone's key?"
+        elif e.qtype == "DNSKEY":
+            why = f" {self.s.glyph('dash')} DNSSEC: the zone's keys"
         # A sub-walk is announced in its parent's column, then its hops are indented below.
         self._emit(
             e.depth - 1,
@@ -740,6 +779,49 @@ class _TraceLayout:
         else:
             text = self.s.red(f"{self.s.glyph('fail')} no address found for {e.ns_name}")
         self._emit(e.depth, text, 1)  # closes the sub-resolution block (emitted at its depth)
+
+    def _trust(self, e: TrustEstablished, i: int) -> None:
+        cached = self.s.yellow("[cache] ") if e.cached else ""
+        head = f"{cached}DNSSEC trust in zone {self.s.bold(e.zone)}: "
+        if e.security == "secure":
+            source = "the trust anchor" if e.anchor else f"the parent {e.parent}"
+            ds = ", ".join(f"key tag {t} alg {a} digest {d}" for t, a, d in e.ds)
+            matched = ", ".join(f"key tag {t} (algorithm {a})" for t, a, _ in e.matched)
+            text = self.s.green(head + "secure") + f" {self.s.glyph('dash')} DS from {source}"
+            text += f" ({ds}); matched DNSKEY {matched or 'from the anchor'}"
+            if e.key_tag is not None:
+                text += f", whose RRSIG signs the DNSKEY RRset (key tag {e.key_tag})"
+        elif e.security == "insecure":
+            where = f" (parent {e.parent})" if e.parent else ""
+            text = self.s.yellow(head + "insecure") + f"{where}: {dnssec_reason_text(e.reason)}"
+        else:
+            text = self.s.red(head + e.security) + f": {dnssec_reason_text(e.reason)}"
+            if e.key_tag is not None:
+                text += f" (key tag {e.key_tag}, algorithm {e.algorithm})"
+        self._emit(e.depth, text, 1)
+
+    def _validated(self, e: AnswerValidated, i: int) -> None:
+        if e.cached:  # the status the answer was cached with: not checked again
+            text = self.s.yellow("[cache] ") + f"DNSSEC {e.security}: {e.response} for "
+            self._emit(e.depth, text + f"{e.qname} {e.qtype}, as validated when cached", 1)
+            return
+        what = f"{e.response} for {e.qname} {e.qtype} from zone {e.zone}"
+        if e.security == "secure":
+            text = self.s.green(f"{self.s.glyph('ok')} DNSSEC secure: ") + what
+            if e.key_tag is not None:
+                text += f", RRSIG by key tag {e.key_tag} (algorithm {e.algorithm})"
+            if e.wildcard:
+                text += f", expanded from {e.wildcard}"
+        elif e.security == "insecure":
+            text = self.s.yellow("DNSSEC insecure: ") + what
+            text += f" {self.s.glyph('dash')} {dnssec_reason_text(e.reason)}"
+        else:
+            text = self.s.red(f"{self.s.glyph('fail')} DNSSEC {e.security}: ") + what
+            text += f" {self.s.glyph('dash')} {dnssec_reason_text(e.reason)}"
+            if e.about:
+                text += f" ({e.about}"
+                text += f", key tag {e.key_tag})" if e.key_tag is not None else ")"
+        self._emit(e.depth, text, 1)
 
     def _limit_reached(self, e: LimitReached, i: int) -> None:
         text = f"!! limit {e.limit} ({e.value:g}) reached: {_LIMIT_WORDS.get(e.limit, e.limit)}"

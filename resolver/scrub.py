@@ -15,6 +15,10 @@ anything is cached; each record a pass removes is kept in `dropped` with the rea
 4. authority: at most one SOA, and the deepest NS set, whose owners enclose the chain's end name
    (UNRELATED otherwise, and for any other type).
 5. additional: only A/AAAA records of names that a kept NS record names (NOT_GLUE otherwise).
+6. DNSSEC (RFC 4035 §3.1): the RRSIGs covering kept answer RRsets go to `signatures`; the
+   RRSIGs over kept authority RRsets, and the NSEC/NSEC3 records (with their RRSIGs) and the DS
+   RRset a negative answer or a referral needs, go to `proof`. A validator checks them; nothing
+   else reads them, so they never reach the cache's answers unvalidated.
 
 Pure: no I/O, the reply is not modified.
 """
@@ -30,6 +34,7 @@ from dnslib import CLASS, CNAME, QTYPE, RR, DNSRecord
 from resolver.wire import WireError, decode_name, name_to_labels
 
 ADDRESS_TYPES = (QTYPE.A, QTYPE.AAAA)
+DENIAL_TYPES = (QTYPE.NSEC, QTYPE.NSEC3, QTYPE.DS)  # what a negative answer or referral proves by
 
 
 class DropReason(enum.StrEnum):
@@ -69,6 +74,8 @@ class Scrubbed:
     chain_truncated: bool = False  # the chain went on beyond max_chain links
     chain_loops: bool = False  # the chain came back to a name already on it
     name_too_long: bool = False  # a DNAME substitution would exceed 255 octets (RFC 6672 §2.2)
+    signatures: list[RR] = field(default_factory=list)  # RRSIGs over kept answer RRsets
+    proof: list[RR] = field(default_factory=list)  # authority NSEC/NSEC3/DS and their RRSIGs
 
 
 def name_of(rr: RR) -> str:
@@ -204,6 +211,11 @@ class _Chain:
             seen.add(current)
 
 
+def _covers(rr: RR, rrsets: set[tuple[str, int]]) -> bool:
+    """An RRSIG over one of `rrsets` (owner, type)."""
+    return rr.rtype == QTYPE.RRSIG and (name_of(rr), rr.rdata.covered) in rrsets
+
+
 def question_class(reply: DNSRecord) -> int:
     """The class asked about (IN when the reply carries no question)."""
     return reply.questions[0].qclass if reply.questions else CLASS.IN
@@ -235,7 +247,9 @@ def scrub(reply: DNSRecord, zone: str, qname: str, qtype: int, *, max_chain: int
     result = chain.result
     result.answer = chain.kept
     dropped += chain.dropped
-    used = {id(rr) for rr in chain.kept} | {id(d.rr) for d in chain.dropped}
+    covered = {(name_of(rr), rr.rtype) for rr in chain.kept}
+    result.signatures = [rr for rr in answer if _covers(rr, covered)]
+    used = {id(rr) for rr in chain.kept + result.signatures} | {id(d.rr) for d in chain.dropped}
     leftover = DropReason.CHAIN_LIMIT if result.chain_truncated else DropReason.UNRELATED
     dropped += [Dropped(rr, leftover) for rr in answer if id(rr) not in used]
 
@@ -248,11 +262,15 @@ def scrub(reply: DNSRecord, zone: str, qname: str, qtype: int, *, max_chain: int
         name_of(rr) for rr in authority if rr.rtype == QTYPE.NS and in_bailiwick(end, name_of(rr))
     }
     cut = max(ns_owners, key=len) if ns_owners else None
+    proof = [rr for rr in authority if rr.rtype in DENIAL_TYPES]
     for rr in authority:
         if rr is soa or (rr.rtype == QTYPE.NS and name_of(rr) == cut):
             result.authority.append(rr)
-        else:
-            dropped.append(Dropped(rr, DropReason.UNRELATED))
+    covered = {(name_of(rr), rr.rtype) for rr in result.authority + proof}
+    proof += [rr for rr in authority if _covers(rr, covered)]
+    kept = {id(rr) for rr in result.authority + proof}
+    result.proof = proof
+    dropped += [Dropped(rr, DropReason.UNRELATED) for rr in authority if id(rr) not in kept]
 
     # Pass 5: glue, only for NS names this reply itself names.
     ns_names = {target_of(rr) for rr in result.authority + result.answer if rr.rtype == QTYPE.NS}

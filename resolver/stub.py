@@ -71,12 +71,13 @@ async def query_server_async(
     rd: bool = True,
     cd: bool = False,
     do: bool = False,
+    ad: bool = False,
 ) -> StubReply:
     """Send qname/qtype to host:port; retry over TCP if the UDP reply is truncated.
 
-    rd, cd and do set the RD and CD header bits and the EDNS DO bit of the query. Errors name
-    the server as host#port and the protocol."""
-    query = wire.build_query(qname, qtype, new_query_id(), rd=rd, cd=cd, do=do)
+    rd, cd, ad and do set the RD, CD and AD header bits and the EDNS DO bit of the query.
+    Errors name the server as host#port and the protocol."""
+    query = wire.build_query(qname, qtype, new_query_id(), rd=rd, cd=cd, do=do, ad=ad)
     started = time.perf_counter()
     retried = False
     protocol = "tcp" if tcp else "udp"
@@ -125,8 +126,10 @@ def query_server(
     rd: bool = True,
     cd: bool = False,
     do: bool = False,
+    ad: bool = False,
 ) -> StubReply:
     """Blocking form of query_server_async (runs its own short-lived event loop)."""
     return asyncio.run(
-        query_server_async(host, port, qname, qtype, timeout=timeout, tcp=tcp, rd=rd, cd=cd, do=do)
+        query_server_async(host, port, qname, qtype, timeout=timeout, tcp=tcp, rd=rd, cd=cd,
+                           do=do, ad=ad)
     )

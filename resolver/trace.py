@@ -87,6 +87,7 @@ class Cause(enum.StrEnum):
     LIMIT = "limit"  # a resolution limit was reached
     LIFETIME = "lifetime"  # the resolution's deadline passed
     CACHED_FAILURE = "cached_failure"  # the same question failed moments ago (RFC 9520)
+    DNSSEC_BOGUS = "dnssec_bogus"  # the answer failed DNSSEC validation (RFC 4035 §5.5)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Failure:
     limit: str = ""  # for LIMIT and LIFETIME: the limit's name, e.g. "max_referrals"
     value: float = 0
     subject: str = ""  # the name the limit or failure concerned
+    reason: str = ""  # for DNSSEC_BOGUS: the resolver.dnssec Reason value
+    ede: int | None = None  # for DNSSEC_BOGUS: the Extended DNS Error code (RFC 8914)
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,44 @@ class ResolutionFinished(TraceEvent):
     failure: Failure | None = None
 
 
+@dataclass(frozen=True)
+class TrustEstablished(TraceEvent):
+    """The DS -> DNSKEY step at one zone cut (RFC 4035 §5.2): how trust entered `zone`.
+
+    `ds` lists the DS records (key tag, algorithm, digest type) the parent vouched for (or the
+    trust anchor held); `matched` those a DNSKEY matched. `security` and `reason` are the
+    resolver.dnssec Security and Reason values; `cached` marks a result reused from the cache.
+    """
+
+    zone: str
+    security: str
+    reason: str = ""
+    parent: str = ""  # the zone whose signed DS (or proof of no DS) decided; "" for an anchor
+    anchor: bool = False  # the DS came from a trust anchor
+    ds: tuple[tuple[int, int, int], ...] = ()
+    matched: tuple[tuple[int, int, int], ...] = ()
+    key_tag: int | None = None  # the key whose RRSIG over the DNSKEY RRset verified (or failed)
+    algorithm: int | None = None
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerValidated(TraceEvent):
+    """The verdict on one response of `zone` with its trusted keys (RFC 4035 §5.3-5.4)."""
+
+    zone: str
+    qname: str
+    qtype: str
+    response: str  # answer / nxdomain / nodata / referral (resolver.dnssec.ResponseKind values)
+    security: str
+    reason: str = ""
+    key_tag: int | None = None  # the key whose RRSIG covered the data (or failed)
+    algorithm: int | None = None
+    about: str = ""  # the RRset the verdict is about ("owner TYPE")
+    wildcard: str = ""  # the wildcard a secure answer was expanded from
+    cached: bool = False
+
+
 _KINDS: dict[type, str] = {
     ResolutionStarted: "resolution_started",
     ZoneCutChosen: "zone_cut",
@@ -297,4 +338,6 @@ _KINDS: dict[type, str] = {
     LimitReached: "limit_reached",
     MinimisationStopped: "minimisation_stopped",
     ResolutionFinished: "resolution_finished",
+    TrustEstablished: "trust",
+    AnswerValidated: "validated",
 }

@@ -543,11 +543,13 @@ def build_query(
     edns_payload: int | None = 1232,
     do: bool = False,
     qclass: int = 1,
+    ad: bool = False,
 ) -> bytes:
-    """A one-question query; with `edns_payload` an OPT record (version 0) advertising it."""
+    """A one-question query; with `edns_payload` an OPT record (version 0) advertising it.
+    `ad` sets the AD bit: a client asking whether the data is secure (RFC 6840 §5.7)."""
     if do and edns_payload is None:
         raise WireError("the DO bit needs EDNS (edns_payload is None)")
-    flags = (0x0100 if rd else 0) | (0x0010 if cd else 0)
+    flags = (0x0100 if rd else 0) | (0x0010 if cd else 0) | (0x0020 if ad else 0)
     try:
         out = _HEADER.pack(qid, flags, 1, 0, 0, 0 if edns_payload is None else 1)
         out += encode_name(name) + _TYPE_CLASS.pack(qtype, qclass)

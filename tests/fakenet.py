@@ -53,6 +53,10 @@ def hermetic_resolver(
     lab = Lab()
     hints = tmp_path / "lab.hints"
     hints.write_text(lab.root_hints_text(), encoding="ascii")
+    if lab.signed is not None and "trust_anchors" not in kwargs:
+        anchor = tmp_path / "lab.key"
+        anchor.write_text(lab.signed.trust_anchor_text(), encoding="ascii")
+        kwargs["trust_anchors"] = str(anchor)
     clock = FakeClock()
     network = InProcessNetwork(lab, clock)
     resolver = Resolver(

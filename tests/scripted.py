@@ -119,6 +119,7 @@ class ScriptedNetwork:
             + "".join(f"{name}\t3600000\tA\t{address}\n" for name, address in roots.items()),
             encoding="ascii",
         )
+        kwargs.setdefault("dnssec", False)  # scripted zones are unsigned
         return Resolver(
             root_hints=str(hints),
             allowed_networks=["127.0.0.0/8"],

@@ -53,7 +53,7 @@ COMMANDS = [pytest.param(CHECKOUT, id="checkout")] + (
 RUN_TIMEOUT = 60  # a hang, not slowness: a lab query takes well under a second
 
 ANSI = re.compile(r"\x1b\[")
-HOP = re.compile(r"#\d+ zone (\S+)")
+HOP = re.compile(r"^  #\d+ zone (\S+)", re.MULTILINE)  # the main walk's hops, not nested ones
 
 
 def flat(text: str) -> str:
@@ -100,7 +100,8 @@ def test_default_output_reads_like_dig(command):
     assert proc.returncode == cli.EXIT_ANSWER, proc.stderr
     out = proc.stdout
     assert re.search(r"^;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: \d+$", out, re.M)
-    flags = r"^;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$"
+    # ad: the lab's answer validated as secure, and we ask with AD=1 as dig does (+adflag)
+    flags = r"^;; flags: qr rd ra ad; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$"
     assert re.search(flags, out, re.M), out
     assert ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n" in out
     assert ";; QUESTION SECTION:\n;www.cs.cornell.edu.\t\tIN\tA\n" in out
@@ -301,7 +302,7 @@ def test_serve_then_ask_it_with_server_and_read_its_stats():
         proc = run("--server", where, "www.cs.cornell.edu")
         assert proc.returncode == 0, proc.stderr
         assert f"SERVER: 127.0.0.1#{port}(127.0.0.1) (UDP)" in proc.stdout
-        assert re.search(r";; flags: qr[a-z ]* rd ra;", proc.stdout)
+        assert re.search(r";; flags: qr[a-z ]* rd ra ad;", proc.stdout)  # secure, AD asked
         assert re.search(r"^www\.cs\.cornell\.edu\.\s+\d+\s+IN\s+A\s", proc.stdout, re.M)
         missing = run("--server", where, "--tcp", "--json", "nonexistent.cs.cornell.edu")
         assert missing.returncode == cli.EXIT_NXDOMAIN, missing.stderr
@@ -346,7 +347,10 @@ def test_lab_command_serves_a_lab_that_root_hints_and_upstream_port_reach():
                 break
         assert usage, "the lab never said how to reach it"
         hints, port = usage.group(1).rstrip(";"), usage.group(2)
-        proc = run("--root-hints", hints, "--upstream-port", port, "--short", "www.cs.cornell.edu")
+        anchor = re.search(r"--trust-anchor (\S+);", line)
+        assert anchor, line
+        proc = run("--root-hints", hints, "--upstream-port", port, "--trust-anchor",
+                   anchor.group(1), "--short", "www.cs.cornell.edu")
         assert proc.returncode == 0, proc.stderr
         assert re.fullmatch(r"127\.42\.\d+\.\d+\n", proc.stdout)
     finally:

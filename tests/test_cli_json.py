@@ -83,7 +83,7 @@ def test_structured_rdata_beside_the_presentation_text():
 
 def test_from_a_server_unknowable_facts_are_null(nameserver):
     query = documents("--server", nameserver, "www.cs.cornell.edu")["queries"][0]
-    assert query["status"] == "answer" and query["flags"] == ["qr", "rd", "ra"]
+    assert query["status"] == "answer" and query["flags"] == ["qr", "rd", "ra", "ad"]
     assert query["from_cache"] is None and query["upstream_queries"] is None
     assert query["servers_contacted"] is None and query["timings"]["network_ms"] is None
     host, port = nameserver.split(":")

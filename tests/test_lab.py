@@ -439,7 +439,8 @@ def test_root_hints_file_lists_the_lab_root_servers(lab):
     assert hints.ns_names == ("a.root-servers.net.", "b.root-servers.net.", "c.root-servers.net.")
     assert hints.addresses["a.root-servers.net."] == ("127.42.0.1",)
     assert lab.resolver_options() == {
-        "root_hints": lab.hints_path, "upstream_port": lab.port, "allowed_networks": [lab.network]
+        "root_hints": lab.hints_path, "upstream_port": lab.port, "allowed_networks": [lab.network],
+        "trust_anchors": lab.trust_anchor_path,  # the signed lab's root DS
     }
 
 

@@ -53,7 +53,8 @@ def test_deep_name_walks_root_edu_cornell_cs(lab, resolver):
     assert answer.response.authority == []  # minimal responses: no NS set riding along
     referrals = [e.to_zone for e in answer.trace if isinstance(e, Referral)]
     assert referrals == ["edu.", "cornell.edu.", "cs.cornell.edu."]
-    zones_asked = [e.zone for e in answer.trace if isinstance(e, QuerySent) and e.qname != "."]
+    zones_asked = [e.zone for e in answer.trace  # the walk, not the validator's DS/DNSKEY
+                   if isinstance(e, QuerySent) and e.qname != "." and e.depth == 0]
     assert zones_asked == [".", "edu.", "cornell.edu.", "cs.cornell.edu."]
     assert not answer.from_cache
 
@@ -155,7 +156,7 @@ def test_rrset_over_1232_is_fetched_over_tcp(lab, resolver):
     answer = resolver.resolve(*scenario(lab, "large_over_1232"))
     size = sum(len(rdata.to_text()) for rdata in answer)
     assert size > 1232
-    last_two = [e.protocol for e in answer.trace if isinstance(e, QuerySent)][-2:]
+    last_two = [e.protocol for e in answer.trace if isinstance(e, QuerySent) and e.depth == 0][-2:]
     assert last_two == ["udp", "tcp"]
 
 
@@ -190,7 +191,7 @@ def test_timeout_shows_in_the_trace_and_the_next_server_answers(lab):
     assert timeouts, "no resolution tried a dead server first in 20 attempts"
     assert addresses(answer) == ["127.42.23.80"]
     assert {e.address for e in timeouts} <= {"127.42.23.1", "127.42.23.3"}
-    last_query = [e for e in answer.trace if isinstance(e, QuerySent)][-1]
+    last_query = [e for e in answer.trace if isinstance(e, QuerySent) and e.depth == 0][-1]
     assert last_query.address == "127.42.23.2"
     assert last_query.why == SendReason.NEXT_SERVER
 
@@ -201,7 +202,7 @@ def test_cname_loop_is_servfail_fast(lab, resolver):
     answer = caught.value.answer
     assert answer.rcode == RCODE.SERVFAIL
     assert any(isinstance(e, LimitReached) for e in answer.trace)
-    assert answer.upstream_queries < 15
+    assert len([e for e in answer.trace if isinstance(e, QuerySent) and e.depth == 0]) < 15
 
 
 def test_cyclic_glueless_is_servfail_fast(lab, resolver):

@@ -29,12 +29,11 @@ def test_forwarding_to_a_second_daemon_with_failover_from_a_dead_one(tmp_path):
             reply = front.ask("www.example.com")
             assert [str(rr.rdata) for rr in reply.rr] == ["127.42.20.80"]
             assert front.ask("nonexistent.example.com").header.rcode == 3
-            queries_upstream = fetch_stats("127.0.0.1", upstream.port)["queries"]
+            sent = fetch_stats("127.0.0.1", front.port)["resolver"]["upstream_queries"]
             again = front.ask("www.example.com")  # from the front's cache
             assert [str(rr.rdata) for rr in again.rr] == ["127.42.20.80"]
-            # the only new query upstream is the stats query itself
-            assert fetch_stats("127.0.0.1", upstream.port)["queries"] == queries_upstream + 1
             front_stats = fetch_stats("127.0.0.1", front.port)
+            assert front_stats["resolver"]["upstream_queries"] == sent  # nothing forwarded
             assert front_stats["resolver"]["upstream_queries"] >= 3  # dead one, then upstream
             lookup = run_cli("control", "--socket", control, "lookup", "www.example.com").stdout
             assert lookup.strip() == (f"www.example.com. is in forward zone .: sent with RD=1 to "
@@ -49,7 +48,8 @@ def test_a_stub_zone_flag_points_a_zone_at_its_authoritative_server(tmp_path):
     with Lab(port=0) as lab:
         server = _authority_of(lab, "example.com.")
         stub = f"example.com. {server}:{lab.port}"
-        with Daemon("--root-hints", str(hints), "--stub-zone", stub) as front:
+        # The lab signs its zones; this front knows only a dead root, so no chain of trust.
+        with Daemon("--root-hints", str(hints), "--stub-zone", stub, "--no-dnssec") as front:
             reply = front.ask("www.example.com")
             assert [str(rr.rdata) for rr in reply.rr] == ["127.42.20.80"]
             assert front.ask("www.example.org").header.rcode == 2  # no stub: the dead root

@@ -105,7 +105,15 @@ def test_the_json_trace_gives_each_records_section():
     proc = run("--lab", "--json", "--trace", "www.cs.cornell.edu")
     events = json.loads(proc.stdout)["queries"][0]["trace"]
     referral = next(e for e in events if e["event"] == "response" and e["referral_zone"] == "edu.")
-    assert list(zip(referral["sections"], referral["records"], strict=True)) == [
+    pairs = list(zip(referral["sections"], referral["records"], strict=True))
+    plain = [(section, record) for section, record in pairs if " IN RRSIG " not in record
+             and " IN DS " not in record]
+    assert plain == [
         ("authority", "edu. 172800 IN NS a.edu-servers.net."),
         ("additional", "a.edu-servers.net. 172800 IN A 127.42.1.3"),
+    ]
+    # the signed root vouches for edu.'s key: its DS and the RRSIG over it, in authority
+    signed = [pair for pair in pairs if pair not in plain]
+    assert [(section, record.split()[3]) for section, record in signed] == [
+        ("authority", "DS"), ("authority", "RRSIG"),
     ]

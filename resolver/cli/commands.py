@@ -41,8 +41,13 @@ def open_resolver(
 
     Bad hints are a UsageError; a lab that cannot start is a StartError."""
     from resolver import Resolver
+    from resolver.dnssec import TrustAnchorError
     from resolver.hints import HintsError
 
+    if not getattr(args, "validation", True):
+        opts = {**opts, "dnssec": False}
+    if getattr(args, "trust_anchor", None):
+        opts = {**opts, "trust_anchors": args.trust_anchor}
     try:
         if args.lab:
             from resolver.lab import Lab, ZoneError
@@ -58,7 +63,7 @@ def open_resolver(
         else:
             resolver = Resolver(args.root_hints, **opts)
             where = f"root hints {resolver.hints.path}"
-    except HintsError as exc:
+    except (HintsError, TrustAnchorError) as exc:
         raise UsageError(str(exc)) from None
     stack.callback(resolver.close)
     return resolver, where
@@ -107,7 +112,8 @@ def serve_command(argv: Sequence[str]) -> int:
         values = settings.merge(settings.read_file(args.config) if args.config else {}, flags)
     except settings.ConfigError as exc:
         raise UsageError(str(exc)) from None
-    for key in ("lab", "root-hints", "upstream-port", "ipv4-only"):  # open_resolver reads args
+    for key in ("lab", "root-hints", "upstream-port", "ipv4-only", "validation", "trust-anchor"):
+        # open_resolver reads these from args
         setattr(args, key.replace("-", "_"), values[key])
 
     from resolver.server import ServerError, run_server

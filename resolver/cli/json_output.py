@@ -97,8 +97,10 @@ def query_document(
     network: float | None = None,
     trace: list[dict[str, Any]] | None = None,
     error: str | None = None,
+    security: str | None = None,
 ) -> dict[str, Any]:
-    """One entry of "queries". Without a reply (no answer at all) the message keys are null."""
+    """One entry of "queries". Without a reply (no answer at all) the message keys are null.
+    `security` is the DNSSEC status of an in-process resolution (null when not validated)."""
     resolution = resolution or {}
     doc: dict[str, Any] = {
         "question": question,
@@ -106,6 +108,7 @@ def query_document(
         "rcode": None,
         "reason": reason,
         "error": error,
+        "security": security,
         "canonical_name": canonical_name,
         "id": None,
         "flags": None,
@@ -181,6 +184,7 @@ _QUERY_KEYS = {
     "rcode": _NULLABLE_STR,
     "reason": _NULLABLE_STR,
     "error": _NULLABLE_STR,
+    "security": {"enum": ["secure", "insecure", "bogus", "indeterminate", None]},
     "canonical_name": _NULLABLE_STR,
     "id": {"type": ["integer", "null"]},
     "flags": {

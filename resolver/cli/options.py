@@ -165,6 +165,19 @@ def _resolution_parent() -> argparse.ArgumentParser:
         metavar="N",
         help="port the authoritative servers listen on (default 53)",
     )
+    dnssec = parent.add_argument_group("DNSSEC validation (on by default)")
+    dnssec.add_argument(
+        "--no-dnssec",
+        dest="validation",
+        action="store_false",
+        help="do not validate: no DO bit upstream, no AD, bogus data is answered",
+    )
+    dnssec.add_argument(
+        "--trust-anchor",
+        metavar="FILE",
+        help="trust anchors (DS or DNSKEY records in zone-file syntax, Unbound's "
+        "trust-anchor-file) instead of the IANA root's; --lab uses its own",
+    )
     where.add_argument(
         "-4",
         dest="ipv4_only",

@@ -115,6 +115,8 @@ def _check_query_options(args: argparse.Namespace) -> None:
             ("--root-hints", args.root_hints),
             ("--upstream-port", args.upstream_port is not None),
             ("--no-cache", args.no_cache),
+            ("--no-dnssec", not args.validation),
+            ("--trust-anchor", args.trust_anchor is not None),
             ("--lifetime", args.lifetime is not None),
         ):
             if given:
@@ -283,7 +285,8 @@ def in_process_reply(answer: Answer, *, cd: bool, do: bool, origin: str) -> Repl
     from resolver.server.query import parse_query
     from resolver.server.replies import answer_reply
 
-    query = wire.build_query(str(answer.qname), answer.rdtype, 0, rd=True, cd=cd, do=do)
+    query = wire.build_query(str(answer.qname), answer.rdtype, 0, rd=True, cd=cd, do=do,
+                             ad=True)  # dig sets AD (+adflag)
     raw = answer_reply(parse_query(query), answer)
     notes = _notes(render.outcome(answer), str(answer.qname), answer.rdtype_text,
                    render.failure_reason(answer))  # fmt: skip
@@ -322,7 +325,8 @@ def _run_in_process(args: argparse.Namespace, questions: Iterator[Question], out
         if args.legend and args.trace and not args.json:
             out.stream.write(trace_legend(out.style) + "\n")
         for question in questions:
-            answer = resolver.query(question.name, question.rdtype)
+            answer = resolver.query(question.name, question.rdtype,
+                                    checking_disabled=bool(args.cd))  # +cd: no validation
             kind = render.outcome(answer)
             reply = in_process_reply(answer, cd=bool(args.cd), do=bool(args.dnssec),
                                      origin=origin)  # fmt: skip
@@ -331,6 +335,7 @@ def _run_in_process(args: argparse.Namespace, questions: Iterator[Question], out
                 question, reply, kind, answer=answer,
                 json_extra={
                     "reason": render.failure_reason(answer) or None,
+                    "security": answer.security.value if answer.security else None,
                     "canonical_name": str(answer.canonical_name),
                     "resolution": {
                         "from_cache": answer.from_cache,
@@ -417,6 +422,7 @@ def _run_against_server(
                 host, port, question.name, question.rdtype,
                 timeout=args.timeout or DEFAULT_STUB_TIMEOUT, tcp=bool(args.tcp),
                 rd=recursion, cd=bool(args.cd), do=bool(args.dnssec),
+                ad=True,  # like dig (+adflag): ask whether the data is secure
             )  # fmt: skip
         except StubError as exc:
             out.failure(question, str(exc) + _port_hint(args, host), where)

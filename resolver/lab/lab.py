@@ -212,6 +212,7 @@ class Lab:
             "root_hints": self.hints_path,
             "upstream_port": self.port,
             "allowed_networks": [self.network],
+            **({"trust_anchors": self.trust_anchor_path} if self.trust_anchor_path else {}),
         }
 
     def scenario(self, name: str) -> Scenario:
@@ -339,8 +340,9 @@ def run_lab_forever(
                 print(f"zones signed; trust anchor (the root's DS): {lab.trust_anchor_path}",
                       file=out)  # fmt: skip
             print(
-                f"resolve with: --root-hints {lab.hints_path} --upstream-port {lab.port}; "
-                "Ctrl-C stops the lab",
+                f"resolve with: --root-hints {lab.hints_path} --upstream-port {lab.port}"
+                + (f" --trust-anchor {lab.trust_anchor_path}" if lab.trust_anchor_path else "")
+                + "; Ctrl-C stops the lab",
                 file=out,
             )
             out.flush()

@@ -50,23 +50,28 @@ class PackedReply:
     def __init__(
         self, reply: bytes, question_end: int, now: float, *, edns: bool, lifetime: float | None,
         opt_size: int = OPT_SIZE,
+        secure: bool = False, do: bool = False,
     ) -> None:
         """`reply` is a full reply to one query (wire.WireError if it does not parse);
         `lifetime` caps how long it may be served (a negative answer's SOA minimum, RFC 2308
         §5); the smallest record TTL caps it too. `opt_size`: the length of the reply's OPT
-        record, which ends it (longer than ours without options when it carries an EDE)."""
+        record, which ends it (longer than ours without options when it carries an EDE).
+        `secure` data gets AD=1 for clients that set DO (`do`: this is the DO variant) or AD
+        (RFC 6840 §5.7)."""
         offsets = rr_ttl_offsets(reply)
         ttls = [_TTL.unpack_from(reply, offset)[0] for offset in offsets]
         smallest = min(ttls, default=0)
         if lifetime is not None:
             smallest = min(smallest, lifetime)
-        flags = int.from_bytes(reply[2:4], "big") & ~0x0110  # RD and CD come from each client
+        flags = int.from_bytes(reply[2:4], "big") & ~0x0130  # RD, CD and AD: per client
         counts = reply[4:12]
         truncated_counts = b"\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
         headers = []
         truncated_headers = []
-        for index in range(4):  # index = RD | CD << 1 of the query
+        for index in range(8):  # index = RD | CD << 1 | AD << 2 of the query
             bits = flags | (0x0100 if index & 1 else 0) | (0x0010 if index & 2 else 0)
+            if secure and (do or index & 4):
+                bits |= 0x0020
             headers.append(bits.to_bytes(2, "big") + counts)
             truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
         self.headers = _share(tuple(headers))
@@ -86,7 +91,7 @@ class PackedReply:
     def render(self, data: bytes, question_end: int, limit: int, now: float) -> bytes:
         """This reply for the query `data` (its question ends at `question_end`), at most
         `limit` octets (else TC=1 with the question only), TTLs aged to `now`."""
-        index = (data[2] & 0x01) | ((data[3] >> 3) & 0x02)
+        index = (data[2] & 0x01) | ((data[3] >> 3) & 0x02) | ((data[3] >> 3) & 0x04)
         if self.size > limit:
             return data[:2] + self.truncated_headers[index] + data[12:question_end] + self.opt
         age = int(now - self.stored)

@@ -37,6 +37,7 @@ from dnslib import CLASS, QTYPE
 
 from resolver import wire
 from resolver.answer import Answer
+from resolver.dnssec import Security
 from resolver.ede import NOT_CACHED_TEXT, EdeCode, ExtendedError
 from resolver.errors import ResolverError
 from resolver.prefetch import PREFETCH_FRACTION
@@ -45,6 +46,7 @@ from resolver.server.access import ALLOW, ALLOW_SNOOP, DENY, AccessControl
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
 from resolver.server.control import is_stats_query, stats_lines
+from resolver.server.dnssec_reply import checking_disabled
 from resolver.server.query import (
     TYPE_OPT,
     TYPE_TKEY,
@@ -349,7 +351,8 @@ class Nameserver:
     ) -> bytes | None:
         waiter = (query, client, channel, start)
         cache_only = not query.flags & RD_FLAG
-        key = query.question_key + (b"/cache-only" if cache_only else b"")
+        key = (query.question_key + (b"/cache-only" if cache_only else b"")
+               + (b"cd" if checking_disabled(query.flags) else b""))
         waiters = self._inflight.get(key)
         if self.closing:
             return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
@@ -386,6 +389,10 @@ class Nameserver:
             async with asyncio.timeout(self.timeout):
                 if cache_only:
                     answer = await self._from_cache_only(name, query)
+                elif checking_disabled(query.flags):  # CD=1: resolve without validating
+                    answer = await self.resolver.query_async(
+                        name, query.qtype, query.qclass, checking_disabled=True
+                    )
                 else:
                     answer = await self.resolver.query_async(name, query.qtype, query.qclass)
         except TimeoutError:
@@ -453,11 +460,15 @@ class Nameserver:
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
                 opt_size=OPT_SIZE + (len(ede.option()) if ede is not None else 0),
+                secure=answer.security is Security.SECURE,
+                do=query.do,
             )
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
-        cacheable = answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
+        unchecked = checking_disabled(query.flags) and answer.security is None
+        cacheable = (answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
+                     and not unchecked)
         if keep and cacheable and entry.expires > now:
             self.cache.put(query.key, entry)
         return entry

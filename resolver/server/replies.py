@@ -14,6 +14,11 @@ from dnslib.label import DNSBuffer, DNSLabelError
 from resolver.answer import Answer
 from resolver.ede import ExtendedError
 from resolver.server.config import EDNS_UDP_SIZE
+from resolver.server.dnssec_reply import (
+    AD_FLAG,
+    authenticated,
+    dnssec_sections,
+)
 from resolver.server.query import ClientQuery
 from resolver.wire import HEADER_SIZE, MAX_LABEL_OCTETS, MAX_POINTER_TARGET
 
@@ -100,10 +105,16 @@ def error_reply(query: ClientQuery, rcode: int, ede: ExtendedError | None = None
 
 
 def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
-    """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA)."""
-    return records_reply(
-        query, answer.rcode, answer.answer_records, answer.authority_records, answer.ede
+    """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA), with
+    what DNSSEC adds (server/dnssec_reply.py): RRSIGs and proofs for DO, AD for secure data,
+    and the Extended DNS Error of a failure (a bogus answer's DNSSEC code among them)."""
+    rr, auth = dnssec_sections(
+        query.do, answer, list(answer.answer_records), list(answer.authority_records)
     )
+    packed = records_reply(query, answer.rcode, rr, auth, answer.ede)
+    if authenticated(query.flags, query.do, answer):
+        packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
+    return packed
 
 
 def records_reply(

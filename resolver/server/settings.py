@@ -256,6 +256,12 @@ SETTINGS: tuple[Setting, ...] = (
             "(default 53)", _upstream_port, metavar="N", group="resolution", own_flag=False),
     Setting("ipv4-only", "boolean", False, "ask upstream servers over IPv4 only (flag -4)",
             _boolean, group="resolution", own_flag=False),
+    Setting("validation", "boolean", True, "validate DNSSEC (RFC 4035) from the trust anchors: "
+            "AD for secure data, SERVFAIL with EDE for bogus (flag --no-dnssec)", _boolean,
+            group="resolution", own_flag=False),
+    Setting("trust-anchor", "string", None, "trust anchors file (DS or DNSKEY records, Unbound's "
+            "trust-anchor-file) instead of the IANA root anchors", _text, metavar="FILE",
+            group="resolution", own_flag=False),
     Setting("qname-minimisation", "boolean", True, "send each server only one label more than "
             "its zone (RFC 9156, relaxed; flag --no-qname-minimisation)", _boolean,
             group="resolution", own_flag=False),
@@ -590,7 +596,8 @@ def shared_flag(setting: Setting) -> str:
     return _SHARED_SPELLINGS.get(setting.name, setting.flag)
 
 
-_SHARED_SPELLINGS = {"ipv4-only": "-4", "qname-minimisation": "--no-qname-minimisation"}
+_SHARED_SPELLINGS = {"ipv4-only": "-4", "qname-minimisation": "--no-qname-minimisation",
+                     "validation": "--no-dnssec"}
 
 
 def names() -> Sequence[str]:
@@ -639,6 +646,7 @@ def resolver_options(values: dict[str, Any]) -> dict[str, Any]:
         "cache_size": values["cache-size"],
         "min_ttl": values["min-ttl"],
         "max_ttl": values["max-ttl"],
+        "dnssec": values["validation"],
         "qname_minimisation": values["qname-minimisation"],
         "serve_stale": values["serve-stale"],
         "prefetch": values["prefetch"],
@@ -646,6 +654,8 @@ def resolver_options(values: dict[str, Any]) -> dict[str, Any]:
     }
     if values["upstream-port"] is not None:
         options["upstream_port"] = values["upstream-port"]
+    if values["trust-anchor"] is not None:
+        options["trust_anchors"] = values["trust-anchor"]
     if values["forward-zone"]:
         options["forward_zones"] = zone_table(values["forward-zone"])
     if values["stub-zone"]:

@@ -221,13 +221,17 @@ def hierarchy():
 class Unbound:
     """Unbound in the foreground (-d) on 127.0.0.1@<free port>, iterating from `hints_path`."""
 
-    def __init__(self, hints_path: str, options: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, hints_path: str, options: tuple[str, ...] = (), trust_anchor: str | None = None
+    ) -> None:
         """`options` ("name: value") are added to the server: section; a `prefetch:` among
-        them replaces the default `prefetch: no`."""
+        them replaces the default `prefetch: no`. With `trust_anchor`, Unbound validates
+        (test_dnssec_vs_unbound.py)."""
         self.dir = tempfile.mkdtemp(prefix="interop-unbound-")
         self.port = free_port()
         self.hints_path = hints_path
         self.options = options
+        self.trust_anchor = trust_anchor
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Unbound:
@@ -253,7 +257,10 @@ class Unbound:
                     "  use-syslog: no",
                     f'  root-hints: "{self.hints_path}"',
                     "  do-not-query-localhost: no",  # the whole hierarchy is on loopback
-                    '  module-config: "iterator"',  # no validator: the lab zones are unsigned
+                    *(['  module-config: "iterator"']  # no validator: these zones are unsigned
+                      if self.trust_anchor is None else
+                      ['  module-config: "validator iterator"',
+                       f'  trust-anchor-file: "{self.trust_anchor}"']),
                     "  qname-minimisation: yes",  # walk like ours does (see module docstring)
                     "  harden-glue: yes",
                     *(() if any(o.startswith("prefetch:") for o in self.options)
@@ -301,11 +308,12 @@ class Unbound:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def query(
-        self, name: str, qtype: int, timeout: float = STUB_TIMEOUT
+        self, name: str, qtype: int, timeout: float = STUB_TIMEOUT, *, ad: bool = False
     ) -> DNSRecord | None:
-        """A stub query (RD=1, EDNS), retried over TCP when the UDP reply is truncated;
-        None when Unbound gives no reply within `timeout` (a stub would give up)."""
-        question = DNSRecord(DNSHeader(rd=1), q=DNSQuestion(name, qtype))
+        """A stub query (RD=1, EDNS; AD=1 with `ad`, asking for the AD bit, RFC 6840 §5.7),
+        retried over TCP when the UDP reply is truncated; None when Unbound gives no reply
+        within `timeout` (a stub would give up)."""
+        question = DNSRecord(DNSHeader(rd=1, ad=int(ad)), q=DNSQuestion(name, qtype))
         question.add_ar(EDNS0(udp_len=STUB_EDNS_PAYLOAD))
         wire = question.pack()
         raw = exchange(wire, "127.0.0.1", self.port, "udp", timeout)
@@ -327,6 +335,7 @@ def ours(hierarchy):
         root_hints=hierarchy.hints_path,
         upstream_port=UPSTREAM_PORT,
         allowed_networks=[hierarchy.network],
+        dnssec=False,  # the zone files here are the unsigned ones
     )
     yield resolver
     resolver.close()
