@@ -84,11 +84,22 @@ class _Columns:
         return "".join(self.parts)
 
 
+# BIND writes the base64 of a signature or key in words of (60 - 2) rounded down to a multiple
+# of 4 = 56 characters, separated by spaces (isc_base64_totext in rdata_totext's width 60).
+BASE64_WORD = 56
+_BASE64_LAST_FIELD = frozenset({QTYPE.RRSIG, QTYPE.DNSKEY, QTYPE.CDNSKEY})
+
+
 def record_line(rr: RR) -> str:
     """One record as dig prints it: name, TTL, class, type, data on tab stops."""
     line = _Columns(str(rr.rname)).at(TTL_COLUMN, str(rr.ttl))
     line.at(CLASS_COLUMN, class_text(rr.rclass)).at(TYPE_COLUMN, type_text(rr.rtype))
-    return line.at(RDATA_COLUMN, rdata_text(rr)).text()
+    data = rdata_text(rr)
+    if rr.rtype in _BASE64_LAST_FIELD:
+        fields, blob = data.rsplit(" ", 1) if " " in data else ("", data)
+        words = [blob[i : i + BASE64_WORD] for i in range(0, len(blob), BASE64_WORD)]
+        data = " ".join([fields, *words]) if fields else " ".join(words)
+    return line.at(RDATA_COLUMN, data).text()
 
 
 def question_line(message: DNSRecord) -> str | None:
