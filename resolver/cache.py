@@ -119,6 +119,7 @@ class FailureEntry:
     reason: str
     ttl: int
     failures: int  # consecutive failures of this question, this one included
+    ede: int | None = None  # the Extended DNS Error code the failure carried, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class _Failure:
     failures: int
     until: float
     expires: float
+    ede: int | None = None
 
 
 def canonical_name(name: str | DNSLabel) -> str:
@@ -519,9 +521,10 @@ class RRsetCache:
 
     # -- resolution failures (RFC 9520) -------------------------------------------------------
 
-    def put_failure(self, name: str, rtype: int, reason: str) -> int:
-        """Remember that resolving (name, rtype) failed (no server gave a usable answer);
-        returns how many seconds get_failure() will report it.
+    def put_failure(self, name: str, rtype: int, reason: str, ede: int | None = None) -> int:
+        """Remember that resolving (name, rtype) failed (no server gave a usable answer, or
+        the data was bogus: `ede` keeps its Extended DNS Error code); returns how many seconds
+        get_failure() will report it.
 
         FAILURE_TTL_MIN for a first failure, doubled for each consecutive failure of the same
         question up to FAILURE_TTL_MAX (RFC 9520 §3; see the constants for the choice). A
@@ -541,6 +544,7 @@ class RRsetCache:
             failures=failures,
             until=until,
             expires=until + FAILURE_STREAK_WINDOW,
+            ede=ede,
         )
         return ttl
 
@@ -552,7 +556,8 @@ class RRsetCache:
                 return None
             ttl = _remaining(stored.until, now)
         return FailureEntry(
-            name=stored.name, rtype=rtype, reason=stored.reason, ttl=ttl, failures=stored.failures
+            name=stored.name, rtype=rtype, reason=stored.reason, ttl=ttl,
+            failures=stored.failures, ede=stored.ede,
         )
 
     # -- housekeeping -------------------------------------------------------------------------

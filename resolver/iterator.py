@@ -252,7 +252,8 @@ class Iterator:
                        subject=failure.subject)
             outcome = Outcome(RCODE.SERVFAIL, canonical_name=query.qname, failure=failure)
         if outcome.failure is not None and outcome.failure.cause != Cause.CACHED_FAILURE:
-            self.cache.put_failure(query.qname, query.qtype, outcome.failure.cause)
+            self.cache.put_failure(query.qname, query.qtype, outcome.failure.cause,
+                                   outcome.failure.ede)
         if outcome.failure is not None and self.serve_stale:
             outcome = self._stale(query, outcome)
         query.emit(
@@ -361,9 +362,10 @@ class Iterator:
         if failed:
             self._cache_hit(query, name, qtype, trace.CacheWhat.FAILURE, failed.ttl, ())
             failure = Failure(Cause.CACHED_FAILURE, subject=name)
-            if failed.reason == Cause.DNSSEC_BOGUS:  # still bogus: say so (EDE 6, RFC 8914)
+            if failed.reason == Cause.DNSSEC_BOGUS:  # still bogus: say why, with its EDE code
+                code = failed.ede if failed.ede is not None else int(EDE.DNSSEC_BOGUS)
                 failure = Failure(Cause.CACHED_FAILURE, subject=name, reason=failed.reason,
-                                  ede=int(EDE.DNSSEC_BOGUS))
+                                  ede=code)
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure)
         if qtype != QTYPE.CNAME:
             cname = self.cache.get(name, QTYPE.CNAME, min_trust=Trust.ANSWER_NONAUTH)

@@ -141,6 +141,14 @@ def test_bogus_data_is_not_cached_and_the_failure_is_cached_briefly(setup):
     assert later.rcode == RCODE.SERVFAIL and later.upstream_queries > 0
 
 
+def test_a_bogus_answer_repeated_from_the_failure_cache_keeps_its_ede_code(setup):
+    first = ask(setup, "bogus_expired")
+    again = ask(setup, "bogus_expired")
+    assert again.upstream_queries == 0  # the failure cache answered (RFC 9520)
+    assert answer_failure(first).ede == answer_failure(again).ede == int(EDE.SIGNATURE_EXPIRED)
+    assert again.ede is not None and again.ede.code == int(EDE.SIGNATURE_EXPIRED)
+
+
 def test_cname_from_a_signed_zone_into_an_unsigned_one_is_insecure(setup):
     answer = ask(setup, "cname_signed_to_unsigned")
     assert [r.address for r in answer] == ["127.42.25.80"]
