@@ -54,6 +54,23 @@ def _records(section) -> set[tuple[str, str, str]]:
     }  # fmt: skip
 
 
+def write_signed_lab(lab: Lab, workdir: Path) -> tuple[dict[str, Path], Path, Path]:
+    """The signed lab's zone files (origin -> path, for `_serve`), its root hints and its
+    trust anchor (root DS) file, written into `workdir`; benchmarks/dnssec_vs_unbound.py too."""
+    assert lab.signed is not None
+    paths = {}
+    for key in lab.signed.zones:
+        origin = AddressMap(lab.network).text_name(key)  # the reverse zone moves
+        path = zone_file(origin, workdir)
+        path.write_text(f"$ORIGIN {origin}\n" + lab.signed.zone_text(key), encoding="utf-8")
+        paths[origin] = path
+    hints = workdir / "root.hints"
+    hints.write_text(lab.root_hints_text(), encoding="ascii")
+    anchor = workdir / "root.key"
+    anchor.write_text(lab.signed.trust_anchor_text(), encoding="ascii")
+    return paths, hints, anchor
+
+
 @pytest.fixture(scope="module")
 def signed_hierarchy():
     require_tool(NSD, "nsd")
@@ -63,18 +80,7 @@ def signed_hierarchy():
             workdir = Path(tempfile.mkdtemp(prefix="interop-signed-"))
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
             lab = Lab(network=network)
-            assert lab.signed is not None
-            paths = {}
-            for key in lab.signed.zones:
-                origin = AddressMap(network).text_name(key)  # the reverse zone moves
-                path = zone_file(origin, workdir)
-                path.write_text(f"$ORIGIN {origin}\n" + lab.signed.zone_text(key),
-                                encoding="utf-8")
-                paths[origin] = path
-            hints = workdir / "root.hints"
-            hints.write_text(lab.root_hints_text(), encoding="ascii")
-            anchor = workdir / "root.key"
-            anchor.write_text(lab.signed.trust_anchor_text(), encoding="ascii")
+            paths, hints, anchor = write_signed_lab(lab, workdir)
             try:
                 _serve(lab, paths, stack)
             except (OSError, RuntimeError):
