@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import shutil
 import statistics
 import sys
-import tempfile
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +43,8 @@ from benchmarks.run import (  # noqa: E402
     start_unbound,
     write_names,
 )
-from resolver.lab import Lab  # noqa: E402
-from tests.interop.test_dnssec_vs_unbound import DNSSEC_SCENARIOS, write_signed_lab  # noqa: E402
-from tests.interop.test_resolver_vs_unbound import (  # noqa: E402
-    UPSTREAM_PORT,
-    _free_networks,
-    _serve,
-)
+from tests.interop.test_dnssec_vs_unbound import DNSSEC_SCENARIOS, serve_signed_lab  # noqa: E402
+from tests.interop.test_resolver_vs_unbound import UPSTREAM_PORT  # noqa: E402
 
 WARM_QUERIES = 60_000  # per server and round (--quick: 20 000)
 CONFIGS = ("ours validating", "ours no DNSSEC", "unbound validating", "unbound no DNSSEC")
@@ -100,46 +92,35 @@ def main(argv: list[str] | None = None) -> int:
     cold: dict[str, list[float]] = {config: [] for config in CONFIGS}
     warm: dict[str, list[float]] = {config: [] for config in CONFIGS}
     differ: set[str] = set()
-    for network in itertools.islice(_free_networks(), 3):
-        with ExitStack() as stack:
-            workdir = Path(tempfile.mkdtemp(prefix="resolver-dnssec-bench-"))
-            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-            lab = Lab(network=network)
-            paths, hints, anchor = write_signed_lab(lab, workdir)
-            try:
-                _serve(lab, paths, stack)
-            except (OSError, RuntimeError) as error:
-                print(f"note: {network} not usable ({error}); trying the next block")
-                continue
-            questions = [(s.qname, QTYPE.get(s.qtype)) for s in map(lab.scenario,
-                                                                     DNSSEC_SCENARIOS)]
-            warm_names = write_names(workdir / "warm.txt", [
-                q for name, q in zip(DNSSEC_SCENARIOS, questions, strict=True)
-                if not name.startswith("bogus")])
-            print(f"signed lab served by NSD on {network} port 53; {len(questions)} names "
-                  f"cold, {warm_queries} warm queries per server and round", flush=True)
-            for round_ in range(rounds):
-                answers = {}
-                order = CONFIGS if round_ % 2 == 0 else tuple(reversed(CONFIGS))
-                for config in order:
-                    latencies, answers[config], result = measure(
-                        config, questions, warm_names, warm_queries, hints, anchor, workdir)
-                    cold[config] += latencies
-                    warm[config].append(result.qps)
-                    ordered = sorted(latencies)
-                    rcodes = dict(Counter(answers[config].values()))
-                    print(f"  round {round_ + 1} {config:19} cold p50 "
-                          f"{_percentile(ordered, 0.5):5.1f} ms  p90 "
-                          f"{_percentile(ordered, 0.9):5.1f} ms {rcodes}  warm "
-                          f"{result.qps:6.0f} answers/s lost {result.lost}", flush=True)
-                for on in ("validating", "no DNSSEC"):
-                    ours, theirs = answers[f"ours {on}"], answers[f"unbound {on}"]
-                    differ |= {f"{on} {q}: ours {ours[q]}, unbound {theirs[q]}"
-                               for q in ours if ours[q] != theirs.get(q)}
-            break
-    else:
-        print("no free 127.N.0.0/16 with port 53 for the NSD hierarchy (needs root)")
-        return 1
+    with serve_signed_lab("resolver-dnssec-bench-") as served:
+        if served is None:
+            print("no free 127.N.0.0/16 with port 53 for the NSD hierarchy (needs root)")
+            return 1
+        lab, workdir, hints, anchor = served
+        questions = [(s.qname, QTYPE.get(s.qtype)) for s in map(lab.scenario, DNSSEC_SCENARIOS)]
+        warm_names = write_names(workdir / "warm.txt", [
+            q for name, q in zip(DNSSEC_SCENARIOS, questions, strict=True)
+            if not name.startswith("bogus")])
+        print(f"signed lab served by NSD on {lab.network} port 53; {len(questions)} names "
+              f"cold, {warm_queries} warm queries per server and round", flush=True)
+        for round_ in range(rounds):
+            answers = {}
+            order = CONFIGS if round_ % 2 == 0 else tuple(reversed(CONFIGS))
+            for config in order:
+                latencies, answers[config], result = measure(
+                    config, questions, warm_names, warm_queries, hints, anchor, workdir)
+                cold[config] += latencies
+                warm[config].append(result.qps)
+                ordered = sorted(latencies)
+                rcodes = dict(Counter(answers[config].values()))
+                print(f"  round {round_ + 1} {config:19} cold p50 "
+                      f"{_percentile(ordered, 0.5):5.1f} ms  p90 "
+                      f"{_percentile(ordered, 0.9):5.1f} ms {rcodes}  warm "
+                      f"{result.qps:6.0f} answers/s lost {result.lost}", flush=True)
+            for on in ("validating", "no DNSSEC"):
+                ours, theirs = answers[f"ours {on}"], answers[f"unbound {on}"]
+                differ |= {f"{on} {q}: ours {ours[q]}, unbound {theirs[q]}"
+                           for q in ours if ours[q] != theirs.get(q)}
     print_report(cold, warm, differ)
     return 0
 

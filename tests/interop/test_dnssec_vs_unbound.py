@@ -15,7 +15,8 @@ import itertools
 import os
 import shutil
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,13 +72,15 @@ def write_signed_lab(lab: Lab, workdir: Path) -> tuple[dict[str, Path], Path, Pa
     return paths, hints, anchor
 
 
-@pytest.fixture(scope="module")
-def signed_hierarchy():
-    require_tool(NSD, "nsd")
-    require_tool(UNBOUND, "unbound")
+@contextmanager
+def serve_signed_lab(prefix: str) -> Iterator[tuple[Lab, Path, Path, Path] | None]:
+    """The signed lab served by NSD on port 53 of a free 127.N.0.0/16 (faulty hosts as in
+    `_serve`): (lab, workdir, root hints, trust anchor), or None when no block could be had.
+    Everything started and written is undone on exit; benchmarks/dnssec_vs_unbound.py too."""
+    # Another run may take a block between our check and NSD's bind: then try the next one.
     for network in itertools.islice(_free_networks(), 3):
         with ExitStack() as stack:
-            workdir = Path(tempfile.mkdtemp(prefix="interop-signed-"))
+            workdir = Path(tempfile.mkdtemp(prefix=prefix))
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
             lab = Lab(network=network)
             paths, hints, anchor = write_signed_lab(lab, workdir)
@@ -85,10 +88,22 @@ def signed_hierarchy():
                 _serve(lab, paths, stack)
             except (OSError, RuntimeError):
                 continue
+            yield lab, workdir, hints, anchor
+            return
+    yield None
+
+
+@pytest.fixture(scope="module")
+def signed_hierarchy():
+    require_tool(NSD, "nsd")
+    require_tool(UNBOUND, "unbound")
+    with serve_signed_lab("interop-signed-") as served, ExitStack() as stack:
+        if served is not None:
+            lab, _, hints, anchor = served
             unbound = Unbound(str(hints), trust_anchor=str(anchor)).start()
             stack.callback(unbound.stop)
             resolver = Resolver(root_hints=str(hints), upstream_port=UPSTREAM_PORT,
-                                allowed_networks=[network], trust_anchors=str(anchor))
+                                allowed_networks=[lab.network], trust_anchors=str(anchor))
             stack.callback(resolver.close)
             yield lab, unbound, resolver
             return
