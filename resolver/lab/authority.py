@@ -361,7 +361,8 @@ class Authority:
     def _add_dnssec(self, resolution: Resolution) -> None:
         """What a signer's server adds for DO=1 (RFC 4035 §3.1): the DS or the proof of its
         absence with a referral, NSEC/NSEC3 for negative answers and wildcard expansions,
-        and the RRSIGs of each RRset of a signed zone in the answer and authority sections."""
+        and the RRSIGs of each RRset of a signed zone in every section (glue below a cut is not
+        signed, so it gets none)."""
         answer = resolution.answer
         for zone, kind, key, match in resolution.denials:
             if zone.dnssec is not None:
@@ -370,7 +371,7 @@ class Authority:
         entries: list[_Entry] = []
         for entry in answer.entries:
             entries.append(entry)
-            if entry.section > Section.OPTIONAL_AUTHORITY or len(entry.identity) < 4:
+            if len(entry.identity) < 4:
                 continue
             zone = self.zones.get(entry.identity[0])
             if zone is None or zone.dnssec is None:
