@@ -43,8 +43,14 @@ from benchmarks.run import (  # noqa: E402
     start_unbound,
     write_names,
 )
-from tests.interop.test_dnssec_vs_unbound import DNSSEC_SCENARIOS, serve_signed_lab  # noqa: E402
-from tests.interop.test_resolver_vs_unbound import UPSTREAM_PORT  # noqa: E402
+from tests.interop.test_dnssec_vs_unbound import (  # noqa: E402
+    DNSSEC_SCENARIOS,
+    write_signed_lab,
+)
+from tests.interop.test_resolver_vs_unbound import (  # noqa: E402
+    UPSTREAM_PORT,
+    lab_served_by_nsd,
+)
 
 WARM_QUERIES = 60_000  # per server and round (--quick: 20 000)
 CONFIGS = ("ours validating", "ours no DNSSEC", "unbound validating", "unbound no DNSSEC")
@@ -92,11 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     cold: dict[str, list[float]] = {config: [] for config in CONFIGS}
     warm: dict[str, list[float]] = {config: [] for config in CONFIGS}
     differ: set[str] = set()
-    with serve_signed_lab("resolver-dnssec-bench-") as served:
+    failures: list[str] = []
+    with lab_served_by_nsd("resolver-dnssec-bench-", write_signed_lab, failures) as served:
         if served is None:
-            print("no free 127.N.0.0/16 with port 53 for the NSD hierarchy (needs root)")
+            print("no free 127.N.0.0/16 with port 53 for the NSD hierarchy (needs root): "
+                  + "; ".join(failures))
             return 1
-        lab, workdir, hints, anchor = served
+        lab, _, workdir, _ = served
+        hints, anchor = workdir / "root.hints", workdir / "root.key"
         questions = [(s.qname, QTYPE.get(s.qtype)) for s in map(lab.scenario, DNSSEC_SCENARIOS)]
         warm_names = write_names(workdir / "warm.txt", [
             q for name, q in zip(DNSSEC_SCENARIOS, questions, strict=True)

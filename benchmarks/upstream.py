@@ -11,11 +11,8 @@ the in-process lab instead (benchmarks/run.py's start_lab).
 
 from __future__ import annotations
 
-import itertools
-import shutil
-import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,31 +65,15 @@ def upstream(kind: str = "nsd") -> Iterator[Upstream]:
         finally:
             lab.stop()
         return
-    from resolver.lab import Lab
     from tests.interop import test_resolver_vs_unbound as interop
-    from tests.interop.test_resolver_vs_unbound import (
-        HIERARCHY_ATTEMPTS,
-        _free_networks,
-        _serve,
-        write_zone_files,
-    )
+    from tests.interop.test_resolver_vs_unbound import lab_served_by_nsd, write_unsigned_lab
 
     interop.Nsd = _unlimited_nsd()  # what nsd_instances() builds, for this process
 
-    failures = []
-    for network in itertools.islice(_free_networks(), HIERARCHY_ATTEMPTS):
-        with ExitStack() as stack:
-            workdir = Path(tempfile.mkdtemp(prefix="resolver-bench-nsd-"))
-            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-            lab = Lab(network=network)
-            zone_paths = write_zone_files(network, workdir)
-            hints = workdir / "root.hints"
-            hints.write_text(lab.root_hints_text(), encoding="ascii")
-            try:
-                _serve(lab, zone_paths, stack)
-            except (OSError, RuntimeError) as exc:
-                failures.append(f"{network}: {exc}")
-                continue
-            yield Upstream("nsd", str(hints), 53, network, True)
+    failures: list[str] = []
+    with lab_served_by_nsd("resolver-bench-nsd-", write_unsigned_lab, failures) as served:
+        if served is not None:
+            _, network, workdir, _ = served
+            yield Upstream("nsd", str(workdir / "root.hints"), 53, network, True)
             return
     raise RuntimeError("no NSD hierarchy on port 53: " + "; ".join(failures))

@@ -11,12 +11,8 @@ section without RRSIGs (a set of owner, type, RDATA) must agree.
 
 from __future__ import annotations
 
-import itertools
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -31,8 +27,7 @@ from tests.interop.test_resolver_vs_unbound import (
     UNBOUND,
     UPSTREAM_PORT,
     Unbound,
-    _free_networks,
-    _serve,
+    lab_served_by_nsd,
     require_tool,
 )
 
@@ -55,51 +50,30 @@ def _records(section) -> set[tuple[str, str, str]]:
     }  # fmt: skip
 
 
-def write_signed_lab(lab: Lab, workdir: Path) -> tuple[dict[str, Path], Path, Path]:
-    """The signed lab's zone files (origin -> path, for `_serve`), its root hints and its
-    trust anchor (root DS) file, written into `workdir`; benchmarks/dnssec_vs_unbound.py too."""
+def write_signed_lab(lab: Lab, network: str, workdir: Path) -> dict[str, Path]:
+    """The signed lab's zone files (origin -> path, for `lab_served_by_nsd`), its root hints
+    (workdir/root.hints) and its trust anchor, the root DS (workdir/root.key)."""
     assert lab.signed is not None
     paths = {}
     for key in lab.signed.zones:
-        origin = AddressMap(lab.network).text_name(key)  # the reverse zone moves
+        origin = AddressMap(network).text_name(key)  # the reverse zone moves
         path = zone_file(origin, workdir)
         path.write_text(f"$ORIGIN {origin}\n" + lab.signed.zone_text(key), encoding="utf-8")
         paths[origin] = path
-    hints = workdir / "root.hints"
-    hints.write_text(lab.root_hints_text(), encoding="ascii")
-    anchor = workdir / "root.key"
-    anchor.write_text(lab.signed.trust_anchor_text(), encoding="ascii")
-    return paths, hints, anchor
-
-
-@contextmanager
-def serve_signed_lab(prefix: str) -> Iterator[tuple[Lab, Path, Path, Path] | None]:
-    """The signed lab served by NSD on port 53 of a free 127.N.0.0/16 (faulty hosts as in
-    `_serve`): (lab, workdir, root hints, trust anchor), or None when no block could be had.
-    Everything started and written is undone on exit; benchmarks/dnssec_vs_unbound.py too."""
-    # Another run may take a block between our check and NSD's bind: then try the next one.
-    for network in itertools.islice(_free_networks(), 3):
-        with ExitStack() as stack:
-            workdir = Path(tempfile.mkdtemp(prefix=prefix))
-            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-            lab = Lab(network=network)
-            paths, hints, anchor = write_signed_lab(lab, workdir)
-            try:
-                _serve(lab, paths, stack)
-            except (OSError, RuntimeError):
-                continue
-            yield lab, workdir, hints, anchor
-            return
-    yield None
+    (workdir / "root.hints").write_text(lab.root_hints_text(), encoding="ascii")
+    (workdir / "root.key").write_text(lab.signed.trust_anchor_text(), encoding="ascii")
+    return paths
 
 
 @pytest.fixture(scope="module")
 def signed_hierarchy():
     require_tool(NSD, "nsd")
     require_tool(UNBOUND, "unbound")
-    with serve_signed_lab("interop-signed-") as served, ExitStack() as stack:
+    with lab_served_by_nsd("interop-signed-", write_signed_lab, []) as served, \
+            ExitStack() as stack:
         if served is not None:
-            lab, _, hints, anchor = served
+            lab, _, workdir, _ = served
+            hints, anchor = workdir / "root.hints", workdir / "root.key"
             unbound = Unbound(str(hints), trust_anchor=str(anchor)).start()
             stack.callback(unbound.stop)
             resolver = Resolver(root_hints=str(hints), upstream_port=UPSTREAM_PORT,

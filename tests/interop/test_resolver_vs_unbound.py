@@ -45,7 +45,8 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -185,26 +186,48 @@ def _serve(lab: Lab, zone_paths: dict[str, Path], stack: ExitStack) -> None:
         stack.callback(faulty.stop)
 
 
-@pytest.fixture(scope="module")
-def hierarchy():
-    require_tool(NSD, "nsd")
-    require_tool(UNBOUND, "unbound")
-    failures = []
+@contextmanager
+def lab_served_by_nsd(
+    prefix: str, write: Callable[[Lab, str, Path], dict[str, Path]], failures: list[str]
+) -> Iterator[tuple[Lab, str, Path, dict[str, Path]] | None]:
+    """A lab's zones served by NSD (faulty hosts as in `_serve`) on port 53 of a free
+    127.N.0.0/16: `write(lab, network, workdir)` writes the zone files (and whatever else the
+    caller needs in `workdir`) and returns origin -> path. Yields (lab, network, workdir, zone
+    paths), or None when no block could be had (`failures` says why). Everything started and
+    written is undone on exit. The fixtures here and in test_dnssec_vs_unbound.py and the
+    benchmarks use it."""
     # Another run may take a block between our check and NSD's bind: then try the next one.
     for network in itertools.islice(_free_networks(), HIERARCHY_ATTEMPTS):
         with ExitStack() as stack:
-            workdir = Path(tempfile.mkdtemp(prefix="interop-hierarchy-"))
+            workdir = Path(tempfile.mkdtemp(prefix=prefix))
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
             lab = Lab(network=network)
-            zone_paths = write_zone_files(network, workdir)
-            hints = workdir / "root.hints"
-            hints.write_text(lab.root_hints_text(), encoding="ascii")
+            zone_paths = write(lab, network, workdir)
             try:
                 _serve(lab, zone_paths, stack)
             except (OSError, RuntimeError) as exc:
                 failures.append(f"{network}: {exc}")
                 continue
-            yield Hierarchy(lab, network, str(hints), zone_paths)
+            yield lab, network, workdir, zone_paths
+            return
+    yield None
+
+
+def write_unsigned_lab(lab: Lab, network: str, workdir: Path) -> dict[str, Path]:
+    """The lab's zone files and root hints (workdir/root.hints), for `lab_served_by_nsd`."""
+    (workdir / "root.hints").write_text(lab.root_hints_text(), encoding="ascii")
+    return write_zone_files(network, workdir)
+
+
+@pytest.fixture(scope="module")
+def hierarchy():
+    require_tool(NSD, "nsd")
+    require_tool(UNBOUND, "unbound")
+    failures: list[str] = []
+    with lab_served_by_nsd("interop-hierarchy-", write_unsigned_lab, failures) as served:
+        if served is not None:
+            lab, network, workdir, zone_paths = served
+            yield Hierarchy(lab, network, str(workdir / "root.hints"), zone_paths)
             return
     message = (
         f"no NSD hierarchy on port {UPSTREAM_PORT} (needs root and a free 127.N.0.0/16): "
