@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.daemon import ROOT, Daemon
-from tests.interop.nsd_harness import require_tool
+from tests.interop.nsd_harness import free_port, require_tool
 
 pytestmark = pytest.mark.interop
 
@@ -105,12 +105,11 @@ def test_forwarding_to_unbound_with_failover_from_a_dead_upstream(tmp_path):
     from dnslib import DNSRecord
 
     require_tool(UNBOUND, "unbound")
-    ports = []
-    for _ in range(2):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-    unbound_port, dead_port = ports
+    # Free for UDP and TCP both (Unbound binds both), and two different ports.
+    unbound_port = free_port()
+    dead_port = free_port()
+    while dead_port == unbound_port:
+        dead_port = free_port()
     conf = tmp_path / "unbound.conf"
     conf.write_text("\n".join([
         "server:",
@@ -130,8 +129,10 @@ def test_forwarding_to_unbound_with_failover_from_a_dead_upstream(tmp_path):
         "remote-control:",
         "  control-enable: no",
     ]) + "\n")
-    unbound = subprocess.Popen([UNBOUND, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    log = tmp_path / "unbound.log"
+    with log.open("wb") as stderr:  # Unbound keeps its own copy of the descriptor
+        unbound = subprocess.Popen([UNBOUND, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                   stderr=stderr)
     try:
         probe = DNSRecord.question("www.corp.example.", "A").pack()
         deadline = time.monotonic() + 10  # a hang, not slowness: Unbound starts in ms
@@ -143,7 +144,9 @@ def test_forwarding_to_unbound_with_failover_from_a_dead_upstream(tmp_path):
                     sock.recvfrom(4096)
                     break
                 except TimeoutError:
-                    assert time.monotonic() < deadline and unbound.poll() is None, "no unbound"
+                    assert time.monotonic() < deadline and unbound.poll() is None, (
+                        f"no unbound: {log.read_text(errors='replace')[-800:]}"
+                    )
         forward = f"corp.example. 127.0.0.1:{dead_port} 127.0.0.1:{unbound_port}"
         with Daemon("--lab", "--forward-zone", forward) as daemon:
             reply = daemon.ask("www.corp.example")
