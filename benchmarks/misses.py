@@ -244,6 +244,11 @@ def print_report(report: dict) -> None:
         print(f"{kind:16} {s['wall_s']:8.2f} {s['qps']:9.0f} {s['lost']:7d} "
               f"{s['cpu_us_per_miss']:12.0f} {s['cpu_share']:9.2f} "
               f"{s['rss_after_mib']:8.1f} {s['rss_growth_bytes_per_name']:7.0f}")
+    for kind, rs in report["runs"].items():
+        wrong = [run["load"]["rcodes"] for run in rs
+                 if set(run["load"]["rcodes"]) != {"NXDOMAIN"}]
+        if wrong:  # every name is NXDOMAIN by construction: anything else is a broken run
+            print(f"WRONG ANSWERS from {kind}: {wrong} (expected NXDOMAIN only)")
     if "ratios" in report:
         r = report["ratios"]
         verdict = "meets" if r["qps"] >= 0.25 else "BELOW"

@@ -145,8 +145,14 @@ def free_port() -> int:
 def start_ours(hints: str, upstream_port: int, workdir: Path, *, profile: Path | None = None,
                cache_size: int = 200_000, cold: bool = False,
                extra_args: tuple[str, ...] = ()) -> Server:
-    """`resolve serve` on a free port; `extra_args` are more of its flags (--no-dnssec, ...)."""
+    """`resolve serve` on a free port; `extra_args` are more of its flags (--trust-anchor, ...).
+
+    Unbound runs `module-config: iterator` (no validation), so ours runs `--no-dnssec` too
+    unless the caller asks for validation with `--trust-anchor`: the lab's zones are not signed
+    under the real root's key, and a validating server would answer SERVFAIL (bogus) to all."""
     port = free_port()
+    if not any(arg == "--no-dnssec" or arg.startswith("--trust-anchor") for arg in extra_args):
+        extra_args = ("--no-dnssec", *extra_args)
     argv = [sys.executable]
     if profile is not None:
         argv += ["-m", "cProfile", "-o", str(profile)]
