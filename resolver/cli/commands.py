@@ -120,17 +120,34 @@ def serve_command(argv: Sequence[str]) -> int:
 
     config = settings.server_config(values)
     opts = settings.resolver_options(values)
-    with contextlib.ExitStack() as stack:
-        try:
-            resolver, _ = open_resolver(args, stack, opts)
-        except StartError as exc:
-            print(f"{PROG} serve: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-        try:
-            return run_server(config, resolver, source=(args.config, flags, values))
-        except ServerError as exc:
-            print(f"{PROG} serve: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+
+    def serve_one(config: Any, worker: Any = None) -> int:
+        """The whole single-process server (or one worker of several)."""
+        with contextlib.ExitStack() as stack:
+            try:
+                resolver, _ = open_resolver(args, stack, opts)
+            except StartError as exc:
+                print(f"{PROG} serve: {exc}", file=sys.stderr)
+                return EXIT_ERROR
+            except UsageError as exc:  # a worker has no main() to print it
+                print(f"{PROG} serve: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            try:
+                return run_server(config, resolver, source=(args.config, flags, values),
+                                  worker=worker)
+            except ServerError as exc:
+                print(f"{PROG} serve: {exc}", file=sys.stderr)
+                return EXIT_ERROR
+
+    if config.workers == 1:
+        return serve_one(config)
+    from resolver.server.workers import run_supervisor
+
+    try:
+        return run_supervisor(config, serve_one)
+    except ServerError as exc:
+        print(f"{PROG} serve: {exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def config_command(argv: Sequence[str]) -> int:

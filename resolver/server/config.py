@@ -62,5 +62,7 @@ class ServerConfig:
     cache_file: str | None = None
     metrics: tuple[str, int] | None = None
     user: str | None = None
+    # Processes serving the same addresses with SO_REUSEPORT (resolver/server/workers.py).
+    workers: int = 1
     log_level: str = "info"
     log_json: bool = False

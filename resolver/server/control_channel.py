@@ -103,13 +103,7 @@ class ControlChannel:
 
     async def run(self, command: str, args: list[str]) -> str:
         """The text answer to one command; ControlError when it cannot be done."""
-        if command not in COMMANDS:
-            raise ControlError(f"unknown command {command!r} (one of {', '.join(COMMANDS)})")
-        needs = {"flush": 1, "flush-zone": 1, "lookup": 1, "load-cache": 1}.get(command, 0)
-        if command == "stats" and args not in ([], ["--reset"]):
-            raise ControlError("stats takes only --reset")
-        if command != "stats" and len(args) != needs:
-            raise ControlError(f"{command} takes {needs} argument(s)")
+        check(command, args)
         log.info("control: %s %s", command, " ".join(args)[:200])
         if command == "status":
             return self._status()
@@ -141,9 +135,7 @@ class ControlChannel:
     def _stats(self, reset: bool) -> str:
         snapshot = self.nameserver.snapshot()
         if reset:
-            self.nameserver.stats = ServerStats()
-            self.nameserver.acl_actions.clear()
-            self.nameserver.local.hits.clear()
+            reset_counters(self.nameserver)
         return json.dumps(snapshot, indent=2, sort_keys=True)
 
     async def _administer(self, command: str, args: list[str]) -> str:
@@ -184,6 +176,24 @@ class ControlChannel:
             return await administer(operate)
         except cache_admin.CacheFileError as error:
             raise ControlError(f"load-cache: {error}") from None
+
+
+def check(command: str, args: list[str]) -> None:
+    """ControlError unless `command` is known and has the arguments it takes."""
+    if command not in COMMANDS:
+        raise ControlError(f"unknown command {command!r} (one of {', '.join(COMMANDS)})")
+    needs = {"flush": 1, "flush-zone": 1, "lookup": 1, "load-cache": 1}.get(command, 0)
+    if command == "stats" and args not in ([], ["--reset"]):
+        raise ControlError("stats takes only --reset")
+    if command != "stats" and len(args) != needs:
+        raise ControlError(f"{command} takes {needs} argument(s)")
+
+
+def reset_counters(nameserver: Any) -> None:
+    """`stats --reset`: every counter of the nameserver back to zero."""
+    nameserver.stats = ServerStats()
+    nameserver.acl_actions.clear()
+    nameserver.local.hits.clear()
 
 
 def _infra_text(iterator: Any) -> str:

@@ -11,7 +11,7 @@ import signal
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.server import cache_file, logs
 from resolver.server.config import DEFAULT_PORT, ServerConfig, ServerError
@@ -20,6 +20,9 @@ from resolver.server.notify import notify
 from resolver.server.stats import summary_line
 from resolver.server.tcp import TcpListener
 from resolver.server.udp import UdpListener
+
+if TYPE_CHECKING:
+    from resolver.server.workers import Worker
 
 log = logging.getLogger("resolver.server")
 
@@ -33,12 +36,19 @@ class Server:
 
     Use from a running event loop: `await start()`, then `await stop()`. `addresses` gives the
     bound (host, port) pairs, so port 0 picks a free port (the same for UDP and TCP).
+    `reuse_port`: bind with SO_REUSEPORT, beside the other worker processes on the same port.
     """
 
     def __init__(
-        self, config: ServerConfig, resolver: object, *, clock: Callable[[], float] = time.monotonic
+        self,
+        config: ServerConfig,
+        resolver: object,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        reuse_port: bool = False,
     ) -> None:
         self.config = config
+        self.reuse_port = reuse_port
         self.nameserver = Nameserver(config, resolver, clock=clock)
         self.udp: list[UdpListener] = []
         self.tcp: list[TcpListener] = []
@@ -53,7 +63,7 @@ class Server:
         try:
             for host, port in self.config.listen:
                 try:
-                    pairs.append(_bind_pair(host, port))
+                    pairs.append(_bind_pair(host, port, self.reuse_port))
                 except ServerError as error:
                     if _optional_ipv6(host, error, others=len(self.config.listen) > 1):
                         log.warning("not listening on %s: %s", host, error.__cause__)
@@ -104,14 +114,19 @@ class Server:
             log.info("%s", summary_line(self.nameserver.snapshot()))
 
 
-def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
-    """A UDP and a TCP socket bound to the same address and port, ready to serve."""
+def _bind_pair(
+    host: str, port: int, reuse_port: bool = False
+) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to the same address and port, ready to serve (with
+    SO_REUSEPORT when `reuse_port`: the kernel spreads clients over the processes bound)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
     for _ in range(BIND_ATTEMPTS if port == 0 else 1):
         udp = tcp = None
         try:
             udp = socket.socket(family, socket.SOCK_DGRAM)
+            if reuse_port:
+                udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6:
                 udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             with contextlib.suppress(OSError):
@@ -121,6 +136,8 @@ def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
             bound = udp.getsockname()[1]
             tcp = socket.socket(family, socket.SOCK_STREAM)
             tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6:
                 tcp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
@@ -167,10 +184,12 @@ async def serve(
     resolver: object,
     stop: asyncio.Event,
     source: tuple[str | None, dict[str, Any], dict[str, Any]] | None = None,
+    worker: Worker | None = None,
 ) -> None:
     """Run a server until `stop` is set, then shut it down cleanly. `source` (config file,
-    flags given, merged settings) lets SIGHUP reload the file."""
-    server = Server(config, resolver)
+    flags given, merged settings) lets SIGHUP reload the file. `worker`: this is one of
+    several worker processes (resolver/server/workers.py), linked to its supervisor."""
+    server = Server(config, resolver, reuse_port=worker is not None)
     await server.start()
     if config.user:
         from resolver.server.privileges import drop_privileges
@@ -196,6 +215,8 @@ async def serve(
         loop.add_signal_handler(signal.SIGHUP, hangup)
     control = metrics = None
     try:
+        if worker is not None:
+            await worker.attach(server, resolver, reloader, stop)
         if config.metrics:
             from resolver.server.metrics import MetricsServer
 
@@ -222,6 +243,8 @@ async def serve(
     )
     log.info("serving DNS on %s (udp+tcp); allowed clients: %s", where, ", ".join(config.allow))
     notify("READY=1", f"STATUS=serving DNS on {where}")
+    if worker is not None:
+        await worker.ready()
     try:
         await stop.wait()
     finally:
@@ -237,8 +260,10 @@ async def serve(
         for extra in (control, metrics):
             if extra is not None:
                 await extra.stop()
-        if config.cache_file:
+        if config.cache_file and (worker is None or worker.saves_cache):
             await cache_file.save(resolver, config.cache_file)
+        if worker is not None:
+            worker.close()
         log.info("stopped: %s", summary_line(server.nameserver.snapshot()))
 
 
@@ -246,10 +271,12 @@ def run_server(
     config: ServerConfig,
     resolver: object,
     source: tuple[str | None, dict[str, Any], dict[str, Any]] | None = None,
+    worker: Worker | None = None,
 ) -> int:
     """Serve in the foreground until SIGINT or SIGTERM; returns the exit code (0 on a clean
     stop). Raises ServerError with a one-line message when an address cannot be bound.
-    `source` (config file, flags, merged settings): SIGHUP reloads the file."""
+    `source` (config file, flags, merged settings): SIGHUP reloads the file. `worker`: run
+    as one of several worker processes (resolver/server/workers.py)."""
     logs.configure(config.log_level, config.log_json)
 
     async def main() -> None:
@@ -257,7 +284,7 @@ def run_server(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await serve(config, resolver, stop, source)
+        await serve(config, resolver, stop, source, worker)
 
     asyncio.run(main())
     return 0

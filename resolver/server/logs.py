@@ -13,6 +13,15 @@ import time
 
 LOGGER = "resolver"
 _FORMAT = "%(asctime)s %(name)s %(levelname)s: %(message)s"
+# Which process logs, when several serve (resolver/server/workers.py): "worker 1".
+_process = ""
+
+
+def name_process(name: str) -> None:
+    """Mark every later line of this process's log with `name` (text: "[name]", JSON: a
+    "process" key)."""
+    global _process
+    _process = name
 
 
 class JsonLines(logging.Formatter):
@@ -26,6 +35,8 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if _process:
+            entry["process"] = _process
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -45,5 +56,6 @@ def configure(level: str = "info", json_lines: bool = False) -> None:
     for handler in ours:
         logger.removeHandler(handler)
     handler = _OurHandler(sys.stderr)
-    handler.setFormatter(JsonLines() if json_lines else logging.Formatter(_FORMAT))
+    text = _FORMAT.replace("%(name)s", f"%(name)s[{_process}]") if _process else _FORMAT
+    handler.setFormatter(JsonLines() if json_lines else logging.Formatter(text))
     logger.addHandler(handler)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -34,16 +35,34 @@ BOUNDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 MAX_REQUEST_HEAD = 8192
 
 
-class NameserverCollector:
-    """Reads one nameserver's counters at scrape time."""
+@dataclass
+class Readings:
+    """What a scrape shows: a stats snapshot, the two latency histograms behind its
+    percentiles, and the octets the answer cache holds."""
 
-    def __init__(self, nameserver: Any) -> None:
-        self.nameserver = nameserver
+    snapshot: dict
+    latency: Any  # stats.LatencyHistogram
+    miss_latency: Any
+    answer_cache_bytes: int
+
+
+def readings_of(nameserver: Any) -> Readings:
+    """One nameserver's readings now."""
+    size = sum(entry.size for entry in list(nameserver.cache.entries.values()))
+    return Readings(nameserver.snapshot(), nameserver.stats.latency,
+                    nameserver.stats.miss_latency, size)
+
+
+class NameserverCollector:
+    """Reads the counters at scrape time: one nameserver's, or `read()`'s (the sum over
+    worker processes)."""
+
+    def __init__(self, nameserver: Any = None, read: Callable[[], Readings] | None = None) -> None:
+        self.read = read if read is not None else (lambda: readings_of(nameserver))
 
     def collect(self) -> Iterator[Metric]:
-        ns = self.nameserver
-        snapshot = ns.snapshot()
-        stats = ns.stats
+        readings = self.read()
+        snapshot = readings.snapshot
         queries = CounterMetricFamily("resolver_queries", "Queries received, by transport.",
                                       labels=["protocol"])
         queries.add_metric(["udp"], snapshot["udp_queries"])
@@ -68,9 +87,9 @@ class NameserverCollector:
         entries.add_metric(["answer"], snapshot["answer_cache_entries"])
         entries.add_metric(["rrset"], snapshot["resolver"].get("cache_entries", 0))
         yield entries
-        size = sum(entry.size for entry in list(ns.cache.entries.values()))
         yield GaugeMetricFamily("resolver_answer_cache_size_bytes",
-                                "Octets of packed replies in the answer cache.", value=size)
+                                "Octets of packed replies in the answer cache.",
+                                value=readings.answer_cache_bytes)
         upstream = CounterMetricFamily("resolver_upstream_queries",
                                        "Queries sent to other servers, by outcome.",
                                        labels=["outcome"])
@@ -92,9 +111,10 @@ class NameserverCollector:
                                 "Client queries waiting on a running resolution.",
                                 value=snapshot["queries_waiting"])
         yield _histogram("resolver_response_duration_seconds",
-                         "Time from a query's arrival to its answer.", stats.latency)
+                         "Time from a query's arrival to its answer.", readings.latency)
         yield _histogram("resolver_resolution_duration_seconds",
-                         "Time to answer a query that missed the cache.", stats.miss_latency)
+                         "Time to answer a query that missed the cache.",
+                         readings.miss_latency)
         acl = CounterMetricFamily("resolver_acl_actions",
                                   "Queries by the access-control action taken.",
                                   labels=["action"])
@@ -115,6 +135,9 @@ class NameserverCollector:
                                 value=snapshot["tcp_connections"])
         yield GaugeMetricFamily("resolver_uptime_seconds", "Seconds since the server started.",
                                 value=snapshot["uptime"])
+        if "workers" in snapshot:
+            yield GaugeMetricFamily("resolver_workers", "Worker processes serving queries.",
+                                    value=snapshot["workers"]["count"])
 
 
 def _histogram(name: str, documentation: str, histogram: Any) -> HistogramMetricFamily:
@@ -128,12 +151,19 @@ def _le(bound: float) -> str:
 
 
 class MetricsServer:
-    """A minimal HTTP/1.0 server for GET /metrics, on the running event loop."""
+    """A minimal HTTP/1.0 server for GET /metrics, on the running event loop.
 
-    def __init__(self, address: tuple[str, int], nameserver: Any) -> None:
+    It reads `nameserver`'s counters, or, given `gather`, awaits the readings before each
+    scrape (the supervisor of worker processes sums theirs)."""
+
+    def __init__(self, address: tuple[str, int], nameserver: Any = None, *,
+                 gather: Callable[[], Awaitable[Readings]] | None = None) -> None:
         self.address = address
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(NameserverCollector(nameserver))
+        self.gather = gather
+        self._latest: Readings | None = None
+        read = (lambda: self._latest) if gather is not None else None
+        self.registry.register(NameserverCollector(nameserver, read))  # type: ignore[arg-type]
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
@@ -161,6 +191,8 @@ class MetricsServer:
                 status, kind, body = b"404 Not Found", b"text/plain", b"try /metrics\n"
             else:
                 status, kind = b"200 OK", CONTENT_TYPE_LATEST.encode()
+                if self.gather is not None:
+                    self._latest = await self.gather()
                 body = generate_latest(self.registry)
             writer.write(b"HTTP/1.0 " + status + b"\r\nContent-Type: " + kind
                          + b"\r\nContent-Length: " + str(len(body)).encode()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from dnslib import CLASS, QTYPE
@@ -125,6 +125,9 @@ class Nameserver:
         # hits served here never reach it, so a late hit asks it once, in the background.
         self._prefetch = bool(getattr(resolver, "prefetch", False))
         self._prefetching: set[bytes] = set()
+        # Worker processes (workers.py): the stats query is answered with every worker's
+        # counters, which this coroutine function gathers; None: this server's own.
+        self.gather_stats: Callable[[], Awaitable[dict]] | None = None
         lifetime = getattr(resolver, "lifetime", 10.0)
         self.timeout = config.resolution_timeout or float(lifetime) + 1.0
         self.closing = False
@@ -271,6 +274,8 @@ class Nameserver:
         if is_stats_query(query.labels, query.qtype, query.qclass):
             if self.stats_readers.action(client[0]) is not ALLOW:
                 return self._reply_now(query, client, channel, start, REFUSED, "stats refused")
+            if self.gather_stats is not None:
+                return self._gathered_stats_later(query, client, channel, start)
             reply = txt_reply(query, stats_lines(self.snapshot()))
             return self._reply_now(query, client, channel, start, 0, "stats", reply)
         if query.qclass != CLASS.IN:
@@ -343,6 +348,24 @@ class Nameserver:
         if self.config.log_queries:
             self._log_query(query, client, channel, rcode, note, start, len(reply))
         return reply
+
+    def _gathered_stats_later(
+        self, query: ClientQuery, client: tuple, channel: Channel, start: float
+    ) -> None:
+        async def answer() -> None:
+            try:
+                snapshot = await self.gather_stats()  # type: ignore[misc]
+                note = "stats"
+            except Exception as error:  # the supervisor is gone: this worker's own counters
+                snapshot, note = self.snapshot(), f"stats of this worker only: {error}"
+            reply = txt_reply(query, stats_lines(snapshot))
+            channel.deliver(self._reply_now(query, client, channel, start, 0, note, reply), client)
+
+        channel.deferred()
+        task = asyncio.get_running_loop().create_task(answer())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return None
 
     # ---- misses: shared, bounded resolutions ----------------------------------------------
 

@@ -79,6 +79,21 @@ def _count(minimum: int) -> Callable[[str], int]:
     return read
 
 
+def _workers(text: str) -> int:
+    """A number of worker processes, or "auto": the CPUs this process may run on."""
+    if text.strip().lower() == "auto":
+        from resolver.server.workers import usable_cpus
+
+        return usable_cpus()
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"not a whole number or 'auto': {text!r}") from None
+    if value < 1:
+        raise ValueError(f"must be at least 1 (or 'auto'), not {value}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -245,6 +260,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("stats-from", "list", list(DEFAULT_ALLOW), "client networks that may read the "
             "live counters (CH TXT stats.resolver., `resolve stats`); others get REFUSED",
             _network, metavar="NET", group="listening and access"),
+    Setting("workers", "integer or auto", 1, "processes serving the same addresses "
+            "(SO_REUSEPORT), each with its own cache; 'auto' = the CPUs usable; above 1 a "
+            "supervisor owns the control socket and metrics and sums the counters", _workers,
+            unit="processes", metavar="N|auto", group="listening and access"),
     Setting("user", "string", None, "after binding, drop root to this user (and its groups)",
             _text, metavar="NAME", group="listening and access"),
     # resolution
@@ -346,7 +365,9 @@ def convert(setting: Setting, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"expected true or false, got {_toml_type(value)}")
         return value
-    if setting.kind == "integer":
+    if setting.kind == "integer or auto" and isinstance(value, str):
+        return setting.read(value)
+    if setting.kind in ("integer", "integer or auto"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"expected an integer, got {_toml_type(value)}")
         return setting.read(str(value))
@@ -636,6 +657,7 @@ def server_config(values: dict[str, Any], config: Any = None) -> Any:
     config.cache_file = values["cache-file"]
     config.metrics = values["metrics"]
     config.user = values["user"]
+    config.workers = values["workers"]
     return config
 
 
@@ -678,6 +700,6 @@ def zone_table(entries: list[tuple[str, list[tuple[str, int | None]]]]) -> dict[
 
 
 # Settings a running server cannot take on SIGHUP: they need a restart.
-RESTART_ONLY = ("listen", "port", "user", "lab", "root-hints", "upstream-port", "ipv4-only",
-                "cache-size", "min-ttl", "max-ttl", "cache-file", "control-socket", "metrics",
-                "max-inflight")
+RESTART_ONLY = ("listen", "port", "workers", "user", "lab", "root-hints", "upstream-port",
+                "ipv4-only", "cache-size", "min-ttl", "max-ttl", "cache-file", "control-socket",
+                "metrics", "max-inflight")

@@ -81,6 +81,24 @@ class LatencyHistogram:
         result.append((float("inf"), self.total))
         return result
 
+    def state(self) -> dict:
+        """The histogram as plain data (non-empty buckets only), to send to another process."""
+        return {"counts": {str(i): c for i, c in enumerate(self.counts) if c},
+                "total": self.total, "max_micros": self.max_micros, "seconds": self.seconds}
+
+    @classmethod
+    def merged(cls, states: list[dict]) -> LatencyHistogram:
+        """One histogram holding every latency of several (`state()` of each): percentiles
+        cannot be summed, bucket counts can."""
+        histogram = cls()
+        for state in states:
+            for index, count in state["counts"].items():
+                histogram.counts[int(index)] += count
+            histogram.total += state["total"]
+            histogram.seconds += state["seconds"]
+            histogram.max_micros = max(histogram.max_micros, state["max_micros"])
+        return histogram
+
     def summary(self) -> dict[str, float]:
         return {
             "p50": self.percentile(0.50),
@@ -177,3 +195,33 @@ def summary_line(snapshot: dict) -> str:
         f"rcodes[{rcodes}] latency_ms p50={latency['p50']} p90={latency['p90']} "
         f"p99={latency['p99']} max={latency['max']}"
     )
+
+
+def merge_snapshots(
+    snapshots: list[dict], latency: LatencyHistogram, miss_latency: LatencyHistogram
+) -> dict:
+    """One snapshot for several worker processes: counters and gauges (nested ones too) are
+    summed, uptime is the longest, the hit ratio is worked out again from the sums, and the
+    latency percentiles come from the merged histograms (`LatencyHistogram.merged`)."""
+    merged = _sum_tree(snapshots)
+    merged["uptime"] = max((s.get("uptime", 0.0) for s in snapshots), default=0.0)
+    lookups = merged.get("cache_hits", 0) + merged.get("cache_misses", 0)
+    merged["cache_hit_ratio"] = round(merged["cache_hits"] / lookups, 4) if lookups else 0.0
+    merged["latency_ms"] = latency.summary()
+    merged["miss_latency_ms"] = miss_latency.summary()
+    return merged
+
+
+def _sum_tree(trees: list[dict]) -> dict:
+    result: dict = {}
+    for tree in trees:
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                if key not in result:
+                    result[key] = _sum_tree([t[key] for t in trees
+                                             if isinstance(t.get(key), dict)])
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                result.setdefault(key, value)  # text: the first worker's
+            else:
+                result[key] = result.get(key, 0) + value
+    return result
