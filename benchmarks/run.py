@@ -229,9 +229,10 @@ def write_names(path: Path, names: list[tuple[str, str]]) -> Path:
 
 
 def dnsperf(port: int, names: Path, *, duration: float | None = None, passes: int | None = None,
-            outstanding: int = 100, verbose: bool = True) -> LoadResult:
+            outstanding: int = 100, verbose: bool = True, clients: int = 1) -> LoadResult:
+    """dnsperf's figures; `clients` sockets (source ports: SO_REUSEPORT spreads by them)."""
     argv = [DNSPERF, "-s", "127.0.0.1", "-p", str(port), "-d", str(names), "-q",
-            str(outstanding), "-t", "5"]
+            str(outstanding), "-t", "5", "-c", str(clients)]
     if duration is not None:
         argv += ["-l", str(duration)]
     if passes is not None:
@@ -268,10 +269,10 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 
 
 def load(port: int, names: Path, *, duration: float | None = None, passes: int | None = None,
-         outstanding: int = 100, verbose: bool = True) -> LoadResult:
+         outstanding: int = 100, verbose: bool = True, clients: int = 1) -> LoadResult:
     if DNSPERF:
         return dnsperf(port, names, duration=duration, passes=passes, outstanding=outstanding,
-                       verbose=verbose)
+                       verbose=verbose, clients=clients)
     questions = [tuple(line.split()) for line in names.read_text().splitlines() if line]
     result = run_load("127.0.0.1", port, questions, duration=duration, passes=passes,
                       outstanding=outstanding)

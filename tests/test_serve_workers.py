@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 
 import pytest
 
@@ -122,3 +123,35 @@ def test_a_bad_number_of_workers_is_one_line(given):
     proc = run_cli("serve", "--lab", "--listen", "127.0.0.1:0", "--workers", given)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--workers" in proc.stderr
+
+
+def test_a_worker_stopped_with_sigterm_stops_the_server_cleanly():
+    with Daemon("--lab", "--workers", "2") as daemon:
+        pids = [int(p) for p in daemon.wait_for(r"with 2 workers \(pids (\d+), (\d+)\)").groups()]
+        os.kill(pids[1], signal.SIGTERM)  # as Ctrl-C or systemd reach every process
+        daemon.wait_for(rf"worker 1 \(pid {pids[1]}\) stopped: stopping the server")
+        assert daemon.process.wait(30) == 0
+
+
+def test_systemd_hears_ready_once_every_worker_serves(tmp_path):
+    path = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(path)
+        listener.settimeout(30)
+        config = tmp_path / "resolver.toml"
+        config.write_text("workers = 2\n")
+        daemon = Daemon("--lab", "--config", str(config),
+                        env={**os.environ, "NOTIFY_SOCKET": path})
+        with daemon:
+            ready = listener.recv(4096).decode().split("\n")
+            assert ready[0] == "READY=1"
+            assert ready[1] == f"STATUS=serving DNS on 127.0.0.1:{daemon.port} with 2 workers"
+            # before it, both workers had said so in the log; only the supervisor notifies
+            daemon.wait_for(r"resolver\.server INFO: serving DNS on .* with 2 workers")
+            assert sum("INFO: serving DNS on" in line and "[worker" in line
+                       for line in daemon.log) == 2
+            daemon.signal(signal.SIGHUP)
+            assert listener.recv(4096).decode().split("\n")[0] == "RELOADING=1"
+            assert listener.recv(4096).decode() == "READY=1"
+            assert daemon.stop() == 0
+        assert listener.recv(4096).decode() == "STOPPING=1"

@@ -20,7 +20,9 @@ read and before any thread or event loop exists, then:
   all reloaded) and SIGTERM/SIGINT (each worker stops gracefully; one still running after
   its grace period plus STOP_MARGIN is killed);
 - a worker that dies unexpectedly stops the whole server with exit status 1 (no restart:
-  a crash is a bug to see, and systemd's Restart= restarts the whole server cleanly).
+  a crash is a bug to see, and systemd's Restart= restarts the whole server cleanly); one
+  that stopped cleanly (exit 0: SIGTERM/SIGINT sent to it, as Ctrl-C does to the whole
+  process group) stops the server cleanly too.
 No orphans: a worker whose link to the supervisor closes (the supervisor died, even by
 SIGKILL) stops by itself.
 
@@ -427,6 +429,10 @@ class _Supervisor:
                 stats_task.cancel()
             dead = self._dead()
             if dead is not None and not self.stop.is_set():
+                if dead.status == 0:  # it was told to stop (a signal to the process group)
+                    log.info("worker %d (pid %d) stopped: stopping the server", dead.index,
+                             dead.pid)
+                    return await self._shutdown(extras, failed=False)
                 log.error("worker %d (pid %d) ended unexpectedly (%s): stopping the server",
                           dead.index, dead.pid, _status_text(dead.status))
                 return await self._shutdown(extras, failed=True)
