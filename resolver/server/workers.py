@@ -61,6 +61,7 @@ log = logging.getLogger("resolver.server")
 
 MAX_MESSAGE = 64 * 1024 * 1024  # a load-cache or dump-cache text travels whole
 STOP_MARGIN = 10.0  # seconds past a worker's shutdown grace before it is killed
+READINGS_TIMEOUT = 5.0  # seconds for every worker to report its counters
 BIND_ATTEMPTS = 20  # port 0: retries until the UDP port picked is also free for TCP
 GO = b"!"  # the supervisor's word to workers 1..N-1 that worker 0 serves
 
@@ -509,7 +510,8 @@ class _Supervisor:
                     child.status = os.waitstatus_to_exitcode(status)
         if failed:
             return code or 1
-        bad = [c for c in self.children if c.status not in (0, None)]
+        # A worker may still have been starting, before its handlers: SIGTERM's default ends it.
+        bad = [c for c in self.children if c.status not in (0, -signal.SIGTERM)]
         if bad:
             return 1
         log.info("stopped: %d workers", len(self.children))
@@ -556,8 +558,12 @@ class _Supervisor:
 
     async def readings(self, reset: bool = False) -> Any:
         """The whole server's metrics Readings: every worker asked now, then summed."""
-        parts = await asyncio.gather(*(child.link.ask("readings", reset=reset)
-                                       for child in self.children))
+        try:
+            async with asyncio.timeout(READINGS_TIMEOUT):
+                parts = await asyncio.gather(*(child.link.ask("readings", reset=reset)
+                                               for child in self.children))
+        except TimeoutError:
+            raise ServerError(f"not every worker reported within {READINGS_TIMEOUT:g} s") from None
         return merge_readings(list(parts))
 
     async def everywhere(self, command: str, args: list[str]) -> list[str]:
