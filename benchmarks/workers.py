@@ -58,6 +58,7 @@ from benchmarks.run import (  # noqa: E402
     write_names,
 )
 from benchmarks.upstream import upstream  # noqa: E402
+from resolver.server import fetch_stats  # noqa: E402
 
 OURS = "resolve serve"
 UNBOUND_NAME = "unbound"
@@ -183,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
             report["warm"] = {name: [asdict(r) for r in rs] for name, rs in runs.items()}
             report["warm_qps"] = {name: statistics.median(r.qps for r in rs)
                                   for name, rs in runs.items()}
+            report["queries_per_worker"] = {  # how SO_REUSEPORT spread the clients
+                server.name: fetch_stats("127.0.0.1", server.port)["workers"]["queries"]
+                for server in servers if server.name == label(OURS, 2)}
     finally:
         for server in servers:
             server.stop()
@@ -224,6 +228,8 @@ def print_report(report: dict) -> None:
     for name, run in report["miss"].items():
         if set(run["rcodes"]) != {"NXDOMAIN"}:
             print(f"WRONG ANSWERS from {name}: {run['rcodes']} (expected NXDOMAIN only)")
+    for name, split in report.get("queries_per_worker", {}).items():
+        print(f"{name}: queries answered by each worker {split} (the CH TXT stats query's sum)")
     for what, ratio in report["ratios"].items():
         print(f"ratio {what}: {ratio:.2f}")
 
