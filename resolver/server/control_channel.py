@@ -119,18 +119,8 @@ class ControlChannel:
         return await self._administer(command, args)
 
     def _status(self) -> str:
-        where = ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.addresses)
-        snapshot = self.nameserver.snapshot()
-        return "\n".join([
-            f"version: {__version__}",
-            f"pid: {os.getpid()}",
-            f"uptime: {time.monotonic() - self.started:.0f} s",
-            f"listening: {where}",
-            f"queries: {snapshot['queries']}",
-            f"resolutions in flight: {snapshot['resolutions_in_flight']}",
-            f"answer cache entries: {snapshot['answer_cache_entries']}",
-            f"rrset cache entries: {snapshot['resolver'].get('cache_entries', 0)}",
-        ])
+        return status_text(self.nameserver.snapshot(), self.addresses, self.started,
+                           [f"pid: {os.getpid()}"])
 
     def _stats(self, reset: bool) -> str:
         snapshot = self.nameserver.snapshot()
@@ -176,6 +166,22 @@ class ControlChannel:
             return await administer(operate)
         except cache_admin.CacheFileError as error:
             raise ControlError(f"load-cache: {error}") from None
+
+
+def status_text(snapshot: dict, addresses: list[tuple[str, int]], started: float,
+                processes: list[str]) -> str:
+    """`status`: version, the `processes` lines (pid...), uptime, addresses, a few counters."""
+    where = ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in addresses)
+    return "\n".join([
+        f"version: {__version__}",
+        *processes,
+        f"uptime: {time.monotonic() - started:.0f} s",
+        f"listening: {where}",
+        f"queries: {snapshot['queries']}",
+        f"resolutions in flight: {snapshot['resolutions_in_flight']}",
+        f"answer cache entries: {snapshot['answer_cache_entries']}",
+        f"rrset cache entries: {snapshot['resolver'].get('cache_entries', 0)}",
+    ])
 
 
 def check(command: str, args: list[str]) -> None:

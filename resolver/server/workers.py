@@ -54,7 +54,13 @@ from typing import Any
 
 from resolver.server import logs
 from resolver.server.config import ServerConfig, ServerError
-from resolver.server.control_channel import ControlChannel, ControlError, check, reset_counters
+from resolver.server.control_channel import (
+    ControlChannel,
+    ControlError,
+    check,
+    reset_counters,
+    status_text,
+)
 from resolver.server.notify import notify
 
 log = logging.getLogger("resolver.server")
@@ -634,20 +640,9 @@ class WorkersControl(ControlChannel):
         return join_texts(texts)
 
     async def _status_all(self) -> str:
-        from resolver import __version__
-
-        snapshot = (await self.supervisor.readings()).snapshot
-        where = ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}"
-                          for h, p in self.supervisor.addresses)
-        pids = ", ".join(str(child.pid) for child in self.supervisor.children)
-        return "\n".join([
-            f"version: {__version__}",
-            f"pid: {os.getpid()} (supervisor)",
-            f"workers: {len(self.supervisor.children)} (pids {pids})",
-            f"uptime: {time.monotonic() - self.started:.0f} s",
-            f"listening: {where}",
-            f"queries: {snapshot['queries']}",
-            f"resolutions in flight: {snapshot['resolutions_in_flight']}",
-            f"answer cache entries: {snapshot['answer_cache_entries']}",
-            f"rrset cache entries: {snapshot['resolver'].get('cache_entries', 0)}",
-        ])
+        supervisor = self.supervisor
+        snapshot = (await supervisor.readings()).snapshot
+        pids = ", ".join(str(child.pid) for child in supervisor.children)
+        return status_text(snapshot, supervisor.addresses, self.started,
+                           [f"pid: {os.getpid()} (supervisor)",
+                            f"workers: {len(supervisor.children)} (pids {pids})"])
