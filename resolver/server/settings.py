@@ -263,7 +263,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", "integer or auto", 1, "processes serving the same addresses "
             "(SO_REUSEPORT), each with its own cache; 'auto' = the CPUs usable; above 1 a "
             "supervisor owns the control socket and metrics and sums the counters", _workers,
-            unit="processes", metavar="N|auto", group="listening and access"),
+            metavar="N|auto", group="listening and access"),
     Setting("user", "string", None, "after binding, drop root to this user (and its groups)",
             _text, metavar="NAME", group="listening and access"),
     # resolution
