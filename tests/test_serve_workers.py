@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import signal
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +157,19 @@ def test_systemd_hears_ready_once_every_worker_serves(tmp_path):
             assert listener.recv(4096).decode() == "READY=1"
             assert daemon.stop() == 0
         assert listener.recv(4096).decode() == "STOPPING=1"
+
+
+def test_user_is_dropped_in_the_supervisor_and_every_worker():
+    """CI runs as root, as this test needs."""
+    assert os.geteuid() == 0, "run as root: only root can change user"
+    nobody = pwd.getpwnam("nobody")
+    with Daemon("--lab", "--workers", "2", "--user", "nobody") as daemon:
+        pids = [int(p) for p in daemon.wait_for(r"with 2 workers \(pids (\d+), (\d+)\)").groups()]
+        assert any("supervisor running as user nobody" in line for line in daemon.log)
+        for pid in [daemon.process.pid, *pids]:
+            status = Path(f"/proc/{pid}/status").read_text()
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            assert fields["Uid"].split() == [str(nobody.pw_uid)] * 4
+            assert fields["Groups"].split() == []
+        assert daemon.ask("www.example.com").rr
+        assert daemon.stop() == 0

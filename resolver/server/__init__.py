@@ -1,4 +1,5 @@
-"""The caching nameserver: `resolve serve` answers clients over UDP and TCP from one event loop.
+"""The caching nameserver: `resolve serve` answers clients over UDP and TCP from one event loop
+(per worker process, with --workers).
 
 Modules, one job each:
 - config: ServerConfig and the limits chosen for it
@@ -14,6 +15,8 @@ Modules, one job each:
 - access: access-control actions per netblock; local_zones: data answered locally
 - control_channel: `resolve control` over a UNIX socket; cache_file: the cache across restarts
 - metrics: Prometheus /metrics; logs: levels and JSON lines; privileges: --user
+- workers: --workers N, the supervisor of N processes on one address (SO_REUSEPORT) and the
+  link that relays commands and sums their counters
 
 The names below load on first use (PEP 562): `resolve --help` reads config.DEFAULT_PORT
 without paying for asyncio and dnslib.
