@@ -79,6 +79,7 @@ def test_control_texts_once_when_every_worker_says_the_same():
     assert join_texts(["flushed 1 entries", "flushed 0 entries"]) == (
         "worker 0: flushed 1 entries\nworker 1: flushed 0 entries")
     assert join_texts(["only one"]) == "only one"
+    assert join_texts(["a\nb", "c\nd"]) == "worker 0:\na\nb\nworker 1:\nc\nd"
 
 
 def test_cache_dumps_join_under_one_header():

@@ -256,11 +256,13 @@ def merge_readings(parts: list[dict]) -> Any:
 
 def join_texts(texts: list[str]) -> str:
     """Each worker's answer to a control command: once when they all say the same (a
-    one-line answer then says so), else one line per worker."""
+    one-line answer then says so), else one line, or one block, per worker."""
     if all(text == texts[0] for text in texts):
         if len(texts) > 1 and "\n" not in texts[0]:
             return f"each of {len(texts)} workers: {texts[0]}"
         return texts[0]
+    if any("\n" in text for text in texts):  # tables (infra, lookup): one block each
+        return "\n".join(f"worker {index}:\n{text}" for index, text in enumerate(texts))
     return "\n".join(f"worker {index}: {text}" for index, text in enumerate(texts))
 
 
