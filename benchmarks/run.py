@@ -384,7 +384,7 @@ def answer_cache_entry_bytes(count: int = 20_000) -> float:
         prepared.append((query, answer_reply(query, answer)))
     gc.collect()
     tracemalloc.start()
-    cache = AnswerCache(count)
+    cache = AnswerCache(count * 4096)  # bytes: room for every entry
     for query, reply in prepared:
         cache.put(query.key, PackedReply(reply, query.question_end, 0.0, edns=True,
                                          lifetime=None))

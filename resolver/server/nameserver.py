@@ -113,7 +113,7 @@ class Nameserver:
         self.clock = clock
         self.resolver = resolver
         self.stats = ServerStats()
-        self.cache = AnswerCache(config.answer_cache_size)
+        self.cache = AnswerCache(config.answer_cache_bytes)
         self._entries = self.cache.entries  # the hot path reads the dict directly
         self.access, self.stats_readers, self.local = self.policy_of(config)
         self._acl: dict[str, str] = {}
@@ -152,7 +152,7 @@ class Nameserver:
         self.stats_readers = stats_readers
         self._acl.clear()
         if local_changed:
-            self.cache.entries.clear()  # the same dict the hot path reads
+            self.cache.clear()  # empties the same dict the hot path reads
             self._shapes.clear()
 
     # ---- the hot path -------------------------------------------------------------------
