@@ -124,9 +124,13 @@ def pack(
 def owner_of(entry: bytes, fields: Head, owner: str) -> tuple[str, DNSLabel]:
     """The entry's name as text and as the label its records carry; `owner` is the key's."""
     if fields.flags & NAME_WIRE:
-        buffer = DNSBuffer(entry)
-        buffer.offset = HEAD_SIZE
-        label = buffer.decode_name()
+        # Read here, not by dnslib's decode_name, which refuses labels that are not UTF-8.
+        labels = []
+        offset = HEAD_SIZE
+        while length := entry[offset]:
+            labels.append(entry[offset + 1 : offset + 1 + length])
+            offset += 1 + length
+        label = DNSLabel(labels)
         return str(label), label
     if fields.flags & NAME_TEXT:
         text = entry[HEAD_SIZE + 2 : fields.records_at].decode()

@@ -35,8 +35,8 @@ GIB = 1024 * MIB
 # their packed replies, about a busy small network's working set, at a fraction of a modern
 # machine's memory.
 DEFAULT_CACHE_SIZE = 64 * MIB
-# Below this, the shares cannot hold even a few large RRsets (one may be 64 KB).
-MIN_CACHE_SIZE = 1 * MIB
+# Below this, the shares hold too few entries to be a cache (one large RRset may be 64 KB).
+MIN_CACHE_SIZE = 256 * KIB
 MAX_CACHE_SIZE = 1024 * GIB  # a typo guard ("64T" is not a cache size for one process)
 
 _UNITS = {"": 1, "k": KIB, "m": MIB, "g": GIB}
