@@ -366,7 +366,8 @@ class Resolver:
             serve_stale=serve_stale,
             prefetch=prefetch,
             use_0x20=use_0x20,
-            validator=Validator(_anchors(trust_anchors), now=wall_clock) if dnssec else None,
+            validator=Validator(_anchors(trust_anchors), now=wall_clock,
+                                max_bytes=shares.zone_trust) if dnssec else None,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self.dnssec = dnssec

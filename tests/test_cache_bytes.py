@@ -17,13 +17,17 @@ from resolver import Resolver
 from resolver.answer import Answer
 from resolver.api import DEFAULT_CACHE_SIZE
 from resolver.cache import RRsetCache, Trust
+from resolver.dnssec.status import Security, Verdict
 from resolver.errors import InvalidCacheSize, ResolverError
 from resolver.infra import Feedback, ServerRecords
 from resolver.memory import MIB, ResolverShares, ServerShares, format_size, parse_size
+from resolver.records import Name, RRset
+from resolver.records.rdata import DNSKEY
 from resolver.server import settings
 from resolver.server.answer_cache import AnswerCache, PackedReply, entry_bytes
 from resolver.server.query import parse_query
 from resolver.server.replies import answer_reply
+from resolver.validator import Validator, ZoneTrust
 from resolver.wire import build_query
 
 
@@ -247,7 +251,7 @@ def test_the_answer_cache_counts_no_less_than_an_entry_really_costs() -> None:
     def fill(i: int) -> None:
         query, reply = prepared[i]
         entry = PackedReply(reply, query.question_end, 0.0, edns=True, lifetime=None)
-        cache.put(query.key, entry)
+        cache.put(bytes(bytearray(query.key)), entry)  # a key of its own, as a served query's
         entry.render(reply, query.question_end, 1232, 5.0)  # aged: a second copy of the tail
 
     real, accounted = _real_and_accounted(AFTER_GROWTH, fill, lambda: cache.used)
@@ -303,3 +307,28 @@ def test_infra_records_count_by_size_and_keep_their_share() -> None:
         real, accounted = _real_and_accounted(
             len(addresses), fill, lambda: measured._servers.currsize)  # noqa: B023
         assert real <= accounted <= 2 * real
+
+
+def test_dnssec_zone_outcomes_count_by_their_keys_and_keep_their_share() -> None:
+    def outcome(i: int, keys: int) -> ZoneTrust:
+        zone = Name.from_text(f"zone{i}.example.com.")
+        dnskeys = RRset(zone, 3600, 48, [DNSKEY(256 + (k == 0), 3, 8, bytes([k]) * 260)
+                                         for k in range(keys)]) if keys else None
+        verdict = Verdict(Security.SECURE if keys else Security.INSECURE, None, zone, 48)
+        return ZoneTrust(zone, verdict, dnskeys, 1000.0 + i, "example.com.", False,
+                         ((12345, 8, 2),), ((12345, 8, 2),))
+
+    def keep(validator: Validator, trust: ZoneTrust) -> None:
+        validator._zones.put(trust.zone, trust)
+
+    for keys in (0, 2, 4):  # each outcome made while measured: the cache is all that holds it
+        validator = Validator({}, max_bytes=1 << 40)
+        real, accounted = _real_and_accounted(
+            1366, lambda i: keep(validator, outcome(i, keys)),  # noqa: B023
+            lambda: validator._zones.used)  # noqa: B023
+        assert real <= accounted <= 1.5 * real, keys
+    small = Validator({}, max_bytes=64 * 1024)
+    for i in range(500):
+        small._zones.put(outcome(i, 2).zone, outcome(i, 2))
+        assert small._zones.used <= 64 * 1024
+    assert 20 < len(small._zones) < 60

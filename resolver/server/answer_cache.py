@@ -28,7 +28,7 @@ _shared: dict[object, object] = {}
 # What an entry costs beyond its key and reply bytes: the PackedReply and its own objects (the
 # TTL positions, the times), the OrderedDict slot, the key's and the reply's bytes headers.
 # Measured with tracemalloc by tests/test_cache_bytes.py.
-REPLY_OVERHEAD = 450
+REPLY_OVERHEAD = 470
 # Header variants not shared (the shared table was full when the entry was made): two tuples of
 # eight 12-octet bytes objects of its own.
 UNSHARED_HEADERS = 1000
