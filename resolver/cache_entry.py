@@ -28,7 +28,7 @@ import struct
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from dnslib import QTYPE, RD, RDMAP, RR, DNSBuffer, DNSLabel
+from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, DNSBuffer, DNSLabel
 
 _HEAD = struct.Struct("!dQIBBBBHI")
 HEAD_SIZE = _HEAD.size
@@ -124,13 +124,7 @@ def pack(
 def owner_of(entry: bytes, fields: Head, owner: str) -> tuple[str, DNSLabel]:
     """The entry's name as text and as the label its records carry; `owner` is the key's."""
     if fields.flags & NAME_WIRE:
-        # Read here, not by dnslib's decode_name, which refuses labels that are not UTF-8.
-        labels = []
-        offset = HEAD_SIZE
-        while length := entry[offset]:
-            labels.append(entry[offset + 1 : offset + 1 + length])
-            offset += 1 + length
-        label = DNSLabel(labels)
+        label = _wire_label(entry, HEAD_SIZE)
         return str(label), label
     if fields.flags & NAME_TEXT:
         text = entry[HEAD_SIZE + 2 : fields.records_at].decode()
@@ -138,15 +132,38 @@ def owner_of(entry: bytes, fields: Head, owner: str) -> tuple[str, DNSLabel]:
     return owner, DNSLabel(owner)
 
 
+def _wire_label(entry: bytes, offset: int) -> DNSLabel:
+    """The uncompressed wire name at offset. Read here, not by dnslib's decode_name: four
+    times faster, and it does not refuse labels that are not UTF-8."""
+    labels = []
+    while length := entry[offset]:
+        labels.append(entry[offset + 1 : offset + 1 + length])
+        offset += 1 + length
+    return DNSLabel(labels)
+
+
+# Rdata that is one domain name (the zone cut's NS RRsets, CNAME chains): built directly.
+_NAME_RDATA = {QTYPE.NS: NS, QTYPE.CNAME: CNAME, QTYPE.PTR: PTR}
+
+
 def unpack_rdatas(
     entry: bytes, fields: Head, label: DNSLabel, rtype: int, rclass: int, ttl: int
 ) -> tuple[RR, ...]:
     """An RRset's records, rebuilt with `label` as owner and `ttl`."""
-    buffer = DNSBuffer(entry)
-    buffer.offset = offset = fields.records_at
+    offset = fields.records_at
     end = fields.extra_at
-    parse = RDMAP.get(QTYPE.get(rtype), RD).parse
     records = []
+    name_rdata = _NAME_RDATA.get(rtype)
+    if name_rdata is not None:
+        while offset < end:
+            length = (entry[offset] << 8) | entry[offset + 1]
+            rdata = name_rdata(_wire_label(entry, offset + 2))
+            records.append(RR(label, rtype, rclass, ttl, rdata))
+            offset += 2 + length
+        return tuple(records)
+    buffer = DNSBuffer(entry)
+    buffer.offset = offset
+    parse = RDMAP.get(QTYPE.get(rtype), RD).parse
     while offset < end:
         (length,) = buffer.unpack("!H")
         records.append(RR(label, rtype, rclass, ttl, parse(buffer, length)))
