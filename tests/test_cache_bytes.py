@@ -117,6 +117,9 @@ def test_the_split_adds_up_to_the_cache_size() -> None:
     options = settings.resolver_options(values)
     assert config.answer_cache_bytes == ServerShares.of(100 * MIB).replies
     assert options["cache_size"] == ServerShares.of(100 * MIB).resolver
+    # Worker processes each keep caches of their own: they share the one cache size.
+    assert settings.cache_shares({"cache-size": 64 * MIB, "workers": 2}) == ServerShares.of(
+        32 * MIB)
 
 
 # -- the RRset cache ----------------------------------------------------------------------------

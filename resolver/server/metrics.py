@@ -71,12 +71,6 @@ class NameserverCollector:
         size = sum(entry.size for entry in list(ns.cache.entries.values()))
         yield GaugeMetricFamily("resolver_answer_cache_size_bytes",
                                 "Octets of packed replies in the answer cache.", value=size)
-        accounted = GaugeMetricFamily("resolver_cache_bytes", "Bytes held, as each cache "
-                                      "counts them against its share of cache-size.",
-                                      labels=["cache"])
-        accounted.add_metric(["answer"], ns.cache.used)
-        accounted.add_metric(["rrset"], snapshot["resolver"].get("cache_bytes", 0))
-        yield accounted
         upstream = CounterMetricFamily("resolver_upstream_queries",
                                        "Queries sent to other servers, by outcome.",
                                        labels=["outcome"])

@@ -637,7 +637,7 @@ def server_config(values: dict[str, Any], config: Any = None) -> Any:
     config.access_control = list(values["access-control"])
     config.stats_from = list(values["stats-from"])
     config.max_inflight = values["max-inflight"]
-    config.answer_cache_bytes = memory.ServerShares.of(values["cache-size"]).replies
+    config.answer_cache_bytes = cache_shares(values).replies
     config.stats_interval = values["stats-interval"]
     config.log_queries = values["log-queries"]
     config.log_level = values["log-level"]
@@ -658,11 +658,20 @@ def server_config(values: dict[str, Any], config: Any = None) -> Any:
     return config
 
 
+def cache_shares(values: dict[str, Any]) -> memory.ServerShares:
+    """One server process's shares of `cache-size`: each worker process (setting `workers`,
+    where there is one) keeps caches of its own, so the size is divided among them; a worker's
+    Resolver gets at least the smallest cache size."""
+    workers = values.get("workers") or 1
+    shares = memory.ServerShares.of(values["cache-size"] // workers)
+    return memory.ServerShares(shares.replies, max(shares.resolver, memory.MIN_CACHE_SIZE))
+
+
 def resolver_options(values: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments of `Resolver(...)` from merged settings."""
     options: dict[str, Any] = {
         "ipv4_only": values["ipv4-only"],
-        "cache_size": memory.ServerShares.of(values["cache-size"]).resolver,
+        "cache_size": cache_shares(values).resolver,
         "min_ttl": values["min-ttl"],
         "max_ttl": values["max-ttl"],
         "dnssec": values["validation"],
