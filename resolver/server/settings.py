@@ -80,11 +80,6 @@ def _count(minimum: int) -> Callable[[str], int]:
     return read
 
 
-def _size(text: str) -> int:
-    # InvalidCacheSize is a ValueError: its one line becomes the flag's or the file's error.
-    return memory.parse_size(text)
-
-
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -102,6 +97,11 @@ def _boolean(text: str) -> bool:
     if lowered in ("false", "no", "0", "off"):
         return False
     raise ValueError(f"not true or false: {text!r}")
+
+
+def _size(text: str) -> int:
+    # InvalidCacheSize is a ValueError: its one line becomes the flag's or the file's error.
+    return memory.parse_size(text)
 
 
 def _text(text: str) -> str:
