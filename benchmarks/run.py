@@ -143,7 +143,7 @@ def free_port() -> int:
 
 
 def start_ours(hints: str, upstream_port: int, workdir: Path, *, profile: Path | None = None,
-               cache_size: str = "512M", cold: bool = False,
+               cache_size: int | str = "512M", cold: bool = False,
                extra_args: tuple[str, ...] = ()) -> Server:
     """`resolve serve` on a free port; `extra_args` are more of its flags (--trust-anchor, ...).
 
@@ -157,7 +157,7 @@ def start_ours(hints: str, upstream_port: int, workdir: Path, *, profile: Path |
     if profile is not None:
         argv += ["-m", "cProfile", "-o", str(profile)]
     argv += [str(ROOT / "cli.py"), "serve", "--root-hints", hints, "--upstream-port",
-             str(upstream_port), "--listen", f"127.0.0.1:{port}", "--cache-size", cache_size,
+             str(upstream_port), "--listen", f"127.0.0.1:{port}", "--cache-size", str(cache_size),
              *extra_args]
     server = Server("resolve serve", argv, port, workdir / f"serve-{port}.log")
     server.wait_ready(COLD_PROBE if cold else None)
