@@ -1,4 +1,4 @@
-"""RRset cache and negative cache: TTL arithmetic and trust ranking on cachetools.
+"""RRset cache and negative cache: TTL arithmetic and trust ranking, bounded in bytes.
 
 Records are kept per RRset (owner name, type, class), as RFC 2181 §5 asks, with the trust level of
 the section they came from (RFC 2181 §5.4.1) so that glue never overwrites an authoritative
@@ -7,6 +7,10 @@ resolution failures (no usable answer at all) briefly per RFC 9520.
 
 One TTL rule covers everything handed out: `clamp()` and `clamp_negative()` give records the TTL
 the cache itself would give them, so a first answer and the later cached copy agree.
+
+Entries are compact bytes (resolver/cache_entry.py) in a least-recently-used map bounded in
+bytes (resolver/lru.py); `stamp()` tells whether an RRset is still the one stored earlier
+without rebuilding its records.
 
 Pure: no I/O, time comes from an injectable clock (float seconds), so tests use a fake clock.
 Not thread-safe: one event loop owns a cache; callers must not share it across threads.
