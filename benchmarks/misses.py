@@ -44,6 +44,7 @@ from benchmarks.run import (  # noqa: E402
     UNBOUND,
     LoadResult,
     Server,
+    fetch_stats,
     load,
     start_ours,
     start_unbound,
@@ -91,7 +92,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(kind: str, up: Upstream, workdir: Path, cache_size: int) -> Server:
+def start_server(kind: str, up: Upstream, workdir: Path, cache_size: str) -> Server:
     if kind == "resolve serve":
         return start_ours(up.hints_path, up.port, workdir, cold=True, cache_size=cache_size)
     return start_unbound(up.hints_path, workdir, cold=True)
@@ -108,6 +109,7 @@ class MissRun:
     rss_after_kib: int
     cpu_s: float  # the server's CPU time during the run
     rss_samples: list[tuple[float, int]] = field(default_factory=list)
+    cache: dict = field(default_factory=dict)  # ours: what its caches hold at the end
 
 
 def miss_run(server: Server, names: Path, count: int, round_: int, outstanding: int,
@@ -120,12 +122,18 @@ def miss_run(server: Server, names: Path, count: int, round_: int, outstanding: 
     wall = time.monotonic() - started
     cpu = cpu_seconds(server.pid) - cpu
     samples = sampler.stop()
+    cache = {}
+    if server.name == "resolve serve":
+        stats = fetch_stats("127.0.0.1", server.port)
+        cache = {"answer_entries": stats["answer_cache_entries"],
+                 "rrset_entries": stats["resolver"].get("cache_entries"),
+                 "rrset_bytes": stats["resolver"].get("cache_bytes")}
     return MissRun(server.name, round_, count, wall, result, before, server.rss_kib(), cpu,
-                   samples)
+                   samples, cache)
 
 
 def profile_ours(up: Upstream, workdir: Path, count: int, outstanding: int, out: Path,
-                 cache_size: int) -> dict:
+                 cache_size: str) -> dict:
     """py-spy on our server while dnsperf sends `count` misses: a speedscope file and a
     flat top-functions table (own and total samples), both written to `out`."""
     pyspy = shutil.which("py-spy")
@@ -162,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="runs per server")
     parser.add_argument("--outstanding", type=int, default=100,
                         help="queries dnsperf keeps in flight (-q)")
-    parser.add_argument("--cache-size", type=int, default=1_000_000,
-                        help="ours: --cache-size (entries), above --names so nothing is evicted")
+    parser.add_argument("--cache-size", default="1G",
+                        help="ours: --cache-size in bytes (64M, 512K, 1G; default 1G, so that "
+                             "100 000 names are not evicted); smaller shows RSS at the bound")
     parser.add_argument("--sample", type=float, default=1.0, help="seconds between RSS samples")
     parser.add_argument("--upstream", choices=("nsd", "lab"), default="nsd")
     parser.add_argument("--quick", action="store_true", help="10 000 names: under a minute")
@@ -260,6 +269,8 @@ def print_report(report: dict) -> None:
             step = max(1, len(samples) // 12)
             print(f"RSS over time, {kind} round {run['round'] + 1} (s: MiB): " + ", ".join(
                 f"{t:g}: {kib / 1024:.1f}" for t, kib in samples[::step]))
+            if run["cache"]:
+                print(f"  caches at the end: {run['cache']}")
     for fmt, figures in report.get("profile", {}).items():
         print(f"py-spy {fmt}: {figures['file']} ({figures['qps']:.0f} q/s while recorded)")
 

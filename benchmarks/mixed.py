@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--names", type=int, default=1000, help="warmed (cached) names")
     parser.add_argument("--outstanding", type=int, default=100,
                         help="queries dnsperf keeps in flight (-q)")
-    parser.add_argument("--cache-size", type=int, default=1_000_000, help="ours: --cache-size")
+    parser.add_argument("--cache-size", default="1G", help="ours: --cache-size, in bytes")
     parser.add_argument("--upstream", choices=("nsd", "lab"), default="nsd")
     parser.add_argument("--quick", action="store_true", help="5 s per server")
     parser.add_argument("--no-unbound", action="store_true")

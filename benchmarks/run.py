@@ -143,7 +143,7 @@ def free_port() -> int:
 
 
 def start_ours(hints: str, upstream_port: int, workdir: Path, *, profile: Path | None = None,
-               cache_size: int = 200_000, cold: bool = False,
+               cache_size: int | str = "512M", cold: bool = False,
                extra_args: tuple[str, ...] = ()) -> Server:
     """`resolve serve` on a free port; `extra_args` are more of its flags (--trust-anchor, ...).
 
@@ -385,7 +385,7 @@ def answer_cache_entry_bytes(count: int = 20_000) -> float:
         prepared.append((query, answer_reply(query, answer)))
     gc.collect()
     tracemalloc.start()
-    cache = AnswerCache(count)
+    cache = AnswerCache(count * 4096)  # bytes: room for every entry
     for query, reply in prepared:
         cache.put(query.key, PackedReply(reply, query.question_end, 0.0, edns=True,
                                          lifetime=None))

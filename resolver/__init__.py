@@ -37,6 +37,7 @@ _EXPORTS = {
     "resolve_name": "resolver.api",
     "NXDOMAIN": "resolver.errors",
     "YXDOMAIN": "resolver.errors",
+    "InvalidCacheSize": "resolver.errors",
     "InvalidName": "resolver.errors",
     "LifetimeTimeout": "resolver.errors",
     "NoAnswer": "resolver.errors",
@@ -59,6 +60,7 @@ __all__ = [
     "Answer",
     "HintsError",
     "HostAnswers",
+    "InvalidCacheSize",
     "InvalidName",
     "LifetimeTimeout",
     "Name",
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
     from resolver.errors import (
         NXDOMAIN,
         YXDOMAIN,
+        InvalidCacheSize,
         InvalidName,
         LifetimeTimeout,
         NoAnswer,

@@ -31,7 +31,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import idna
 from dnslib import CLASS, QTYPE, RCODE
 
-from resolver import forwarder, wire
+from resolver import forwarder, memory, wire
 from resolver.answer import Answer
 from resolver.cache import NegativeEntry, RRsetCache
 from resolver.dnssec import TrustAnchor, read_trust_anchor_file, root_trust_anchors
@@ -59,7 +59,8 @@ from resolver.trace import Cause, ResolutionFinished
 from resolver.transport import NetworkTransport, Transport
 from resolver.validator import Validator
 
-DEFAULT_CACHE_SIZE = 100_000  # RRsets; about 100 MB at worst (see benchmarks/)
+# Bytes (64M) for every cache of a Resolver together; resolver/memory.py gives the split.
+DEFAULT_CACHE_SIZE = memory.DEFAULT_CACHE_SIZE
 
 # Types that are not data a resolver can look up (RFC 6895 §3.1: 128-255 are Q/meta-types;
 # OPT is EDNS's pseudo-record). dnspython refuses the same set with NoMetaqueries.
@@ -279,7 +280,7 @@ class Resolver:
         self,
         root_hints: str | None = None,
         *,
-        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_size: int | str = DEFAULT_CACHE_SIZE,
         timeout: float | None = None,
         lifetime: float | None = None,
         limits: Limits = DEFAULT_LIMITS,
@@ -305,7 +306,13 @@ class Resolver:
     ) -> None:
         """`forward_zones` {zone: ["addr[:port]", ...]}: names in the zone ("." for all) go to
         those recursive resolvers (port 53 by default). `stub_zones` {zone: [...]}: the zone's
-        authoritative servers (port `upstream_port` by default); the walk starts there."""
+        authoritative servers (port `upstream_port` by default); the walk starts there.
+        `cache_size`: bytes for all the caches together (`64M`, `512K`, `1G` or an int of
+        bytes; resolver/memory.py gives the split), InvalidCacheSize if it is not one. Before
+        the caches were bounded in bytes it counted RRsets."""
+        self.cache_size = memory.parse_size(cache_size)
+        """What every cache of this resolver may hold together, in bytes."""
+        shares = memory.ResolverShares.of(self.cache_size)
         forwards = forwarder.parse_zones(forward_zones, 53, "forward zone")
         stubs = forwarder.parse_zones(stub_zones, upstream_port, "stub zone")
         self.hints = load_root_hints(root_hints)
@@ -324,7 +331,7 @@ class Resolver:
         self.search = []
         self.use_search_by_default = False
         self._clock = clock
-        self._cache_size, self._max_ttl, self._min_ttl = cache_size, max_ttl, min_ttl
+        self._cache_bytes, self._max_ttl, self._min_ttl = shares.rrsets, max_ttl, min_ttl
         self.serve_stale = serve_stale
         """Answer with expired data when resolving fails (RFC 8767); off by default."""
         self.stale_answer_deadline = stale_answer_deadline
@@ -345,7 +352,7 @@ class Resolver:
         )
         self.iterator = Iterator(
             cache=self._new_cache(),
-            infra=InfraCache(clock=clock, rng=rng),
+            infra=InfraCache(clock=clock, rng=rng, max_bytes=shares.infra),
             transport=transport or NetworkTransport(policy),
             hints=self.hints,
             policy=policy,
@@ -359,7 +366,8 @@ class Resolver:
             serve_stale=serve_stale,
             prefetch=prefetch,
             use_0x20=use_0x20,
-            validator=Validator(_anchors(trust_anchors), now=wall_clock) if dnssec else None,
+            validator=Validator(_anchors(trust_anchors), now=wall_clock,
+                                max_bytes=shares.zone_trust) if dnssec else None,
         )
         """The walk engine with its caches; touched only from the resolver's loop."""
         self.dnssec = dnssec
@@ -395,7 +403,7 @@ class Resolver:
 
     def _new_cache(self) -> RRsetCache:
         return RRsetCache(
-            maxsize=self._cache_size, max_ttl=self._max_ttl, min_ttl=self._min_ttl,
+            max_bytes=self._cache_bytes, max_ttl=self._max_ttl, min_ttl=self._min_ttl,
             clock=self._clock, stale_window=MAX_STALE_AGE if self.serve_stale else 0,
         )  # fmt: skip
 
@@ -635,6 +643,7 @@ class Resolver:
             "cache_misses": self._counters["queries"] - self._counters["cache_answers"],
             "in_flight": len(self._inflight),
             "cache_entries": len(self.iterator.cache),
+            "cache_bytes": self.iterator.cache.used_bytes,
         }
 
     # ---- internals ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""RRset cache and negative cache: TTL arithmetic and trust ranking on cachetools.
+"""RRset cache and negative cache: TTL arithmetic and trust ranking, bounded in bytes.
 
 Records are kept per RRset (owner name, type, class), as RFC 2181 §5 asks, with the trust level of
 the section they came from (RFC 2181 §5.4.1) so that glue never overwrites an authoritative
@@ -7,6 +7,10 @@ resolution failures (no usable answer at all) briefly per RFC 9520.
 
 One TTL rule covers everything handed out: `clamp()` and `clamp_negative()` give records the TTL
 the cache itself would give them, so a first answer and the later cached copy agree.
+
+Entries are compact bytes (resolver/cache_entry.py) in a least-recently-used map bounded in
+bytes (resolver/lru.py); `stamp()` tells whether an RRset is still the one stored earlier
+without rebuilding its records.
 
 Pure: no I/O, time comes from an injectable clock (float seconds), so tests use a fake clock.
 Not thread-safe: one event loop owns a cache; callers must not share it across threads.
@@ -22,8 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import TLRUCache
 from dnslib import CLASS, QTYPE, RCODE, RR, DNSLabel
+
+from resolver import cache_entry
+from resolver.cache_entry import Head
+from resolver.lru import ByteLRU
+from resolver.memory import DEFAULT_CACHE_SIZE, RESOLVER_SPLIT
 
 Clock = Callable[[], float]
 
@@ -34,6 +42,8 @@ _TTL_EPSILON = 1e-6
 DEFAULT_MAX_TTL = 86_400  # a day: bounds how long bad data can live (Unbound's cache-max-ttl)
 DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours for negative data
 MAX_RFC2181_TTL = 2**31 - 1  # RFC 2181 §8: the largest TTL; no configured maximum may exceed it
+# The RRset cache's share of the default cache size (resolver/memory.py).
+DEFAULT_MAX_BYTES = int(DEFAULT_CACHE_SIZE * RESOLVER_SPLIT["rrsets"])
 
 # RFC 9520 §3 (resolution failures): cache each failure for at least 1 s, back off for repeated
 # failures, never longer than 5 minutes. We start at the 1 s floor and double per consecutive
@@ -122,9 +132,9 @@ class FailureEntry:
     ede: int | None = None  # the Extended DNS Error code the failure carried, if any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Stored:
-    """What the cache holds: the records as received plus the absolute expiry time."""
+    """One entry as `RRsetCache.items()` shows it (rebuilt from its compact form)."""
 
     name: str  # owner as first seen (case preserved for answers)
     rtype: int | None
@@ -139,7 +149,7 @@ class _Stored:
     extra: tuple[RR, ...] = ()  # RRSIGs beside positive data; the proof beside negative data
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Failure:
     """A resolution failure: served until `until`, its streak remembered until `expires`."""
 
@@ -149,6 +159,49 @@ class _Failure:
     until: float
     expires: float
     ede: int | None = None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Which stored RRset a lookup would return, without its records: `serial` changes
+    whenever the RRset is stored again (or replaced), `expires` is when it stops being served
+    (on the cache's clock)."""
+
+    serial: int
+    expires: float
+
+
+# Keys of the compact store (strings, since canonical names never contain a space):
+# "owner rtype rclass" for an RRset, "owner -rtype" for NODATA, "owner -" for NXDOMAIN,
+# "owner !rtype" for a resolution failure. items() and discard() show the tuple form.
+def _positive_key(owner: str, rtype: int, rclass: int) -> str:
+    return f"{owner} {rtype} {rclass}"
+
+
+def _negative_key(owner: str, rtype: int | None) -> str:
+    return f"{owner} -" if rtype is None else f"{owner} -{rtype}"
+
+
+def _failure_key(owner: str, rtype: int) -> str:
+    return f"{owner} !{rtype}"
+
+
+def _key_tuple(key: str) -> tuple:
+    owner, _, rest = key.partition(" ")
+    if rest[0] == "-":
+        return ("-", owner, int(rest[1:]) if len(rest) > 1 else None)
+    if rest[0] == "!":
+        return ("!", owner, int(rest[1:]))
+    rtype, rclass = rest.split()
+    return ("+", owner, int(rtype), int(rclass))
+
+
+def _key_text(key: tuple) -> str:
+    if key[0] == "+":
+        return _positive_key(key[1], key[2], key[3])
+    if key[0] == "-":
+        return _negative_key(key[1], key[2])
+    return _failure_key(key[1], key[2])
 
 
 def canonical_name(name: str | DNSLabel) -> str:
@@ -198,14 +251,18 @@ def _dedupe(records: Iterable[RR]) -> tuple[RR, ...]:
 
 
 class RRsetCache:
-    """RRsets, negative answers and resolution failures with per-entry expiry and LRU eviction.
+    """RRsets, negative answers and resolution failures with per-entry expiry, bounded in bytes.
 
-    Positive, negative and failure entries share one bound (maxsize counts all). Not thread-safe.
+    Positive, negative and failure entries share one bound, `max_bytes`: each entry counts by
+    its real size (resolver/cache_entry.py: the wire length of its records plus a measured
+    overhead), and the least recently used entries leave first when a new one does not fit.
+    Entries are compact bytes (no dnslib objects, nothing for the garbage collector to walk);
+    records are rebuilt on the way out. Not thread-safe.
     """
 
     def __init__(
         self,
-        maxsize: int = 100_000,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         *,
         max_ttl: int = DEFAULT_MAX_TTL,
         min_ttl: int = 0,
@@ -215,8 +272,8 @@ class RRsetCache:
     ) -> None:
         """`stale_window` (seconds, serve-stale RFC 8767): expired RRsets and negative answers
         are kept that much longer, for get_stale() only; every other read sees fresh data."""
-        if maxsize < 1:
-            raise ValueError("maxsize must be at least 1")
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
         if not 0 <= min_ttl <= max_ttl:
             raise ValueError("need 0 <= min_ttl <= max_ttl")
         if max_negative_ttl < 0:
@@ -227,19 +284,47 @@ class RRsetCache:
         self.max_negative_ttl = max_negative_ttl
         self._clock = clock
         self._serials = itertools.count()
-        # Keys: ("+", name, rtype, rclass) for RRsets, ("-", name, rtype|None) for negative data,
-        # ("!", name, rtype) for resolution failures.
         self.stale_window = stale_window
-        self._entries: TLRUCache = TLRUCache(maxsize=maxsize, ttu=self._time_to_use, timer=clock)
+        # Keys: see _positive_key and friends. Values: compact entries (bytes) for data,
+        # (name, reason, failures, until, expires, ede) tuples for failures.
+        self._entries: ByteLRU[str, bytes | tuple] = ByteLRU(max_bytes, cache_entry.entry_bytes)
 
-    def _time_to_use(self, key: tuple, value: _Stored | _Failure, _now: float) -> float:
-        # Data (not failures) outlives its TTL by the stale window, for get_stale() alone.
-        return value.expires + (self.stale_window if key[0] != "!" else 0)
+    @property
+    def max_bytes(self) -> int:
+        """The bound on `used_bytes`."""
+        return self._entries.max_bytes
 
-    def _fresh(self, key: tuple, now: float) -> _Stored | None:
-        """The entry at key if its TTL has not run out (a kept stale entry is not)."""
-        stored = self._entries.get(key)
-        return stored if stored is not None and stored.expires > now else None
+    @property
+    def used_bytes(self) -> int:
+        """The accounted size of every entry held (live, stale or expired but not yet read)."""
+        return self._entries.used
+
+    def _lookup(self, key: str, now: float) -> bytes | None:
+        """The data entry at key, unless past its expiry plus the stale window (then gone)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if cache_entry.expires_of(entry) + self.stale_window <= now:
+            self._entries.pop(key)
+            return None
+        return entry
+
+    def _fresh(self, key: str, now: float) -> Head | None:
+        """The head of the entry at key if its TTL has not run out (a kept stale one has)."""
+        entry = self._lookup(key, now)
+        if entry is None:
+            return None
+        fields = cache_entry.head(entry)
+        return fields if fields.expires > now else None
+
+    def _failure(self, key: str, now: float) -> tuple | None:
+        failure = self._entries.get(key)
+        if failure is None:
+            return None
+        if failure[4] <= now:  # its streak is over
+            self._entries.pop(key)
+            return None
+        return failure
 
     # -- the TTL rule -------------------------------------------------------------------------
 
@@ -299,12 +384,13 @@ class RRsetCache:
     ) -> bool:
         """Store one RRset; False if not stored.
 
-        Not stored: empty input, any record with TTL 0 (the authority said "do not cache"), or a
-        live entry of higher trust already present (equal or higher trust replaces). The TTL is
-        the one clamp() gives. Replacing a live NS RRset (at any trust), or a live A/AAAA RRset
-        with data weaker than an answer (glue, referral, non-AA extra data), never moves its
-        expiry later: the ghost-domain defence (CVE-2012-1033), so a delegation the parent has
-        removed dies when its original TTL runs out even while the child keeps re-sending it.
+        Not stored: empty input, any record with TTL 0 (the authority said "do not cache"), a
+        live entry of higher trust already present (equal or higher trust replaces), or an
+        RRset larger than the whole cache. The TTL is the one clamp() gives. Replacing a live NS
+        RRset (at any trust), or a live A/AAAA RRset with data weaker than an answer (glue,
+        referral, non-AA extra data), never moves its expiry later: the ghost-domain defence
+        (CVE-2012-1033), so a delegation the parent has removed dies when its original TTL runs
+        out even while the child keeps re-sending it.
         Clears a failure entry for (owner, type), even when the RRset itself is not stored.
         Raises ValueError if the records are not one RRset (mixed owner, type or class).
         `security` is the RRset's DNSSEC status, `rrsigs` the signatures kept beside it.
@@ -313,7 +399,8 @@ class RRsetCache:
         if not records:
             return False
         first = records[0]
-        owner = canonical_name(first.rname)
+        text = str(first.rname)
+        owner = canonical_name(text)
         for rr in records[1:]:
             if (canonical_name(rr.rname), rr.rtype, rr.rclass) != (
                 owner,
@@ -322,11 +409,11 @@ class RRsetCache:
             ):
                 raise ValueError(f"records for {owner} {first.rtype} are not one RRset")
         # Data arrived for the question, whether or not it is kept: it no longer fails.
-        self._entries.pop(("!", owner, first.rtype), None)
+        self._entries.pop(_failure_key(owner, first.rtype))
         ttl = self._clamp_ttl(min(rr.ttl for rr in records))
         if ttl <= 0:  # a TTL-0 record, or max_ttl 0 (caching disabled)
             return False
-        key = ("+", owner, first.rtype, first.rclass)
+        key = _positive_key(owner, first.rtype, first.rclass)
         now = self._clock()
         expires = now + ttl
         existing = self._fresh(key, now)
@@ -335,25 +422,43 @@ class RRsetCache:
                 return False
             if _keeps_expiry(first.rtype, trust):
                 expires = min(expires, existing.expires)
-        self._entries[key] = _Stored(
-            name=str(first.rname),
-            rtype=first.rtype,
-            rclass=first.rclass,
-            trust=Trust(trust),
-            rcode=RCODE.NOERROR,
-            records=_dedupe(records),
-            expires=expires,
-            serial=next(self._serials),
-            ttl=ttl,
-            security=security,
-            extra=tuple(rrsigs),
-        )
+        # The owner's exact labels are kept only when the key's text does not give them back.
+        exact = text == owner and "\\" not in text
+        entry = cache_entry.pack(
+            expires=expires, serial=next(self._serials), ttl=ttl, trust=int(trust),
+            rcode=RCODE.NOERROR, security=security,
+            name_wire=None if exact else first.rname, rdatas=_dedupe(records), extra=rrsigs,
+        )  # fmt: skip
+        if not self._entries.put(key, entry):
+            return False
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
             # Glue and referral data are too weak to overrule a negative answer.
-            self._entries.pop(("-", owner, None), None)
-            self._entries.pop(("-", owner, first.rtype), None)
+            self._entries.pop(_negative_key(owner, None))
+            self._entries.pop(_negative_key(owner, first.rtype))
         return True
+
+    def _positive(
+        self, owner: str, rtype: int, rclass: int, min_trust: Trust, now: float
+    ) -> tuple[bytes, Head] | None:
+        """The live RRset entry and its head, unless hidden by a newer NXDOMAIN (then gone)."""
+        key = _positive_key(owner, rtype, rclass)
+        entry = self._lookup(key, now)
+        if entry is None:
+            return None
+        fields = cache_entry.head(entry)
+        if fields.expires <= now or fields.trust < min_trust:
+            return None
+        if rclass == CLASS.IN:
+            nxdomain = self._fresh(_negative_key(owner, None), now)
+            if (
+                nxdomain is not None
+                and nxdomain.serial > fields.serial
+                and nxdomain.trust >= fields.trust
+            ):
+                self._entries.pop(key)
+                return None
+        return entry, fields
 
     def get(
         self,
@@ -369,36 +474,39 @@ class RRsetCache:
         NXDOMAIN, is gone: the name was since found not to exist.
         """
         owner = canonical_name(name)
-        key = ("+", owner, rtype, rclass)
-        with self._entries.timer as now:  # one instant for the liveness check and the TTL
-            stored = self._fresh(key, now)
-            if stored is None or stored.trust < min_trust:
-                return None
-            if rclass == CLASS.IN:
-                nxdomain = self._fresh(("-", owner, None), now)
-                if (
-                    nxdomain is not None
-                    and nxdomain.serial > stored.serial
-                    and nxdomain.trust >= stored.trust
-                ):
-                    del self._entries[key]
-                    return None
-            ttl = _remaining(stored.expires, now)
+        now = self._clock()  # one instant for the liveness check and the TTL
+        found = self._positive(owner, rtype, rclass, min_trust, now)
+        if found is None:
+            return None
+        entry, fields = found
+        ttl = _remaining(fields.expires, now)
+        text, label = cache_entry.owner_of(entry, fields, owner)
         return CachedRRset(
-            name=stored.name,
+            name=text,
             rtype=rtype,
             rclass=rclass,
-            trust=stored.trust,
-            records=tuple(_with_ttl(rr, ttl) for rr in stored.records),
+            trust=_TRUST[fields.trust],
+            records=cache_entry.unpack_rdatas(entry, fields, label, rtype, rclass, ttl),
             ttl=ttl,
-            original_ttl=stored.ttl,
-            security=stored.security,
-            rrsigs=tuple(_with_ttl(rr, ttl) for rr in stored.extra),
+            original_ttl=fields.ttl,
+            security=cache_entry.SECURITY_CODES[fields.security],
+            rrsigs=cache_entry.unpack_records(entry, fields.extra_at, len(entry), ttl),
         )
+
+    def stamp(
+        self, name: str, rtype: int, rclass: int = CLASS.IN, *,
+        min_trust: Trust = Trust.NONAUTH_EXTRA,
+    ) -> Stamp | None:
+        """Which RRset get() would return now, without rebuilding its records: None when get()
+        would return None, else its store serial and expiry. Equal stamps: the same RRset."""
+        found = self._positive(canonical_name(name), rtype, rclass, min_trust, self._clock())
+        if found is None:
+            return None
+        return Stamp(found[1].serial, found[1].expires)
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
         """Forget one RRset (e.g. data a server turned out to be lame for)."""
-        self._entries.pop(("+", canonical_name(name), rtype, rclass), None)
+        self._entries.pop(_positive_key(canonical_name(name), rtype, rclass))
 
     def closest_zone_cut(self, name: str) -> tuple[str, CachedRRset] | None:
         """The deepest ancestor-or-self of name with a live cached NS RRset, and that RRset."""
@@ -444,53 +552,54 @@ class RRsetCache:
             raise ValueError(f"rcode {rcode} is not a negative answer to cache")
         owner = canonical_name(name)
         if question_type is not None:
-            self._entries.pop(("!", owner, question_type), None)
+            self._entries.pop(_failure_key(owner, question_type))
         ttl = self.negative_ttl(soa)
         if ttl <= 0:
             return
-        key = ("-", owner, rtype)
+        key = _negative_key(owner, rtype)
         now = self._clock()
         existing = self._fresh(key, now)
         if existing is not None and existing.trust > trust:
             return
-        self._entries[key] = _Stored(
-            name=str(name),
-            rtype=rtype,
-            rclass=CLASS.IN,
-            trust=Trust(trust),
-            rcode=rcode,
-            records=(soa,),
-            expires=now + ttl,
-            serial=next(self._serials),
-            security=security,
-            extra=tuple(proof),
-        )
+        text = str(name)
+        entry = cache_entry.pack(
+            expires=now + ttl, serial=next(self._serials), ttl=0, trust=int(trust), rcode=rcode,
+            security=security, name_text=None if text == owner else text, records=(soa,),
+            extra=proof,
+        )  # fmt: skip
+        if not self._entries.put(key, entry):
+            return
         if rtype is not None:
             # The newer statement wins over positive data no more trusted than itself.
-            positive_key = ("+", owner, rtype, CLASS.IN)
-            positive = self._entries.get(positive_key)
-            if positive is not None and positive.trust <= trust:
-                del self._entries[positive_key]
+            positive_key = _positive_key(owner, rtype, CLASS.IN)
+            positive = self._lookup(positive_key, now)
+            if positive is not None and cache_entry.head(positive).trust <= trust:
+                self._entries.pop(positive_key)
 
     def get_negative(self, name: str, rtype: int) -> NegativeEntry | None:
         """A live NXDOMAIN entry for name (any rtype) or a NODATA entry for (name, rtype)."""
         owner = canonical_name(name)
-        with self._entries.timer as now:
-            stored = self._fresh(("-", owner, None), now)
-            if stored is None:
-                stored = self._fresh(("-", owner, rtype), now)
-            if stored is None:
-                return None
-            ttl = _remaining(stored.expires, now)
+        now = self._clock()
+        key = _negative_key(owner, None)
+        fields = self._fresh(key, now)
+        if fields is None:
+            key = _negative_key(owner, rtype)
+            fields = self._fresh(key, now)
+        if fields is None:
+            return None
+        return self._negative_entry(key, fields, owner, _remaining(fields.expires, now))
+
+    def _negative_entry(self, key: str, fields: Head, owner: str, ttl: int) -> NegativeEntry:
+        entry = self._entries.peek(key)
         return NegativeEntry(
-            name=stored.name,
-            rtype=stored.rtype,
-            rcode=stored.rcode,
-            soa=tuple(_with_ttl(rr, ttl) for rr in stored.records),
+            name=cache_entry.owner_of(entry, fields, owner)[0],
+            rtype=_key_tuple(key)[2],
+            rcode=fields.rcode,
+            soa=cache_entry.unpack_records(entry, fields.records_at, fields.extra_at, ttl),
             ttl=ttl,
-            trust=stored.trust,
-            security=stored.security,
-            proof=tuple(_with_ttl(rr, ttl) for rr in stored.extra),
+            trust=_TRUST[fields.trust],
+            security=cache_entry.SECURITY_CODES[fields.security],
+            proof=cache_entry.unpack_records(entry, fields.extra_at, len(entry), ttl),
         )
 
     # -- serve-stale (RFC 8767) ----------------------------------------------------------------
@@ -500,24 +609,33 @@ class RRsetCache:
         the RRset, else an NXDOMAIN for the name; None when fresh data exists (get() serves it),
         when nothing was kept, or when a fresh NXDOMAIN is newer than the RRset."""
         owner = canonical_name(name)
-        with self._entries.timer as now:
-            positive = self._entries.get(("+", owner, rtype, CLASS.IN))
-            denial = self._entries.get(("-", owner, None))
-            if denial is not None and (positive is None or denial.serial > positive.serial):
-                if denial.expires > now:
+        now = self._clock()
+        positive_key = _positive_key(owner, rtype, CLASS.IN)
+        positive = self._lookup(positive_key, now)
+        denial_key = _negative_key(owner, None)
+        denial = self._lookup(denial_key, now)
+        positive_head = cache_entry.head(positive) if positive is not None else None
+        if denial is not None:
+            denial_head = cache_entry.head(denial)
+            if positive_head is None or denial_head.serial > positive_head.serial:
+                if denial_head.expires > now:
                     return None
-                return NegativeEntry(name=denial.name, rtype=None, rcode=denial.rcode,
-                                     soa=tuple(_with_ttl(rr, ttl) for rr in denial.records),
-                                     ttl=ttl, trust=denial.trust)
-            if positive is None or positive.expires > now:
-                return None
-        return CachedRRset(name=positive.name, rtype=rtype, rclass=CLASS.IN,
-                           trust=positive.trust,
-                           records=tuple(_with_ttl(rr, ttl) for rr in positive.records), ttl=ttl)
+                stale = self._negative_entry(denial_key, denial_head, owner, ttl)
+                return NegativeEntry(name=stale.name, rtype=None, rcode=stale.rcode,
+                                     soa=stale.soa, ttl=ttl, trust=stale.trust)
+        if positive is None or positive_head is None or positive_head.expires > now:
+            return None
+        text, label = cache_entry.owner_of(positive, positive_head, owner)
+        return CachedRRset(
+            name=text, rtype=rtype, rclass=CLASS.IN, trust=_TRUST[positive_head.trust],
+            records=cache_entry.unpack_rdatas(positive, positive_head, label, rtype, CLASS.IN,
+                                              ttl),
+            ttl=ttl,
+        )  # fmt: skip
 
     def remove_negative(self, name: str, rtype: int | None) -> None:
         """Forget a negative entry (rtype None: the NXDOMAIN entry)."""
-        self._entries.pop(("-", canonical_name(name), rtype), None)
+        self._entries.pop(_negative_key(canonical_name(name), rtype))
 
     # -- resolution failures (RFC 9520) -------------------------------------------------------
 
@@ -530,53 +648,86 @@ class RRsetCache:
         question up to FAILURE_TTL_MAX (RFC 9520 §3; see the constants for the choice). A
         failure within FAILURE_STREAK_WINDOW of the previous one's end continues the streak.
         """
-        owner = canonical_name(name)
-        key = ("!", owner, rtype)
+        key = _failure_key(canonical_name(name), rtype)
         now = self._clock()
-        previous = self._entries.get(key)
-        failures = 1 if previous is None else previous.failures + 1
+        previous = self._failure(key, now)
+        failures = 1 if previous is None else previous[2] + 1
         # The exponent is capped so a long streak cannot build a huge integer.
         ttl = min(FAILURE_TTL_MIN * 2 ** min(failures - 1, 16), FAILURE_TTL_MAX)
         until = now + ttl
-        self._entries[key] = _Failure(
-            name=str(name),
-            reason=reason,
-            failures=failures,
-            until=until,
-            expires=until + FAILURE_STREAK_WINDOW,
-            ede=ede,
-        )
+        # A tuple of str, int and float: not tracked by the garbage collector.
+        self._entries.put(key, (str(name), reason, failures, until, until + FAILURE_STREAK_WINDOW,
+                                ede))
         return ttl
 
     def get_failure(self, name: str, rtype: int) -> FailureEntry | None:
         """The live failure entry for (name, rtype): its reason and remaining seconds."""
-        with self._entries.timer as now:
-            stored = self._entries.get(("!", canonical_name(name), rtype))
-            if stored is None or now >= stored.until:
-                return None
-            ttl = _remaining(stored.until, now)
-        return FailureEntry(
-            name=stored.name, rtype=rtype, reason=stored.reason, ttl=ttl,
-            failures=stored.failures, ede=stored.ede,
-        )
+        now = self._clock()
+        failure = self._failure(_failure_key(canonical_name(name), rtype), now)
+        if failure is None or now >= failure[3]:
+            return None
+        name, reason, failures, until, _, ede = failure
+        return FailureEntry(name=name, rtype=rtype, reason=reason, ttl=_remaining(until, now),
+                            failures=failures, ede=ede)
 
     # -- housekeeping -------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        """Live entries: RRsets, negative answers and failures together."""
-        return len(self._entries)
+        """Live entries: RRsets, negative answers and failures together (a scan: for stats)."""
+        now = self._clock()
+        live = 0
+        for value in self._entries.values():
+            if type(value) is bytes:
+                live += cache_entry.expires_of(value) + self.stale_window > now
+            else:
+                live += value[4] > now
+        return live
 
     def clear(self) -> None:
         self._entries.clear()
 
     def items(self) -> list[tuple[tuple, Any]]:
         """Live entries as (key, stored) for administration (resolver/cache_admin.py): keys are
-        ("+", owner, rtype, rclass), ("-", owner, rtype or None), ("!", owner, rtype)."""
-        return list(self._entries.items())
+        ("+", owner, rtype, rclass), ("-", owner, rtype or None), ("!", owner, rtype); stored
+        entries show their records rebuilt (with the TTL they were stored with)."""
+        now = self._clock()
+        shown = []
+        for key, value in self._entries.items():
+            key_tuple = _key_tuple(key)
+            if type(value) is not bytes:
+                if value[4] > now:
+                    shown.append((key_tuple, _Failure(*value)))
+                continue
+            fields = cache_entry.head(value)
+            if fields.expires + self.stale_window <= now:
+                continue
+            shown.append((key_tuple, _stored(key_tuple, value, fields)))
+        return shown
 
     def discard(self, key: tuple) -> None:
         """Forget one entry by its key (from `items`)."""
-        self._entries.pop(key, None)
+        self._entries.pop(_key_text(key))
+
+
+def _stored(key: tuple, entry: bytes, fields: Head) -> _Stored:
+    """An entry with its records rebuilt, as items() shows it."""
+    ttl = fields.ttl
+    name, label = cache_entry.owner_of(entry, fields, key[1])
+    if key[0] == "+":
+        rtype, rclass = key[2], key[3]
+        records = cache_entry.unpack_rdatas(entry, fields, label, rtype, rclass, ttl)
+    else:
+        rtype, rclass = key[2], CLASS.IN
+        records = cache_entry.unpack_records(entry, fields.records_at, fields.extra_at, ttl)
+    return _Stored(
+        name=name, rtype=rtype, rclass=rclass, trust=_TRUST[fields.trust], rcode=fields.rcode,
+        records=records, expires=fields.expires, serial=fields.serial, ttl=ttl,
+        security=cache_entry.SECURITY_CODES[fields.security],
+        extra=cache_entry.unpack_records(entry, fields.extra_at, len(entry), ttl),
+    )  # fmt: skip
+
+
+_TRUST = tuple(Trust)  # by value: Trust members are 0..5 in order
 
 
 def _keeps_expiry(rtype: int, trust: Trust) -> bool:

@@ -140,5 +140,8 @@ def load(cache: RRsetCache, text: str, wall: float | None = None) -> tuple[int, 
             raise CacheFileError(f"line {number}: {error}") from None
         except Exception as error:  # dnslib raises assorted errors on bad record text
             raise CacheFileError(f"line {number}: {error}") from None
-    finish()
+    try:
+        finish()
+    except ValueError as error:  # e.g. an unknown security= status in the last block
+        raise CacheFileError(f"line {len(lines)}: {error}") from None
     return loaded, skipped

@@ -7,6 +7,7 @@ An application that catches dnspython's `dns.resolver.NXDOMAIN`, `NoAnswer`, `No
 
     ResolverError
     ├── InvalidName (also ValueError)
+    ├── InvalidCacheSize (also ValueError)
     ├── NoMetaqueries
     ├── ResolverClosed
     ├── Timeout
@@ -40,6 +41,10 @@ class InvalidName(ResolverError, ValueError):
 class NoMetaqueries(ResolverError):
     """A meta-type (ANY, AXFR, IXFR, OPT, TSIG, TKEY, MAILA, MAILB) or meta-class (ANY, NONE)
     was asked for; nothing was sent (dnspython: `dns.resolver.NoMetaqueries`)."""
+
+
+class InvalidCacheSize(ResolverError, ValueError):
+    """A cache size is not a byte size (`64M`, `512K`, `1G`, a number of bytes) or too small."""
 
 
 class ResolverClosed(ResolverError):

@@ -13,8 +13,9 @@ keep per server address:
   MAX_ZONE_MARKS_PER_SERVER of them;
 - whether it rejects EDNS (then it is queried without OPT for NO_EDNS_TTL).
 
-Records are bounded: at most `maxsize` servers (least recently used dropped first), and a
-server without news for HOST_TTL is forgotten. Which server to ask next is decided from these
+Records are bounded: at most `maxsize` servers, or `max_bytes` by each record's measured size
+(its lame/broken marks included), least recently used dropped first; and a server without
+news for HOST_TTL is forgotten. Which server to ask next is decided from these
 records in resolver/selection.py.
 
 Pure: no I/O; time comes from an injectable clock. Not thread-safe: one event loop owns it.
@@ -183,6 +184,17 @@ class _Server:
         return mark if mark is not None and now < mark.until else None
 
 
+# What one server's record costs in the TLRUCache (its address key, the _Server, the cache's own
+# per-key items) and each lame/broken mark on top (zone key, _Mark, dict slot), beyond the zone
+# name's length. Measured with tracemalloc by tests/test_cache_bytes.py.
+SERVER_RECORD_BYTES = 520
+MARK_BYTES = 180
+
+
+def _record_bytes(server: _Server) -> int:
+    return SERVER_RECORD_BYTES + sum(MARK_BYTES + len(zone) for zone in server.marks)
+
+
 class ServerRecords:
     """Per-server RTT, timeouts and back-off, lame/broken marks and EDNS capability, bounded by
     maxsize (LRU). Fed by report(); resolver.selection.InfraCache adds the choice of server."""
@@ -195,7 +207,9 @@ class ServerRecords:
         min_rto: float = 0.05,
         max_rto: float = 3.0,
         maxsize: int = 10_000,
+        max_bytes: int | None = None,
     ) -> None:
+        """`max_bytes`, when given, bounds the records by their size instead of `maxsize`."""
         if not 0 < min_rto <= initial_rto <= max_rto:
             raise ValueError("need 0 < min_rto <= initial_rto <= max_rto")
         if maxsize < 1:
@@ -205,7 +219,9 @@ class ServerRecords:
         self.min_rto = min_rto
         self.max_rto = max_rto
         self._servers: TLRUCache[str, _Server] = TLRUCache(
-            maxsize=maxsize, ttu=lambda _key, server, now: server.forget_by(now), timer=clock
+            maxsize=maxsize if max_bytes is None else max_bytes,
+            ttu=lambda _key, server, now: server.forget_by(now), timer=clock,
+            getsizeof=None if max_bytes is None else _record_bytes,
         )
 
     def _server(self, address: str) -> _Server | None:

@@ -60,7 +60,8 @@ UNKNOWN_SERVER_NICENESS = 0.376
 
 class InfraCache(ServerRecords):
     """The infrastructure cache: per-server records (resolver.infra) plus the choice of the
-    next server to ask (this module). Bounded by maxsize servers, least recently used first."""
+    next server to ask (this module). Bounded by maxsize servers or max_bytes, least recently
+    used first."""
 
     def __init__(
         self,
@@ -71,9 +72,11 @@ class InfraCache(ServerRecords):
         initial_rto: float = 0.8,
         min_rto: float = 0.05,
         max_rto: float = 3.0,
+        max_bytes: int | None = None,
     ) -> None:
         super().__init__(
-            clock=clock, initial_rto=initial_rto, min_rto=min_rto, max_rto=max_rto, maxsize=maxsize
+            clock=clock, initial_rto=initial_rto, min_rto=min_rto, max_rto=max_rto, maxsize=maxsize,
+            max_bytes=max_bytes,
         )
         # SystemRandom by default: which server gets a query is one more thing an off-path
         # spoofer would have to guess. Tests pass random.Random(seed).

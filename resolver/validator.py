@@ -40,6 +40,7 @@ from resolver.dnssec import (
 )
 from resolver.dnssec.status import bogus, insecure
 from resolver.errors import ResolverError
+from resolver.lru import ByteLRU
 from resolver.records import DS, RRSIG, Name, RRset
 from resolver.records.rrset import rrsets_from_dnslib
 from resolver.trace import Failure
@@ -52,7 +53,17 @@ if TYPE_CHECKING:
 # does not cost a full chain walk per question, yet is retried soon).
 INSECURE_TTL = 300
 BOGUS_TTL = 5
-MAX_REFERRALS = 1000
+# Referrals stashed for their DS records: at most MAX_REFERRALS, each of at most
+# MAX_REFERRAL_RECORDS records (all sections; a larger one's DS is asked for when needed), so
+# about 256 x 16 parsed records of ~800 bytes: some 3 MB (README, Memory).
+MAX_REFERRALS = 256
+MAX_REFERRAL_RECORDS = 16
+# What one zone's outcome costs beyond its DNSKEYs' wire length: the ZoneTrust, its Name and
+# Verdict, the LRU slot; and each DNSKEY's typed rdata. Measured with tracemalloc by
+# tests/test_cache_bytes.py.
+ZONE_TRUST_BYTES = 900
+DNSKEY_BYTES = 200
+DEFAULT_ZONE_TRUST_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,11 @@ class ZoneTrust:
     anchor: bool = False
     ds: tuple[tuple[int, int, int], ...] = ()
     matched: tuple[tuple[int, int, int], ...] = ()
+
+
+def _zone_trust_bytes(zone: Name, trust: ZoneTrust) -> int:
+    keys = trust.keys if trust.keys is not None else ()
+    return ZONE_TRUST_BYTES + sum(DNSKEY_BYTES + len(key.to_wire()) for key in keys)
 
 
 def _text(name: Name) -> str:
@@ -86,12 +102,14 @@ class Validator:
 
     def __init__(
         self, anchors: dict[Name, TrustAnchor], *, now: Callable[[], float] = time.time,
-        budget: ValidationBudget | None = None,
+        budget: ValidationBudget | None = None, max_bytes: int = DEFAULT_ZONE_TRUST_BYTES,
     ) -> None:
+        """`max_bytes` bounds the zones' outcomes kept (their DNSKEYs), least recently used
+        dropped first."""
         self.anchors = anchors
         self.now = now
         self.budget = budget or ValidationBudget()  # what each client query may spend (copied)
-        self._zones: dict[Name, ZoneTrust] = {}
+        self._zones: ByteLRU[Name, ZoneTrust] = ByteLRU(max_bytes, _zone_trust_bytes)
         # Referrals seen by the walk, by child zone: their DS RRset (or proof of none) spares
         # the DS query. Kept for the referral's NS TTL at most, and only a few at a time.
         self._referrals: dict[Name, tuple[Classified, str, int, float]] = {}
@@ -100,6 +118,10 @@ class Validator:
         """Remember a referral (the iterator's walk just followed it) for its DS records."""
         if not result.proof:
             return  # no DS and no NSEC/NSEC3: ask for the DS when it is needed
+        parts = (result.answer, result.authority, result.additional, result.dropped,
+                 result.signatures, result.proof, result.dname)
+        if sum(len(part) for part in parts) > MAX_REFERRAL_RECORDS:
+            return  # too large to keep: its DS is asked for when needed
         if len(self._referrals) >= MAX_REFERRALS:
             self._referrals.clear()
         ttl = min((rr.ttl for rr in result.authority), default=0)
@@ -297,7 +319,7 @@ class Validator:
         return None
 
     def _keep(self, query: Query, outcome: ZoneTrust) -> ZoneTrust:
-        self._zones[outcome.zone] = outcome
+        self._zones.put(outcome.zone, outcome)
         self._report(query, outcome, cached=False)
         return outcome
 

@@ -229,7 +229,7 @@ def test_bad_limits_are_refused() -> None:
     with pytest.raises(ValueError):
         RRsetCache(min_ttl=100, max_ttl=10)
     with pytest.raises(ValueError):
-        RRsetCache(maxsize=0)
+        RRsetCache(max_bytes=0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -263,8 +263,16 @@ def test_ttl_arithmetic_invariants(ttl: int, start: float, elapsed: list[float])
 # -- eviction -------------------------------------------------------------------------------
 
 
+def _cost(fill) -> int:  # noqa: ANN001 (a callable given a cache)
+    """The bytes the entries `fill` stores are accounted at, in a cache of its own."""
+    cache = RRsetCache(clock=FakeClock())
+    fill(cache)
+    return cache.used_bytes
+
+
 def test_lru_eviction_bounds_the_cache(clock: FakeClock) -> None:
-    cache = RRsetCache(maxsize=3, clock=clock)
+    one = _cost(lambda c: c.put([a("h0.example.", "192.0.2.0")], Trust.AUTH_ANSWER))
+    cache = RRsetCache(max_bytes=3 * one, clock=clock)  # room for three such RRsets
     for i in range(3):
         cache.put([a(f"h{i}.example.", f"192.0.2.{i}")], Trust.AUTH_ANSWER)
     assert cache.get("h0.example.", QTYPE.A) is not None  # h0 is now most recently used
@@ -279,7 +287,9 @@ def test_lru_eviction_bounds_the_cache(clock: FakeClock) -> None:
 
 
 def test_negative_entries_count_towards_the_bound(clock: FakeClock) -> None:
-    cache = RRsetCache(maxsize=2, clock=clock)
+    negative = _cost(lambda c: c.put_negative("y.example.", QTYPE.A, RCODE.NOERROR,
+                                              soa("example.", 3600, 300)))
+    cache = RRsetCache(max_bytes=2 * negative, clock=clock)  # two entries, not three
     cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
     cache.put_negative("x.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300))
     cache.put_negative("y.example.", QTYPE.A, RCODE.NOERROR, soa("example.", 3600, 300))
@@ -782,7 +792,8 @@ def test_an_answer_or_a_negative_answer_clears_the_failure(cache: RRsetCache) ->
 
 
 def test_failures_share_the_cache_bound(clock: FakeClock) -> None:
-    cache = RRsetCache(maxsize=3, clock=clock)
+    failure = _cost(lambda c: c.put_failure("f0.example.", QTYPE.A, "timeout"))
+    cache = RRsetCache(max_bytes=3 * failure, clock=clock)  # three failures
     for i in range(10):
         cache.put_failure(f"f{i}.example.", QTYPE.A, "timeout")
         assert len(cache) <= 3

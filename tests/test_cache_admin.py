@@ -71,3 +71,10 @@ def test_dump_then_load_keeps_remaining_ttls_and_skips_what_expired():
 def test_a_bad_dump_names_its_line(text, message):
     with pytest.raises(cache_admin.CacheFileError, match=message):
         cache_admin.load(RRsetCache(), text)
+
+
+def test_an_unknown_dnssec_status_in_a_dump_names_its_line() -> None:
+    text = (";; resolver cache dump\n;; dumped-at 1000.000\n;; rrset AUTH_ANSWER security=weird\n"
+            "www.example.com. 300 IN A 192.0.2.1\n")
+    with pytest.raises(cache_admin.CacheFileError, match="line 4: unknown DNSSEC status"):
+        cache_admin.load(RRsetCache(), text, wall=1000.0)

@@ -89,10 +89,10 @@ def test_flags_given_at_start_still_override_the_file_after_a_reload(config_file
 
 def test_reload_names_settings_that_need_a_restart(config_file):
     with Daemon("--lab", "--config", str(config_file)) as daemon:
-        config_file.write_text(FIRST + "cache-size = 10\n")
+        config_file.write_text(FIRST + 'cache-size = "32M"\n')
         daemon.signal(signal.SIGHUP)
         line = daemon.wait_for(r"reloaded .*").group(0)
-        assert "needs a restart, not applied: cache-size: 100000 -> 10" in line
+        assert "needs a restart, not applied: cache-size: 64M -> 32M" in line
 
 
 def test_a_taken_default_port_is_blamed_on_mdns():

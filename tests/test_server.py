@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from resolver.answer import Answer
 from resolver.server import Server, ServerConfig, ServerError, fetch_stats
-from resolver.server.answer_cache import AnswerCache, PackedReply
+from resolver.server.answer_cache import AnswerCache, PackedReply, entry_bytes
 from resolver.server.nameserver import Nameserver
 from resolver.server.query import fast_key, parse_query
 from resolver.server.stats import LatencyHistogram
@@ -969,7 +969,7 @@ def test_packed_reply_ages_ttls_and_expires_at_the_smallest():
         assert served.header.id == 0xABCD
         assert (served.header.rd, served.header.cd) == (0, 1)
         assert str(served.q.qname) == "WWW.example.test."
-    cache = AnswerCache(10)
+    cache = AnswerCache(1 << 20)
     cache.put(b"k", entry)
     assert cache.get(b"k", 1059.99) is entry
     assert cache.get(b"k", 1060.0) is None and len(cache) == 0  # never served expired
@@ -987,10 +987,12 @@ def test_packed_reply_negative_lifetime_and_truncation():
 
 def test_answer_cache_evicts_the_oldest_insert():
     reply, question_end = _packed()
-    cache = AnswerCache(3)
+    one = entry_bytes(b"a", PackedReply(reply, question_end, 0.0, edns=False, lifetime=None))
+    cache = AnswerCache(3 * one)  # room for three
     for key in (b"a", b"b", b"c", b"d"):
         cache.put(key, PackedReply(reply, question_end, 0.0, edns=False, lifetime=None))
     assert list(cache.entries) == [b"b", b"c", b"d"]
+    assert cache.used == 3 * one
 
 
 def test_latency_histogram_percentiles():

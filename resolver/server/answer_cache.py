@@ -6,7 +6,9 @@ with every TTL lowered by the whole seconds spent in the cache. TTL positions ar
 insert; the aged copy is remade at most once per second per entry, so a hit is a dict lookup and
 a few byte concatenations - no parsing, no dnslib.
 
-An entry lives until its smallest TTL runs out and is never served after that.
+An entry lives until its smallest TTL runs out and is never served after that. The cache is
+bounded in bytes: each entry counts by `entry_bytes` (its key and reply, twice once aged, plus
+a measured overhead), so one 64 KB answer counts as much as a few hundred small ones.
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ _TTL = struct.Struct(">I")
 # each keeps an entry small. Bounded so odd replies cannot grow it without limit.
 _SHARED_MAX = 4096
 _shared: dict[object, object] = {}
+
+# What an entry costs beyond its key and reply bytes: the PackedReply and its own objects (the
+# TTL positions, the times), the OrderedDict slot, the key's and the reply's bytes headers.
+# Measured with tracemalloc by tests/test_cache_bytes.py.
+REPLY_OVERHEAD = 470
+# Header variants not shared (the shared table was full when the entry was made): two tuples of
+# eight 12-octet bytes objects of its own.
+UNSHARED_HEADERS = 1000
 
 
 def _share(value: object) -> object:
@@ -109,17 +119,28 @@ class PackedReply:
         self.age = age
 
 
+def entry_bytes(key: bytes, entry: PackedReply) -> int:
+    """What one packed reply costs in the cache: the same figure when stored and removed."""
+    size = REPLY_OVERHEAD + len(key) + 2 * len(entry.template)  # tail: an aged copy
+    if _shared.get(entry.headers) is not entry.headers:
+        size += UNSHARED_HEADERS
+    return size
+
+
 class AnswerCache:
-    """Packed replies by cache key, at most `capacity`; the oldest insert leaves first.
+    """Packed replies by cache key, at most `max_bytes` by `entry_bytes`; the oldest insert
+    leaves first.
 
     Insertion-order eviction keeps both lookup and insert O(1) without touching the order on
     every hit, as an LRU would; popular names are re-inserted on their next miss anyway. An
     OrderedDict, because removing the oldest key of a plain dict again and again makes each
-    `next(iter(d))` scan the holes left by earlier removals.
+    `next(iter(d))` scan the holes left by earlier removals. Expired entries stay until read or
+    evicted (counted all along).
     """
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = max(capacity, 1)
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(max_bytes, 1)
+        self.used = 0  # accounted bytes of the entries held
         self.entries: OrderedDict[bytes, PackedReply] = OrderedDict()
 
     def get(self, key: bytes, now: float) -> PackedReply | None:
@@ -128,15 +149,28 @@ class AnswerCache:
             return None
         if entry.expires <= now:
             del self.entries[key]
+            self.used -= entry_bytes(key, entry)
             return None
         return entry
 
     def put(self, key: bytes, entry: PackedReply) -> None:
+        """Keep `entry` (not if it alone is larger than the cache), the oldest leaving first."""
         entries = self.entries
-        entries.pop(key, None)
-        while len(entries) >= self.capacity:
-            entries.popitem(last=False)
+        old = entries.pop(key, None)
+        if old is not None:
+            self.used -= entry_bytes(key, old)
+        size = entry_bytes(key, entry)
+        if size > self.max_bytes:
+            return
+        while self.used + size > self.max_bytes:
+            old_key, old = entries.popitem(last=False)
+            self.used -= entry_bytes(old_key, old)
         entries[key] = entry
+        self.used += size
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.used = 0
 
     def __len__(self) -> int:
         return len(self.entries)

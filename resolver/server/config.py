@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resolver import protocol
+from resolver import memory, protocol
 
 DEFAULT_PORT = protocol.DEFAULT_SERVER_PORT
 # Loopback only by default: a resolver reachable from anywhere is an amplification weapon.
@@ -35,9 +35,9 @@ class ServerConfig:
     max_tcp_connections: int = 256  # each costs a socket and buffers; RFC 7766 §6.2.2
     stats_interval: float | None = None  # log a stats line every S seconds
     log_queries: bool = False
-    # Entries in the cache of packed replies (one per question x EDNS x DO); the resolver's own
-    # RRset cache sits behind it.
-    answer_cache_size: int = 100_000
+    # Bytes for the cache of packed replies (one per question x EDNS x DO): its share of the
+    # cache size (resolver/memory.py); the resolver's own RRset cache sits behind it.
+    answer_cache_bytes: int = memory.ServerShares.of(memory.DEFAULT_CACHE_SIZE).replies
     # Upper bound on one resolution as the server sees it; None = the resolver's lifetime + 1 s.
     # Past it the client gets SERVFAIL rather than silence.
     resolution_timeout: float | None = None

@@ -132,9 +132,8 @@ class ControlChannel:
         administer = getattr(self.resolver, "administer", None)
         if administer is None:
             raise ControlError("this resolver has no cache to administer")
-        answers = self.nameserver.cache.entries  # packed replies built from what is flushed
         if command in ("flush", "flush-zone", "flush-negative", "flush-all"):
-            answers.clear()
+            self.nameserver.cache.clear()  # packed replies built from what is flushed
 
         def operate(iterator: Any) -> str:
             cache = iterator.cache

@@ -78,12 +78,17 @@ MAX_TCP_MESSAGE = 65_535  # RFC 7766 §8: the 2-octet length prefix bounds a TCP
 # Clients waiting on one question; a flood of one name beyond this gets SERVFAIL, so memory stays
 # bounded even though waiting on a shared resolution costs no upstream traffic.
 MAX_WAITERS_PER_QUESTION = 1024
+# Clients waiting on all questions together; beyond it a new waiter gets SERVFAIL (Unbound's
+# num-queries-per-thread bounds the same thing).
+MAX_WAITING = 10_000
 # Access-control actions remembered per client address; cleared when full (a scan of many
-# source addresses must not grow memory).
-ACL_MEMORY = 65_536
+# source addresses must not grow memory): at most about 3 MB (README, Memory).
+ACL_MEMORY = 16_384
 # Query bytes (all but the ID) -> fast_key's reading, remembered for queries that hit: clients
-# repeat the very same bytes, so a repeat skips reading the name. Cleared when full.
+# repeat the very same bytes, so a repeat skips reading the name. Cleared when full; only
+# queries up to MAX_SHAPE_OCTETS are remembered, so it stays under about 7 MB (README, Memory).
 MAX_SHAPES = 20_000
+MAX_SHAPE_OCTETS = 128
 RD_FLAG = 0x0100  # recursion desired, in the header's flags
 REFUSED_QTYPES = frozenset({QTYPE.AXFR, QTYPE.IXFR})
 NOTIMP_QTYPES = frozenset({253, 254})  # MAILA, MAILB (RFC 1035; obsolete)
@@ -113,7 +118,7 @@ class Nameserver:
         self.clock = clock
         self.resolver = resolver
         self.stats = ServerStats()
-        self.cache = AnswerCache(config.answer_cache_size)
+        self.cache = AnswerCache(config.answer_cache_bytes)
         self._entries = self.cache.entries  # the hot path reads the dict directly
         self.access, self.stats_readers, self.local = self.policy_of(config)
         self._acl: dict[str, str] = {}
@@ -155,7 +160,7 @@ class Nameserver:
         self.stats_readers = stats_readers
         self._acl.clear()
         if local_changed:
-            self.cache.entries.clear()  # the same dict the hot path reads
+            self.cache.clear()  # empties the same dict the hot path reads
             self._shapes.clear()
 
     # ---- the hot path -------------------------------------------------------------------
@@ -172,7 +177,9 @@ class Nameserver:
             found = self._shapes.get(shape)
             if found is None:
                 found = fast_key(data)
-                if found is not None and found[0] in self._entries:
+                if found is not None and found[0] in self._entries and (
+                    len(shape) <= MAX_SHAPE_OCTETS
+                ):
                     if len(self._shapes) >= MAX_SHAPES:
                         self._shapes.clear()
                     self._shapes[shape] = found
@@ -379,6 +386,9 @@ class Nameserver:
         waiters = self._inflight.get(key)
         if self.closing:
             return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
+        if self.stats.waiting >= MAX_WAITING:
+            self.stats.overloaded += 1
+            return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
         if waiters is not None:
             if len(waiters) >= MAX_WAITERS_PER_QUESTION:
                 self.stats.overloaded += 1

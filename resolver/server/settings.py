@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from resolver import memory
 from resolver.server.config import DEFAULT_ALLOW, DEFAULT_PORT, ServerError
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -111,6 +112,11 @@ def _boolean(text: str) -> bool:
     if lowered in ("false", "no", "0", "off"):
         return False
     raise ValueError(f"not true or false: {text!r}")
+
+
+def _size(text: str) -> int:
+    # InvalidCacheSize is a ValueError: its one line becomes the flag's or the file's error.
+    return memory.parse_size(text)
 
 
 def _text(text: str) -> str:
@@ -224,7 +230,8 @@ class Setting:
     """One setting: its name is the config key and, with `--` before it, the flag."""
 
     name: str
-    kind: str  # "integer", "number", "boolean", "string", "list": what TOML value it takes
+    kind: str  # "integer", "number", "boolean", "string", "list", "size": the TOML value it
+    # takes ("size": bytes as an integer, or a string such as "64M")
     default: Any  # as written in the config file; None = unset
     help: str
     read: Callable[[str], Any]  # one text item (a flag's argument, a list's element) -> value
@@ -298,8 +305,10 @@ SETTINGS: tuple[Setting, ...] = (
             "iteration starts there", _zone_servers, metavar="'ZONE ADDR...'",
             group="resolution"),
     # cache
-    Setting("cache-size", "integer", 100_000, "RRsets kept in the cache", _count(1),
-            unit="RRsets", metavar="N", group="cache"),
+    Setting("cache-size", "size", memory.format_size(memory.DEFAULT_CACHE_SIZE), "memory for "
+            "every cache together (RRsets, negative answers, packed replies, server records, "
+            "DNSSEC keys), split as the README's Memory section says: 64M, 512K, 1G or bytes",
+            _size, metavar="SIZE", group="cache"),
     Setting("min-ttl", "integer", 0, "cache records at least this long", _count(0),
             unit="seconds", metavar="S", group="cache"),
     Setting("max-ttl", "integer", 86_400, "cache records at most this long", _count(1),
@@ -370,6 +379,10 @@ def convert(setting: Setting, value: Any) -> Any:
     if setting.kind in ("integer", "integer or auto"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"expected an integer, got {_toml_type(value)}")
+        return setting.read(str(value))
+    if setting.kind == "size":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f"expected a size such as \"64M\" or bytes, got {_toml_type(value)}")
         return setting.read(str(value))
     if setting.kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -523,7 +536,12 @@ def merge(file_values: dict[str, Any], flag_values: dict[str, Any]) -> dict[str,
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What differs between two merged settings, one 'name: old -> new' per setting."""
-    return [f"{name}: {_show(old.get(name))} -> {_show(new.get(name))}"
+    def show(name: str, value: Any) -> str:
+        if BY_NAME[name].kind == "size" and isinstance(value, int):
+            return memory.format_size(value)
+        return _show(value)
+
+    return [f"{name}: {show(name, old.get(name))} -> {show(name, new.get(name))}"
             for name in BY_NAME if old.get(name) != new.get(name)]
 
 
@@ -640,6 +658,7 @@ def server_config(values: dict[str, Any], config: Any = None) -> Any:
     config.access_control = list(values["access-control"])
     config.stats_from = list(values["stats-from"])
     config.max_inflight = values["max-inflight"]
+    config.answer_cache_bytes = cache_shares(values).replies
     config.stats_interval = values["stats-interval"]
     config.log_queries = values["log-queries"]
     config.log_level = values["log-level"]
@@ -661,11 +680,20 @@ def server_config(values: dict[str, Any], config: Any = None) -> Any:
     return config
 
 
+def cache_shares(values: dict[str, Any]) -> memory.ServerShares:
+    """One server process's shares of `cache-size`: each worker process (setting `workers`,
+    where there is one) keeps caches of its own, so the size is divided among them; a worker's
+    Resolver gets at least the smallest cache size."""
+    workers = values.get("workers") or 1
+    shares = memory.ServerShares.of(values["cache-size"] // workers)
+    return memory.ServerShares(shares.replies, max(shares.resolver, memory.MIN_CACHE_SIZE))
+
+
 def resolver_options(values: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments of `Resolver(...)` from merged settings."""
     options: dict[str, Any] = {
         "ipv4_only": values["ipv4-only"],
-        "cache_size": values["cache-size"],
+        "cache_size": cache_shares(values).resolver,
         "min_ttl": values["min-ttl"],
         "max_ttl": values["max-ttl"],
         "dnssec": values["validation"],

@@ -1,0 +1,193 @@
+"""The compact form of one RRset cache entry: a single `bytes` object, and its size in bytes.
+
+A cached RRset used to be a dataclass holding a tuple of dnslib `RR`s, each with a `DNSLabel`
+and an rdata object: some 2 KB and a dozen GC-tracked objects per cached name, which the
+garbage collector walked on every full collection. Now an entry is one `bytes` value under one
+`str` key, neither tracked by the collector, and the records are rebuilt as dnslib `RR`s when
+read (`RRsetCache.get` and friends keep their results unchanged).
+
+Layout of an entry (network byte order):
+
+    HEAD      expires (double, cache clock), serial (u64: store order), ttl (u32: as stored),
+              trust, rcode, security code, flags (u8 each), records_at (u16), extra_at (u32)
+    name      only if it differs from the key's canonical owner: NAME_WIRE, the owner's exact
+              labels as an uncompressed wire name (an RRset's records keep their owner's case);
+              NAME_TEXT, u16 length + UTF-8 text (a negative entry's name as given)
+    records   positive: per record u16 rdlength + rdata (owner, type, class from the entry);
+              negative: the SOA as a whole record (owner, type, class, TTL, rdlength, rdata)
+    extra     whole records: the RRSIGs beside positive data, the NSEC/NSEC3 proof beside
+              negative data
+
+Names inside rdata are never compressed, so each record stands alone in the entry. TTLs in
+the entry are not read back: everything handed out carries the entry's remaining TTL.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, DNSBuffer, DNSLabel
+
+_HEAD = struct.Struct("!dQIBBBBHI")
+HEAD_SIZE = _HEAD.size
+NAME_WIRE = 0x01
+NAME_TEXT = 0x02
+
+SECURITY_CODES: tuple[str | None, ...] = (None, "secure", "insecure", "bogus", "indeterminate")
+_SECURITY = {value: code for code, value in enumerate(SECURITY_CODES)}
+
+# Bytes an entry costs beyond len(key) + len(value): the OrderedDict slot and link node of the
+# ByteLRU, the str object of the key and the bytes object of the value, pymalloc's rounding, at
+# the dict's least favourable fill (just after it grew). Measured with tracemalloc by
+# tests/test_cache_bytes.py (which fails if the real cost per entry exceeds the accounted one).
+ENTRY_OVERHEAD = 200
+# A resolution failure is a tuple (name, reason, failures, until, expires, ede): its own objects
+# (tuple, two floats, the strs' headers) on top of the slot and key. Measured the same way.
+FAILURE_OVERHEAD = 400
+
+
+class Head(NamedTuple):
+    """The fixed fields of an entry, readable without rebuilding any record."""
+
+    expires: float
+    serial: int
+    ttl: int
+    trust: int
+    rcode: int
+    security: int
+    flags: int
+    records_at: int
+    extra_at: int
+
+
+def head(entry: bytes) -> Head:
+    return Head._make(_HEAD.unpack_from(entry))
+
+
+def expires_of(entry: bytes) -> float:
+    """The absolute expiry time of an entry (its first field)."""
+    return _HEAD.unpack_from(entry)[0]
+
+
+def security_code(security: str | None) -> int:
+    """The code of a DNSSEC status (resolver.dnssec.Security value); ValueError if unknown."""
+    try:
+        return _SECURITY[security]
+    except KeyError:
+        raise ValueError(f"unknown DNSSEC status {security!r}") from None
+
+
+class _PlainBuffer(DNSBuffer):
+    """A DNSBuffer that never compresses names, so every record can be read on its own."""
+
+    def encode_name(self, name: DNSLabel | str) -> None:
+        self.encode_name_nocompress(name)
+
+
+def pack(
+    *, expires: float, serial: int, ttl: int, trust: int, rcode: int, security: str | None,
+    name_wire: DNSLabel | None = None, name_text: str | None = None,
+    rdatas: Iterable[RR] = (), records: Iterable[RR] = (), extra: Iterable[RR] = (),
+) -> bytes:
+    """An entry from its fields. `rdatas`: an RRset's records, kept as rdata only; `records`:
+    whole records (a negative answer's SOA); `extra`: whole records kept beside them."""
+    buffer = _PlainBuffer()
+    buffer.append(bytes(HEAD_SIZE))  # filled in below
+    flags = 0
+    if name_wire is not None:
+        flags |= NAME_WIRE
+        buffer.encode_name_nocompress(name_wire)
+    elif name_text is not None:
+        flags |= NAME_TEXT
+        text = name_text.encode()
+        buffer.pack("!H", len(text))
+        buffer.append(text)
+    records_at = buffer.offset
+    for rr in rdatas:
+        at = buffer.offset
+        buffer.pack("!H", 0)
+        rr.rdata.pack(buffer)
+        buffer.update(at, "!H", buffer.offset - at - 2)
+    for rr in records:
+        rr.pack(buffer)
+    extra_at = buffer.offset
+    for rr in extra:
+        rr.pack(buffer)
+    data = buffer.data
+    _HEAD.pack_into(data, 0, expires, serial, ttl, trust, rcode, security_code(security), flags,
+                    records_at, extra_at)
+    return bytes(data)
+
+
+def owner_of(entry: bytes, fields: Head, owner: str) -> tuple[str, DNSLabel]:
+    """The entry's name as text and as the label its records carry; `owner` is the key's."""
+    if fields.flags & NAME_WIRE:
+        label = _wire_label(entry, HEAD_SIZE)
+        return str(label), label
+    if fields.flags & NAME_TEXT:
+        text = entry[HEAD_SIZE + 2 : fields.records_at].decode()
+        return text, DNSLabel(text)
+    return owner, DNSLabel(owner)
+
+
+def _wire_label(entry: bytes, offset: int) -> DNSLabel:
+    """The uncompressed wire name at offset. Read here, not by dnslib's decode_name: four
+    times faster, and it does not refuse labels that are not UTF-8."""
+    labels = []
+    while length := entry[offset]:
+        labels.append(entry[offset + 1 : offset + 1 + length])
+        offset += 1 + length
+    return DNSLabel(labels)
+
+
+# Rdata that is one domain name (the zone cut's NS RRsets, CNAME chains): built directly.
+_NAME_RDATA = {QTYPE.NS: NS, QTYPE.CNAME: CNAME, QTYPE.PTR: PTR}
+
+
+def unpack_rdatas(
+    entry: bytes, fields: Head, label: DNSLabel, rtype: int, rclass: int, ttl: int
+) -> tuple[RR, ...]:
+    """An RRset's records, rebuilt with `label` as owner and `ttl`."""
+    offset = fields.records_at
+    end = fields.extra_at
+    records = []
+    name_rdata = _NAME_RDATA.get(rtype)
+    if name_rdata is not None:
+        while offset < end:
+            length = (entry[offset] << 8) | entry[offset + 1]
+            rdata = name_rdata(_wire_label(entry, offset + 2))
+            records.append(RR(label, rtype, rclass, ttl, rdata))
+            offset += 2 + length
+        return tuple(records)
+    buffer = DNSBuffer(entry)
+    buffer.offset = offset
+    parse = RDMAP.get(QTYPE.get(rtype), RD).parse
+    while offset < end:
+        (length,) = buffer.unpack("!H")
+        records.append(RR(label, rtype, rclass, ttl, parse(buffer, length)))
+        offset += 2 + length
+        buffer.offset = offset  # whatever the rdata parser read, the next record starts here
+    return tuple(records)
+
+
+def unpack_records(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ...]:
+    """Whole records between two offsets, each given `ttl`."""
+    if start >= end:
+        return ()
+    buffer = DNSBuffer(entry)
+    buffer.offset = start
+    records = []
+    while buffer.offset < end:
+        rr = RR.parse(buffer)
+        rr.ttl = ttl
+        records.append(rr)
+    return tuple(records)
+
+
+def entry_bytes(key: str, value: bytes | tuple) -> int:
+    """What an RRset cache entry costs: its key and value plus the measured overhead."""
+    if type(value) is bytes:
+        return ENTRY_OVERHEAD + len(key) + len(value)
+    return FAILURE_OVERHEAD + len(key) + len(value[0]) + len(value[1])
