@@ -396,6 +396,27 @@ class RRsetCache:
             rrsigs=tuple(_with_ttl(rr, ttl) for rr in stored.extra),
         )
 
+    def stamp(self, name: str, rtype: int, rclass: int = CLASS.IN) -> int | None:
+        """Which stored RRset get() would serve for (name, rtype, rclass), at any trust: its
+        store serial, or None when it would serve nothing. Equal stamps at two moments mean the
+        very same entry (not replaced, removed, expired or hidden by a newer NXDOMAIN), so
+        something built from it still holds (the zone cut memo). Builds no records."""
+        owner = canonical_name(name)
+        entries = self._entries
+        with entries.timer as now:  # one instant; indexing once, as this runs per cached NS name
+            try:
+                stored = entries[("+", owner, rtype, rclass)]
+            except KeyError:
+                return None
+            if stored.expires <= now:
+                return None
+            if rclass == CLASS.IN and ("-", owner, None) in entries:
+                nxdomain = entries[("-", owner, None)]
+                if (nxdomain.expires > now and nxdomain.serial > stored.serial
+                        and nxdomain.trust >= stored.trust):
+                    return None
+            return stored.serial
+
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
         """Forget one RRset (e.g. data a server turned out to be lame for)."""
         self._entries.pop(("+", canonical_name(name), rtype, rclass), None)
