@@ -34,6 +34,7 @@ from resolver.dnssec import EDE, Security, ValidationBudget
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.minimise import Minimiser
+from resolver.negative_wire import classify_negative
 from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.prefetch import prefetch_due
@@ -94,12 +95,14 @@ class Outcome:
 
 @dataclass
 class Reply:
-    """A parsed upstream reply and how it arrived."""
+    """A parsed upstream reply and how it arrived; a plain negative reply comes classified
+    from the wire instead (negative_wire.py), without a dnslib message."""
 
-    message: DNSRecord
+    message: DNSRecord | None
     rtt: float
     size: int
     protocol: str
+    classified: Classified | None = None
 
 
 @dataclass
@@ -799,7 +802,8 @@ class Iterator:
             if isinstance(reply, QueryTimeout):
                 cut.timed_out.add(address)
                 continue
-            result = classify(reply.message, zone, name, qtype, max_chain=limits.max_cname_links)
+            result = reply.classified or classify(reply.message, zone, name, qtype,
+                                                  max_chain=limits.max_cname_links)
             self._report(query, result, reply, address, server, name, qtype)
             if result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN:
                 if minimised:
@@ -909,6 +913,9 @@ class Iterator:
                     why = SendReason.CASE_NOT_ECHOED
                     continue  # asked again in plain case
                 raw = restored
+            negative = classify_negative(raw, zone, qname, qtype)
+            if negative is not None:  # NXDOMAIN/NODATA with the SOA alone: no dnslib parse
+                return Reply(None, exchange.rtt, len(raw), transport, negative)
             try:
                 reply = DNSRecord.parse(raw)
             except Exception:  # dnslib raises assorted errors on malformed data
@@ -949,6 +956,8 @@ class Iterator:
 
     def _report_plain(self, query: Query, zone: str, server: str, address: str, reply: Reply,
                       classification: str) -> None:
+        if reply.message is None:  # classified from the wire: never truncated nor refused
+            return
         query.emit(
             trace.ResponseReceived,
             zone=zone,

@@ -179,7 +179,8 @@ def negative_reply(
     return bytes(out)
 
 
-def _write_name(out: bytearray, labels: tuple[bytes, ...], names: dict) -> None:
+def _write_name(out: bytearray, labels: tuple[bytes, ...],
+                names: dict[tuple[bytes, ...], int]) -> None:
     """CompressingBuffer.encode_name over a bytearray: the same pointers, the same limits
     (ValueError where it raises)."""
     if len(b".".join(labels)) > MAX_NAME_TEXT:
