@@ -403,17 +403,14 @@ class RRsetCache:
         something built from it still holds (the zone cut memo). Builds no records."""
         owner = canonical_name(name)
         entries = self._entries
-        with entries.timer as now:  # one instant; indexing once, as this runs per cached NS name
-            try:
-                stored = entries[("+", owner, rtype, rclass)]
-            except KeyError:
+        with entries.timer as now:  # one instant for every liveness check
+            stored = entries.get(("+", owner, rtype, rclass))
+            if stored is None or stored.expires <= now:
                 return None
-            if stored.expires <= now:
-                return None
-            if rclass == CLASS.IN and ("-", owner, None) in entries:
-                nxdomain = entries[("-", owner, None)]
-                if (nxdomain.expires > now and nxdomain.serial > stored.serial
-                        and nxdomain.trust >= stored.trust):
+            if rclass == CLASS.IN:
+                nxdomain = entries.get(("-", owner, None))
+                if (nxdomain is not None and nxdomain.expires > now
+                        and nxdomain.serial > stored.serial and nxdomain.trust >= stored.trust):
                     return None
             return stored.serial
 
