@@ -33,7 +33,7 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("upstream exchange (socket, send, recv, check)", ("NetworkTransport.query",)),
     ("dnslib parse of the upstream reply", ("DNSRecord.parse",)),
     ("scrub", ("scrub",)),
-    ("classify", ("classify",)),
+    ("classify", ("classify", "classify_negative")),  # negative_wire: from the wire
     ("cache store (RRsets, negative)", ("Iterator._store", "RRsetCache.put_negative",
                                         "RRsetCache.put")),
     ("other cache lookups (answer, DNAME, CNAME)", ("Iterator._from_cache", "RRsetCache.get",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from resolver.dnssec import EDE, Security, ValidationBudget
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.minimise import Minimiser
+from resolver.negative_wire import classify_negative
 from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.prefetch import prefetch_due
@@ -42,7 +44,15 @@ from resolver.stale import STALE_TTL
 from resolver.trace import Cause, Failure, MinimiseFallback, Problem, SendReason
 from resolver.transport import QueryTimeout, Transport, TransportError, new_query_id
 from resolver.validator import Validator, signatures_for, within_zone
-from resolver.zonecut import DelegationStore, Exhausted, ResolveName, Side, ZoneCut
+from resolver.zonecut import (
+    DelegationStore,
+    Exhausted,
+    ResolveName,
+    RRsetStamp,
+    Side,
+    ZoneCut,
+    ZoneCutMemo,
+)
 
 # Sends of one question to one server within a walk: the first try and retransmissions with a
 # doubled timeout, so one lost datagram to a one-server zone does not become a SERVFAIL.
@@ -85,12 +95,14 @@ class Outcome:
 
 @dataclass
 class Reply:
-    """A parsed upstream reply and how it arrived."""
+    """A parsed upstream reply and how it arrived; a plain negative reply comes classified
+    from the wire instead (negative_wire.py), without a dnslib message."""
 
-    message: DNSRecord
+    message: DNSRecord | None
     rtt: float
     size: int
     protocol: str
+    classified: Classified | None = None
 
 
 @dataclass
@@ -209,6 +221,7 @@ class Iterator:
         self._case_ignorant: set[str] = set()  # servers that answer in another case
         self._refresh_tasks: set[asyncio.Task[None]] = set()
         self.delegations = DelegationStore(clock)
+        self.cut_memo = ZoneCutMemo(clock)  # zone cuts built from the cache, while it holds
         self.counters = {"upstream_queries": 0, "timeouts": 0, "cache_hits": 0, "prefetches": 0}
         self.set_zones(forward_zones or {}, stub_zones or {})
 
@@ -654,17 +667,28 @@ class Iterator:
 
         NS names: the child's NS set (if cached at referral trust or better) then the parent's.
         Addresses: cached answers are the child's view; cached glue and the stored referral's
-        glue are the parent's (tried last when the child published other addresses)."""
+        glue are the parent's (tried last when the child published other addresses).
+        Built once per zone while those RRsets stay the same (ZoneCutMemo)."""
+        cut = self.cut_memo.get(zone, self.cache, self.delegations)
+        if cut is not None:
+            return cut
         ns = self.cache.get(zone, QTYPE.NS, min_trust=Trust.AUTHORITY)
         delegation = self.delegations.get(zone)
         if ns is None and delegation is None:
             return None
+        now = self.clock()
+        sources: list[RRsetStamp] = [(zone, QTYPE.NS, self.cache.stamp(zone, QTYPE.NS))]
+        expires = now + ns.ttl if ns else math.inf
+        if delegation is not None:
+            expires = min(expires, delegation.expires, delegation.glue_expires)
         names = [target_of(rr) for rr in ns.records] if ns else []
         names += [n for n in (delegation.ns_names if delegation else ()) if n not in names]
         cut = ZoneCut(zone, [])
         for ns_name in names:
             cut.add(ns_name, [], Side.PARENT)
-            self._add_cached_addresses(cut, ns_name)
+            ttl = self._add_cached_addresses(cut, ns_name, sources)
+            if ttl is not None:
+                expires = min(expires, now + ttl)
         for ns_name, address in delegation.glue if delegation else ():
             if self._usable_family(address):
                 cut.add(ns_name, [address], Side.PARENT)
@@ -672,16 +696,25 @@ class Iterator:
             for name, address in self.hints.all_addresses():
                 if self._usable_family(address):
                     cut.add(name, [address], Side.HINTS)
+        self.cut_memo.put(zone, cut, sources, delegation.serial if delegation else None, expires)
         return cut
 
-    def _add_cached_addresses(self, cut: ZoneCut, ns_name: str) -> None:
+    def _add_cached_addresses(self, cut: ZoneCut, ns_name: str,
+                              sources: list[RRsetStamp] | None = None) -> int | None:
+        """Add ns_name's cached addresses to the cut; with `sources`, record which RRsets were
+        read there. Returns the smallest TTL among them (None without any)."""
+        smallest = None
         for rtype in (QTYPE.A, QTYPE.AAAA):
+            if sources is not None:
+                sources.append((ns_name, rtype, self.cache.stamp(ns_name, rtype)))
             hit = self.cache.get(ns_name, rtype)
             if hit is None:
                 continue
+            smallest = hit.ttl if smallest is None else min(smallest, hit.ttl)
             side = Side.CHILD if hit.trust >= Trust.ANSWER_NONAUTH else Side.PARENT
             usable = [str(rr.rdata) for rr in hit.records if self._usable_family(str(rr.rdata))]
             cut.add(ns_name, usable, side)
+        return smallest
 
     def _cut_from_referral(self, result: Classified) -> ZoneCut:
         """The zone cut a referral just gave: its NS names and glue (used even with TTL 0,
@@ -769,7 +802,8 @@ class Iterator:
             if isinstance(reply, QueryTimeout):
                 cut.timed_out.add(address)
                 continue
-            result = classify(reply.message, zone, name, qtype, max_chain=limits.max_cname_links)
+            result = reply.classified or classify(reply.message, zone, name, qtype,
+                                                  max_chain=limits.max_cname_links)
             self._report(query, result, reply, address, server, name, qtype)
             if result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN:
                 if minimised:
@@ -879,6 +913,9 @@ class Iterator:
                     why = SendReason.CASE_NOT_ECHOED
                     continue  # asked again in plain case
                 raw = restored
+            negative = classify_negative(raw, zone, qname, qtype)
+            if negative is not None:  # NXDOMAIN/NODATA with the SOA alone: no dnslib parse
+                return Reply(None, exchange.rtt, len(raw), transport, negative)
             try:
                 reply = DNSRecord.parse(raw)
             except Exception:  # dnslib raises assorted errors on malformed data
@@ -919,6 +956,8 @@ class Iterator:
 
     def _report_plain(self, query: Query, zone: str, server: str, address: str, reply: Reply,
                       classification: str) -> None:
+        if reply.message is None:  # classified from the wire: never truncated nor refused
+            return
         query.emit(
             trace.ResponseReceived,
             zone=zone,

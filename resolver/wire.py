@@ -47,6 +47,7 @@ __all__ = [
     "WireError",
     "build_query",
     "cache_key",
+    "decode_labels",
     "decode_name",
     "encode_name",
     "name_from_labels",
@@ -353,6 +354,12 @@ def _read_labels(buf: bytes, offset: int) -> tuple[list[bytes], int]:
             pos = start = target
         else:
             raise WireError(f"reserved label type 0x{kind:02x} at offset {pos}")
+
+
+def decode_labels(buf: bytes, offset: int) -> tuple[list[bytes], int]:
+    """(raw labels, offset just after the name where it sits), following compression
+    pointers: decode_name without making text."""
+    return _read_labels(buf, offset)
 
 
 def decode_name(buf: bytes, offset: int) -> tuple[str, int]:

@@ -9,18 +9,26 @@ not take the zone down while the parent's glue works.
 
 `ZoneCut.next_choice()` answers "who next?": an address to send to, an NS name whose address must
 be resolved first, or nothing left. `DelegationStore` remembers the parent's view per zone, with
-an expiry that a later copy never extends (ghost domains, CVE-2012-1033).
+an expiry that a later copy never extends (ghost domains, CVE-2012-1033). `ZoneCutMemo` keeps the
+zone cuts built from cached data, so a zone's cut is not rebuilt from its RRsets on every query.
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
+import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from cachetools import TLRUCache
 
 from resolver.classify import in_bailiwick
+
+if TYPE_CHECKING:
+    from resolver.cache import Stamp
 
 
 class Side(enum.StrEnum):
@@ -169,6 +177,15 @@ class ZoneCut:
         self.tried[address] = self.tried.get(address, 0) + 1
         return self.tried[address] - 1
 
+    def copy(self) -> ZoneCut:
+        """The same servers and addresses, with nothing tried yet in any walk."""
+        return ZoneCut(self.zone, list(self.ns_names), _copy_table(self.child),
+                       _copy_table(self.parent), _copy_table(self.hints), source=self.source)
+
+
+def _copy_table(table: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: list(addresses) for name, addresses in table.items()}
+
 
 @dataclass(frozen=True)
 class Delegation:
@@ -178,6 +195,12 @@ class Delegation:
     ns_names: tuple[str, ...]
     glue: tuple[tuple[str, str], ...]  # (NS name, address)
     expires: float
+    serial: int = 0  # which stored copy: a new referral's copy gets a new one
+    glue_expires: float = math.inf  # when the first of the live glue addresses lapses
+
+
+# One sequence for every store: a store made afresh (flush-all) never repeats a serial.
+_DELEGATION_SERIALS = itertools.count(1)
 
 
 GlueExpiry = tuple[tuple[str, str, float], ...]  # (NS name, address, expiry time)
@@ -210,7 +233,7 @@ class DelegationStore:
             expires = min(expires, old[0].expires)
         glue_expiry = tuple((name, address, now + t) for name, address, t in glue if t > 0)
         self._entries[zone] = (
-            Delegation(zone, tuple(n for n, _ in ns), (), expires),
+            Delegation(zone, tuple(n for n, _ in ns), (), expires, next(_DELEGATION_SERIALS)),
             glue_expiry,
         )
 
@@ -221,10 +244,128 @@ class DelegationStore:
         delegation, glue = entry
         now = self._clock()
         live = tuple((name, address) for name, address, until in glue if now < until)
-        return Delegation(delegation.zone, delegation.ns_names, live, delegation.expires)
+        lapses = min((until for _, _, until in glue if now < until), default=math.inf)
+        return Delegation(delegation.zone, delegation.ns_names, live, delegation.expires,
+                          delegation.serial, lapses)
+
+    def stamp(self, zone: str) -> int | None:
+        """The serial of the live delegation stored for `zone`, None without one."""
+        entry = self._entries.get(zone)
+        return None if entry is None else entry[0].serial
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+RRsetStamp = tuple[str, int, "Stamp | None"]  # (owner, type, the cache's stamp of that RRset)
+
+
+class StampedCache(Protocol):
+    def stamp(self, name: str, rtype: int) -> Stamp | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    cut: ZoneCut  # never handed out: callers get copies, which hold their walk's state
+    rrsets: tuple[RRsetStamp, ...]  # every cached RRset the cut was built from, or found absent
+    delegation: int | None  # the stamp of the parent's delegation it used
+    expires: float  # the first expiry among all of them (a glue address included)
+    size: int  # estimated octets
+
+
+class ZoneCutMemo:
+    """Zone cuts built from cached data, per zone, reused while that data is still cached.
+
+    Like Unbound's delegation points kept in the cache: building a cut (the NS RRset, an A and
+    an AAAA RRset per NS name, the parent's delegation) costs more than the rest of a cache
+    miss's own work. An entry is used only while every RRset it was built from is the very same
+    stored entry (`RRsetCache.stamp`: not replaced, removed, expired or hidden by an NXDOMAIN;
+    an RRset that was absent is still absent), the parent's delegation is the same copy, and no
+    TTL among them (glue included) has run out. A cache or delegation store replaced whole
+    (flush-all, a private cache per question) empties the memo.
+
+    Bounded by `max_entries` zones and by `max_bytes` estimated octets (least recently used
+    first out): 512 zones and 512 KiB by default, a small fixed part of a resolver's memory
+    beside the RRset cache, enough for the zones a busy resolver walks from.
+    """
+
+    MAX_ENTRIES = 512
+    MAX_BYTES = 512 * 1024
+
+    def __init__(self, clock: Callable[[], float], max_entries: int = MAX_ENTRIES,
+                 max_bytes: int = MAX_BYTES) -> None:
+        self._clock = clock
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, _Memo] = OrderedDict()
+        self._bytes = 0
+        self._sources: tuple[object, object] | None = None  # the cache and delegation store
+
+    def get(self, zone: str, cache: StampedCache, delegations: DelegationStore) -> ZoneCut | None:
+        """A fresh copy of the cut memoised for `zone`, if what it was built from still holds."""
+        if self._sources is None or self._sources[0] is not cache \
+                or self._sources[1] is not delegations:
+            self.clear()
+            self._sources = (cache, delegations)
+            return None
+        entry = self._entries.get(zone)
+        if entry is None:
+            return None
+        if (self._clock() >= entry.expires or delegations.stamp(zone) != entry.delegation
+                or any(cache.stamp(owner, rtype) != stamp for owner, rtype, stamp in entry.rrsets)):
+            self._forget(zone)
+            return None
+        self._entries.move_to_end(zone)
+        return entry.cut.copy()
+
+    def put(self, zone: str, cut: ZoneCut, rrsets: Iterable[RRsetStamp],
+            delegation: int | None, expires: float) -> None:
+        """Remember `cut` (copied) as built from `rrsets` and the delegation with that stamp,
+        until `expires`."""
+        rrsets = tuple(rrsets)
+        size = _estimated_size(cut, rrsets)
+        self._forget(zone)
+        if size > self.max_bytes or expires <= self._clock():
+            return
+        self._entries[zone] = _Memo(cut.copy(), rrsets, delegation, expires, size)
+        self._bytes += size
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            _, oldest = self._entries.popitem(last=False)
+            self._bytes -= oldest.size
+
+    def _forget(self, zone: str) -> None:
+        entry = self._entries.pop(zone, None)
+        if entry is not None:
+            self._bytes -= entry.size
+
+    @property
+    def size(self) -> int:
+        """Estimated octets held."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+
+# CPython sizes, roughly: a str is 49 octets plus its text, a list or dict slot 8 to 100.
+_STR_OVERHEAD = 49
+_SLOT = 72
+_ENTRY_OVERHEAD = 600  # the ZoneCut, its dicts and sets, the memo record and its key
+
+
+def _estimated_size(cut: ZoneCut, rrsets: tuple[RRsetStamp, ...]) -> int:
+    """Octets a memo entry holds, estimated from its strings and slots."""
+    texts = [cut.zone, *cut.ns_names, *(owner for owner, _, _ in rrsets)]
+    for table in (cut.child, cut.parent, cut.hints):
+        for name, addresses in table.items():
+            texts.append(name)
+            texts += addresses
+    return _ENTRY_OVERHEAD + sum(_STR_OVERHEAD + _SLOT + len(t) for t in texts) \
+        + _SLOT * len(rrsets)

@@ -799,3 +799,32 @@ def test_failures_share_the_cache_bound(clock: FakeClock) -> None:
         assert len(cache) <= 3
     cache.put([a("h.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
     assert len(cache) == 3 and cache.get("h.example.", QTYPE.A) is not None
+
+
+# -- stamps: which stored entry get() would serve -----------------------------------------------
+
+
+def test_a_stamp_names_the_stored_entry_until_it_is_replaced(cache: RRsetCache) -> None:
+    assert cache.stamp("example.com.", QTYPE.NS) is None
+    cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
+    first = cache.stamp("Example.COM", QTYPE.NS)
+    assert first is not None and cache.stamp("example.com.", QTYPE.NS) == first
+    cache.get("example.com.", QTYPE.NS)
+    assert cache.stamp("example.com.", QTYPE.NS) == first  # reading changes nothing
+    cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTH_AUTHORITY)
+    assert cache.stamp("example.com.", QTYPE.NS) not in (None, first)
+
+
+def test_a_stamp_is_gone_when_get_would_serve_nothing(cache: RRsetCache,
+                                                      clock: FakeClock) -> None:
+    cache.put([a("ns1.example.com.", "127.0.0.1", ttl=60)], Trust.ADDITIONAL)
+    assert cache.stamp("ns1.example.com.", QTYPE.A) is not None
+    clock.advance(60)
+    assert cache.stamp("ns1.example.com.", QTYPE.A) is None  # expired
+    cache.put([a("ns1.example.com.", "127.0.0.1")], Trust.ADDITIONAL)
+    cache.remove("ns1.example.com.", QTYPE.A)
+    assert cache.stamp("ns1.example.com.", QTYPE.A) is None  # removed
+    cache.put([a("ns1.example.com.", "127.0.0.1")], Trust.ADDITIONAL)
+    cache.put_negative("ns1.example.com.", None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+    assert cache.get("ns1.example.com.", QTYPE.A) is None
+    assert cache.stamp("ns1.example.com.", QTYPE.A) is None  # hidden by a newer NXDOMAIN

@@ -8,17 +8,43 @@ answers of ~30 KB and ~60 KB whose names are repeated after that offset.
 from __future__ import annotations
 
 import pytest
-from dnslib import CNAME, MX, QTYPE, RCODE, RR, TXT, DNSError, DNSLabel, DNSRecord
+from dnslib import (
+    CNAME,
+    EDNS0,
+    MX,
+    NS,
+    QTYPE,
+    RCODE,
+    RR,
+    SOA,
+    TXT,
+    DNSError,
+    DNSLabel,
+    DNSRecord,
+)
 from dnslib.label import DNSBuffer
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from resolver.answer import Answer
 from resolver.cache import RRsetCache, Trust
+from resolver.ede import EdeCode, ExtendedError
 from resolver.server.answer_cache import PackedReply
 from resolver.server.query import parse_query
-from resolver.server.replies import CompressingBuffer, answer_reply, pack_message
-from resolver.wire import MAX_POINTER_TARGET, build_query, parse_rr_headers, rr_ttl_offsets
+from resolver.server.replies import (
+    CompressingBuffer,
+    answer_reply,
+    negative_reply,
+    pack_message,
+    records_reply,
+)
+from resolver.wire import (
+    MAX_POINTER_TARGET,
+    build_query,
+    name_from_labels,
+    parse_rr_headers,
+    rr_ttl_offsets,
+)
 
 QNAME = "big.example.test."
 
@@ -175,3 +201,63 @@ def test_a_name_straddling_the_pointer_limit_is_only_pointed_at_where_reachable(
     reader = DNSBuffer(bytes(buffer.data))
     reader.offset = second
     assert str(reader.decode_name()) == "zz.tail.example."
+
+
+# -- negative answers written from bytes: the same octets dnslib packs ---------------------------
+
+_LABELS = st.sampled_from([b"example", b"EXAMPLE", b"Example", b"com", b"COM", b"ns1", b"www",
+                           b"hostmaster", b"m0f3a9", b"a", b"x" * 63, b"a.b", b"\\", b"\xff"])
+_NAMES = st.lists(_LABELS, max_size=4).map(tuple)
+
+
+def _client_query(labels: tuple[bytes, ...], qtype: int, *, edns: bool, do: bool, rd: bool,
+                  cd: bool) -> object:
+    message = DNSRecord.question(".", "A")
+    message.q.qname = DNSLabel(list(labels))
+    message.q.qtype = qtype
+    message.header.id = 0x1234
+    message.header.rd = int(rd)
+    message.header.cd = int(cd)
+    if edns:
+        message.add_ar(EDNS0(udp_len=1232, flags="do" if do else ""))
+    return parse_query(message.pack())
+
+
+@settings(max_examples=300, deadline=None)
+@given(qname=_NAMES, zone=_NAMES, mname=_NAMES, rname=_NAMES, qtype=st.sampled_from([1, 28, 15]),
+       ttl=st.integers(0, 2**32 - 1), minimum=st.integers(0, 2**32 - 1),
+       rcode=st.sampled_from([RCODE.NOERROR, RCODE.NXDOMAIN]), edns=st.booleans(),
+       do=st.booleans(), rd=st.booleans(), cd=st.booleans(),
+       ede=st.sampled_from([None, ExtendedError(EdeCode.STALE_ANSWER, "stale"),
+                            ExtendedError(EdeCode.OTHER)]))
+def test_a_negative_reply_from_bytes_is_the_one_dnslib_packs(
+    qname, zone, mname, rname, qtype, ttl, minimum, rcode, edns, do, rd, cd, ede
+) -> None:
+    # Names share suffixes in various letter cases, so compression pointers land where
+    # dnslib's do (it compares labels exactly, case included).
+    assume(len(b".".join(qname + zone)) <= 253)  # a question that fits in a query
+    query = _client_query(qname + zone, qtype, edns=edns, do=do, rd=rd, cd=cd)
+    soa = RR(DNSLabel(list(zone)), QTYPE.SOA, ttl=ttl,
+             rdata=SOA(DNSLabel(list(mname + zone)), DNSLabel(list(rname + zone)),
+                       (2024060101, 7200, 3600, 1209600, minimum)))
+    try:
+        packed = records_reply(query, rcode, [], [soa], ede)
+    except Exception:  # a name over 255 octets: dnslib refuses it, so the server's _pack does
+        assert negative_reply(query, rcode, soa, ede) is None
+        return
+    assert negative_reply(query, rcode, soa, ede) == packed
+    name = name_from_labels(qname + zone)
+    answer = Answer(name, qtype, 1, rcode, name, authority=[soa])
+    assert answer_reply(query, answer) == records_reply(query, rcode, [], [soa])
+
+
+def test_records_dnslib_cannot_pack_are_left_to_dnslib() -> None:
+    query = _client_query((b"www", b"example", b"com"), QTYPE.A, edns=True, do=False,
+                          rd=True, cd=False)
+    too_long = RR(DNSLabel("example.com."), QTYPE.SOA, ttl=300,
+                  rdata=SOA(DNSLabel([b"n" * 64, b"com"]), "h.example.com.", (1, 2, 3, 4, 5)))
+    not_soa = RR(DNSLabel("example.com."), QTYPE.NS, ttl=300, rdata=NS("ns.example.com."))
+    for record in (too_long, not_soa):
+        assert negative_reply(query, RCODE.NXDOMAIN, record) is None
+    with pytest.raises(Exception):  # noqa: B017 - what dnslib raises, _pack makes SERVFAIL
+        records_reply(query, RCODE.NXDOMAIN, [], [too_long])

@@ -1,4 +1,5 @@
-"""Build reply messages: error replies straight from bytes, full answers with dnslib (misses).
+"""Build reply messages: error replies and negative answers (an SOA alone in the authority
+section) straight from bytes, other answers with dnslib (misses).
 
 Every reply keeps the client's ID and question as sent (letter case included), sets QR=1 and
 RA=1, copies RD and CD, and carries an OPT record advertising 1232 octets when the query had one
@@ -8,7 +9,9 @@ and do not validate DNSSEC.
 
 from __future__ import annotations
 
-from dnslib import CLASS, QTYPE, RD, RR, TXT, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
+import struct
+
+from dnslib import CLASS, QTYPE, RD, RR, SOA, TXT, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 from dnslib.label import DNSBuffer, DNSLabelError
 
 from resolver.answer import Answer
@@ -111,7 +114,11 @@ def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
     rr, auth = dnssec_sections(
         query.do, answer, list(answer.answer_records), list(answer.authority_records)
     )
-    packed = records_reply(query, answer.rcode, rr, auth, answer.ede)
+    packed = None
+    if not rr and len(auth) == 1:  # NXDOMAIN or NODATA: most misses end here
+        packed = negative_reply(query, answer.rcode, auth[0], answer.ede)
+    if packed is None:
+        packed = records_reply(query, answer.rcode, rr, auth, answer.ede)
     if authenticated(query.flags, query.do, answer):
         packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
     return packed
@@ -133,6 +140,65 @@ def records_reply(
         auth=list(authority),
     )
     return _finish(query, records, rcode, ede)
+
+
+_RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
+_SOA_TIMES = struct.Struct("!5I")
+
+
+def negative_reply(
+    query: ClientQuery, rcode: int, soa: RR, ede: ExtendedError | None = None
+) -> bytes | None:
+    """A reply with no answer and `soa` alone in the authority section (a negative answer),
+    written straight from bytes; the very octets records_reply() packs through dnslib, name
+    compression included. None when the record is anything but a plain SOA that packs (the
+    caller then uses records_reply, which fails or succeeds as it always did)."""
+    rdata = soa.rdata
+    if query.question is None or soa.rtype != QTYPE.SOA or type(rdata) is not SOA:
+        return None
+    names: dict[tuple[bytes, ...], int] = {}
+    out = bytearray(HEADER_SIZE)
+    try:
+        _write_name(out, query.labels, names)
+        out += query.question[-4:]
+        _write_name(out, soa.rname.label, names)
+        out += _RR_FIXED.pack(soa.rtype, soa.rclass, soa.ttl, 0)
+        start = len(out)
+        _write_name(out, rdata.mname.label, names)
+        _write_name(out, rdata.rname.label, names)
+        out += _SOA_TIMES.pack(*rdata.times)
+    except (struct.error, ValueError, TypeError, AttributeError):
+        return None
+    out[start - 2 : start] = (len(out) - start).to_bytes(2, "big")
+    out[0:2] = query.data[0:2]
+    out[2:4] = reply_flags(query.flags, rcode)
+    out[4:12] = bytes((0, 1, 0, 0, 0, 1, 0, 1 if query.edns else 0))
+    out[HEADER_SIZE : HEADER_SIZE + len(query.question)] = query.question
+    if query.edns:
+        out += opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
+    return bytes(out)
+
+
+def _write_name(out: bytearray, labels: tuple[bytes, ...],
+                names: dict[tuple[bytes, ...], int]) -> None:
+    """CompressingBuffer.encode_name over a bytearray: the same pointers, the same limits
+    (ValueError where it raises)."""
+    if len(b".".join(labels)) > MAX_NAME_TEXT:
+        raise ValueError("name too long")
+    for i in range(len(labels)):
+        suffix = labels[i:]
+        pointer = names.get(suffix)
+        if pointer is not None:
+            out += (0xC000 | pointer).to_bytes(2, "big")
+            return
+        if len(out) <= MAX_POINTER_TARGET:
+            names[suffix] = len(out)
+        label = labels[i]
+        if len(label) > MAX_LABEL_OCTETS:
+            raise ValueError("label too long")
+        out.append(len(label))
+        out += label
+    out.append(0)
 
 
 def any_reply(query: ClientQuery) -> bytes:

@@ -109,3 +109,74 @@ def test_a_genuine_glue_cycle_fails_fast():
         answer = resolver.query("www.example.com.")
         assert answer.rcode == 2
         assert answer.upstream_queries < 15
+
+
+# -- a zone cut reused from the cache follows the RRsets it was built from --------------------
+# The iterator keeps the zone cut it built from cached RRsets (ZoneCutMemo) and reuses it for the
+# next names in the zone. Each test walks the zone twice first, so the second walk reuses the
+# cut, then changes one RRset the cut came from: the very next walk must see the change.
+
+NEW = "127.1.2.9"
+
+
+def test_a_renumbered_name_server_is_asked_at_its_new_address_by_the_next_walk():
+    net = ScriptedNetwork()
+    one_server_child(net)
+    with net.resolver(ROOTS) as resolver:
+        assert resolver.query("www.example.com.").rcode == 0
+        assert resolver.query("mail.example.com.").rcode == 0  # from the cached zone cut
+        # The child renumbers its server: its own answer replaces the parent's glue.
+        for address in (EXAMPLE1, NEW):
+            net.zone(address, apex="example.com.", records=[
+                "example.com. 3600 NS ns1.example.com.", f"ns1.example.com. 3600 A {NEW}",
+                soa("example.com."), "new.example.com. 300 A 127.9.0.3",
+            ])
+        assert addresses(resolver.query("ns1.example.com.")) == [NEW]
+        before = len(net.sent)
+        answer = resolver.query("new.example.com.")
+        assert addresses(answer) == ["127.9.0.3"]
+        assert [s.address for s in net.sent[before:]] == [NEW]
+
+
+def test_the_childs_ns_set_replacing_the_parents_is_used_by_the_next_walk():
+    net = ScriptedNetwork()
+    one_server_child(net)
+    with net.resolver(ROOTS) as resolver:
+        assert resolver.query("www.example.com.").rcode == 0
+        assert resolver.query("mail.example.com.").rcode == 0
+        cut = [e for e in resolver.query("ftp.example.com.").trace if e.kind == "zone_cut"]
+        assert cut[-1].ns_names == ("ns1.example.com.",)
+        # The child's own NS set names a second server, with its address.
+        net.script(EXAMPLE1, "example.com.", "NS", aa=True,
+                   answer=["example.com. 3600 NS ns1.example.com.",
+                           "example.com. 3600 NS ns2.example.com."])
+        net.script(EXAMPLE1, "ns2.example.com.", "A", aa=True,
+                   answer=[f"ns2.example.com. 3600 A {NEW}"])
+        assert resolver.query("example.com.", "NS").rcode == 0
+        assert addresses(resolver.query("ns2.example.com.")) == [NEW]
+        answer = resolver.query("other.example.com.")
+        cut = [e for e in answer.trace if e.kind == "zone_cut"]
+        assert cut[-1].zone == "example.com."
+        assert set(cut[-1].ns_names) == {"ns1.example.com.", "ns2.example.com."}
+
+
+def test_glue_expiring_after_the_zone_cut_was_reused_sends_the_walk_back_to_the_parent():
+    net = ScriptedNetwork()
+    one_server_child(net, ns_ttl=86400, glue_ttl=60)
+    net.host(EXAMPLE1).replies.clear()
+    net.zone(EXAMPLE1, apex="example.com.", records=[  # the child does not name its server
+        soa("example.com."), "www.example.com. 300 A 127.9.0.1",
+        "mail.example.com. 300 A 127.9.0.2", "ftp.example.com. 300 A 127.9.0.4",
+    ])
+    with net.resolver(ROOTS) as resolver:
+        assert addresses(resolver.query("www.example.com.")) == ["127.9.0.1"]
+        before = len(net.sent)
+        assert addresses(resolver.query("mail.example.com.")) == ["127.9.0.2"]
+        assert [s.address for s in net.sent[before:]] == [EXAMPLE1]  # the cached cut, reused
+        net.clock.advance(61)  # the glue is gone, the NS set (1 day) is still cached
+        before = len(net.sent)
+        answer = resolver.query("ftp.example.com.")
+        assert addresses(answer) == ["127.9.0.4"]
+        assert any(e.kind == "zone_cut_skipped" and e.zone == "example.com."
+                   for e in answer.trace)
+        assert net.sent[before].address == COM  # fresh glue from com.

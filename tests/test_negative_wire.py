@@ -1,0 +1,213 @@
+"""Negative replies classified from the wire give exactly what the full path gives.
+
+Every reply of a corpus (the negative shapes the classify/scrub tests and scenarios use, the
+unusual ones next to them, and malformed ones) goes through both paths: `classify_negative`
+on the bytes, and `DNSRecord.parse` then `classify`. Where the wire path answers, the full path
+must parse the message and classify it identically, record for record; the wire path must
+answer the plain shapes and leave the rest to the full path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dnslib import CLASS, EDNS0, QTYPE, RR, SOA, DNSHeader, DNSQuestion, DNSRecord, EDNSOption
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resolver.classify import Classified, Kind, classify
+from resolver.negative_wire import classify_negative
+
+ZONE = "example.com."
+QNAME = "mab.example.com."
+SOA_LINE = "example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 60"
+
+
+def rr(line: str) -> RR:
+    return RR.fromZone(line)[0]
+
+
+def reply(*, rcode: int = 3, aa: bool = True, ra: bool = False, tc: bool = False,
+          opcode: int = 0, qname: str = QNAME, qtype: int = QTYPE.A, qclass: int = CLASS.IN,
+          answer: tuple[str, ...] = (), authority: tuple[str, ...] = (SOA_LINE,),
+          additional: tuple[str, ...] = (), edns: bool = True, do: bool = False,
+          opt: RR | None = None) -> bytes:
+    message = DNSRecord(DNSHeader(id=7, qr=1, aa=int(aa), ra=int(ra), tc=int(tc),
+                                  opcode=opcode, rcode=rcode),
+                        q=DNSQuestion(qname, qtype, qclass))
+    message.rr = [rr(line) for line in answer]
+    message.auth = [rr(line) for line in authority]
+    message.ar = [rr(line) for line in additional]
+    if opt is not None:
+        message.ar.append(opt)
+    elif edns:
+        message.ar.append(EDNS0(udp_len=1232, flags="do" if do else ""))
+    return message.pack()
+
+
+PLAIN = b"\x00\x07\x84\x03" + b"\x00\x01\x00\x00\x00\x01\x00\x00"  # header: AA, NXDOMAIN
+OPT = b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"  # root, OPT, 1232, version 0
+QUESTION = b"\x03mab\x07example\x03com\x00\x00\x01\x00\x01"
+SOA_RDATA = b"\x03ns1\xc0\x10\x0ahostmaster\xc0\x10" + bytes(range(20))
+
+
+def handmade(owner: bytes = b"\xc0\x10", rdata: bytes = SOA_RDATA, rdlength: int | None = None,
+             tail: bytes = b"", arcount: int = 0) -> bytes:
+    """An NXDOMAIN written octet by octet: header, question, one SOA, then `tail`."""
+    length = len(rdata) if rdlength is None else rdlength
+    fixed = b"\x00\x06\x00\x01\x00\x00\x01\x2c"  # SOA, IN, TTL 300
+    return (PLAIN[:10] + arcount.to_bytes(2, "big") + QUESTION + owner + fixed
+            + length.to_bytes(2, "big") + rdata + tail)
+
+
+# Shapes the wire path must classify itself, as (raw, zone, qname, qtype).
+ACCEPTED = {
+    "nxdomain": (reply(), ZONE, QNAME, QTYPE.A),
+    "nodata": (reply(rcode=0, qname="www.example.com."), ZONE, "www.example.com.", QTYPE.AAAA),
+    "no EDNS": (reply(edns=False), ZONE, QNAME, QTYPE.A),
+    "DO bit": (reply(do=True), ZONE, QNAME, QTYPE.A),
+    "AA=0 RA=1": (reply(aa=False, ra=True), ZONE, QNAME, QTYPE.A),
+    "AA=0 RA=0 nodata": (reply(rcode=0, aa=False), ZONE, QNAME, QTYPE.A),
+    "SOA of a zone below, enclosing QNAME": (
+        reply(qname="x.sub.example.com.", authority=(
+            "sub.example.com. 300 SOA ns.sub.example.com. h.sub.example.com. 1 2 3 4 5",)),
+        ZONE, "x.sub.example.com.", QTYPE.A),
+    "mixed case": (reply(qname="mAb.Example.com.", authority=(
+        "Example.COM. 300 SOA NS1.example.com. HostMaster.Example.com. 1 2 3 4 5",)),
+        ZONE, "MAB.example.com.", QTYPE.A),
+    "root zone": (reply(qname="nosuchtld.", authority=(
+        ". 86400 SOA a.root-servers.net. nstld.verisign-grs.com. 1 2 3 4 86400",)),
+        ".", "nosuchtld.", QTYPE.A),
+    "SOA TTL 0": (reply(authority=(
+        "example.com. 0 SOA ns1.example.com. h.example.com. 1 2 3 4 0",)), ZONE, QNAME, QTYPE.A),
+    "large SOA numbers": (reply(authority=(
+        "example.com. 4294967295 SOA ns1.example.com. h.example.com. 4294967295 2 3 4 "
+        "4294967295",)), ZONE, QNAME, QTYPE.A),
+    "minimised question": (reply(qname="example.com.", rcode=0), "com.", "example.com.",
+                           QTYPE.NS),
+    "handmade": (handmade(), ZONE, QNAME, QTYPE.A),
+    "uncompressed owner": (handmade(owner=b"\x07example\x03com\x00"), ZONE, QNAME, QTYPE.A),
+    "handmade OPT": (handmade(tail=OPT, arcount=1), ZONE, QNAME, QTYPE.A),
+}
+
+NSID = RR(".", QTYPE.OPT, rclass=1232, ttl=0, rdata=[EDNSOption(3, b"ns1")])
+BADVERS = RR(".", QTYPE.OPT, rclass=1232, ttl=0x01000000, rdata=[])
+
+# Shapes the wire path must leave to the full path.
+REFUSED_SHAPES = {
+    "SOA of the parent": (reply(authority=("com. 900 SOA a.gtld. h.gtld. 1 2 3 4 900",)),
+                          ZONE, QNAME, QTYPE.A),
+    "SOA of a sibling": (reply(authority=("example.net. 300 SOA a.example.net. h. 1 2 3 4 5",)),
+                         ZONE, QNAME, QTYPE.A),
+    "SOA not enclosing QNAME": (reply(authority=(
+        "sub.example.com. 300 SOA ns.sub.example.com. h.sub.example.com. 1 2 3 4 5",)),
+        ZONE, QNAME, QTYPE.A),
+    "SOA of another class": (reply(authority=(
+        "example.com. 300 CH SOA ns1.example.com. h.example.com. 1 2 3 4 5",)),
+        ZONE, QNAME, QTYPE.A),
+    "two SOAs": (reply(authority=(SOA_LINE, SOA_LINE.replace(" 1 ", " 2 "))), ZONE, QNAME,
+                 QTYPE.A),
+    "SOA and NS": (reply(authority=(SOA_LINE, "example.com. 300 NS ns1.example.com.")),
+                   ZONE, QNAME, QTYPE.A),
+    "NS only (referral)": (reply(rcode=0, aa=False, authority=(
+        "sub.example.com. 300 NS ns.sub.example.com.",)), ZONE, "x.sub.example.com.", QTYPE.A),
+    "no authority": (reply(authority=()), ZONE, QNAME, QTYPE.A),
+    "NSEC proof": (reply(authority=(
+        SOA_LINE, "example.com. 60 NSEC z.example.com. A NS SOA RRSIG NSEC")), ZONE, QNAME,
+        QTYPE.A),
+    "CNAME then NXDOMAIN": (reply(answer=("mab.example.com. 300 CNAME x.example.com.",)),
+                            ZONE, QNAME, QTYPE.A),
+    "truncated": (reply(tc=True), ZONE, QNAME, QTYPE.A),
+    "SERVFAIL with SOA": (reply(rcode=2), ZONE, QNAME, QTYPE.A),
+    "REFUSED with SOA": (reply(rcode=5), ZONE, QNAME, QTYPE.A),
+    "YXDOMAIN": (reply(rcode=6), ZONE, QNAME, QTYPE.A),
+    "opcode NOTIFY": (reply(opcode=4), ZONE, QNAME, QTYPE.A),
+    "EDNS option": (reply(opt=NSID), ZONE, QNAME, QTYPE.A),
+    "extended RCODE": (reply(opt=BADVERS), ZONE, QNAME, QTYPE.A),
+    "glue besides OPT": (reply(additional=("ns1.example.com. 300 A 127.0.0.1",)), ZONE, QNAME,
+                         QTYPE.A),
+    "two OPTs": (handmade(tail=OPT * 2, arcount=2), ZONE, QNAME, QTYPE.A),
+    # Malformed or read differently by dnslib.
+    "octets after the records": (handmade(tail=b"\x00"), ZONE, QNAME, QTYPE.A),
+    "RDLENGTH too long": (handmade(rdlength=len(SOA_RDATA) + 2, tail=b"\x00\x00"), ZONE, QNAME,
+                          QTYPE.A),
+    "RDLENGTH too short": (handmade(rdlength=len(SOA_RDATA) - 2), ZONE, QNAME, QTYPE.A),
+    "cut off": (handmade()[:-5], ZONE, QNAME, QTYPE.A),
+    "forward pointer": (handmade(owner=b"\xc0\x60"), ZONE, QNAME, QTYPE.A),
+    "pointer loop": (handmade(owner=b"\xc0\x1d"), ZONE, QNAME, QTYPE.A),
+    "pointer into the header": (handmade(owner=b"\xc0\x02"), ZONE, QNAME, QTYPE.A),
+    "MNAME not UTF-8": (handmade(rdata=b"\x02\xff\xfe\xc0\x10\x01h\xc0\x10" + bytes(20)),
+                        ZONE, QNAME, QTYPE.A),
+    "MNAME with a space": (handmade(rdata=b"\x03n s\xc0\x10\x01h\xc0\x10" + bytes(20)),
+                           ZONE, QNAME, QTYPE.A),
+    "owner label with a dot": (handmade(owner=b"\x0bexample.com\x00"), "example.com.",
+                               "example.com.", QTYPE.A),
+    "header only": (PLAIN[:4] + bytes(8), ZONE, QNAME, QTYPE.A),
+    "short header": (PLAIN[:6], ZONE, QNAME, QTYPE.A),
+    "empty": (b"", ZONE, QNAME, QTYPE.A),
+}
+
+
+def facts(value: object) -> object:
+    """A comparable form of a classification: records as their exact labels, type, class,
+    TTL and data (dnslib's RR equality ignores the TTL and letter case)."""
+    if isinstance(value, RR):
+        data = value.rdata
+        if isinstance(data, SOA):
+            data = (data.mname.label, data.rname.label, data.times)
+        else:
+            data = (type(data).__name__, str(data))
+        return (value.rname.label, value.rtype, value.rclass, value.ttl, data)
+    if isinstance(value, Classified):
+        return {f.name: facts(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [facts(item) for item in value]
+    return value
+
+
+def full_path(raw: bytes, zone: str, qname: str, qtype: int) -> Classified | None:
+    """What the iterator does without the wire path: parse with dnslib (None: malformed),
+    then classify."""
+    try:
+        message = DNSRecord.parse(raw)
+    except Exception:  # dnslib raises assorted errors
+        return None
+    return classify(message, zone, qname, qtype)
+
+
+def test_plain_negative_replies_are_classified_from_the_wire_exactly_as_in_full() -> None:
+    for shape, (raw, zone, qname, qtype) in ACCEPTED.items():
+        fast = classify_negative(raw, zone, qname, qtype)
+        full = full_path(raw, zone, qname, qtype)
+        assert fast is not None, shape
+        assert full is not None and full.kind in (Kind.NXDOMAIN, Kind.NODATA), shape
+        assert facts(fast) == facts(full), shape
+
+
+def test_every_other_reply_is_left_to_the_full_path() -> None:
+    for shape, (raw, zone, qname, qtype) in REFUSED_SHAPES.items():
+        assert classify_negative(raw, zone, qname, qtype) is None, shape
+
+
+@settings(max_examples=400, deadline=None)
+@given(shape=st.sampled_from(sorted(ACCEPTED)), data=st.data())
+def test_damaged_replies_are_classified_from_the_wire_only_as_the_full_path_would(
+    shape: str, data: st.DataObject
+) -> None:
+    raw, zone, qname, qtype = ACCEPTED[shape]
+    damaged = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 3))):
+        action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        at = data.draw(st.integers(0, max(len(damaged) - 1, 0)))
+        if action == "flip" and damaged:
+            damaged[at] ^= 1 << data.draw(st.integers(0, 7))
+        elif action == "cut":
+            del damaged[at:]
+        else:
+            damaged[at:at] = bytes([data.draw(st.integers(0, 255))])
+    raw = bytes(damaged)
+    fast = classify_negative(raw, zone, qname, qtype)
+    if fast is not None:
+        full = full_path(raw, zone, qname, qtype)
+        assert full is not None
+        assert facts(fast) == facts(full)

@@ -1,0 +1,113 @@
+"""ZoneCutMemo: a zone cut built from cached RRsets is reused only while they are the same."""
+
+from __future__ import annotations
+
+from dnslib import QTYPE
+
+from resolver.zonecut import DelegationStore, Side, ZoneCut, ZoneCutMemo
+from tests.fakenet import FakeClock
+
+
+class Stamps:
+    """A cache stand-in: the stamp of each (owner, type), set by the test."""
+
+    def __init__(self) -> None:
+        self.stamps: dict[tuple[str, int], int] = {}
+
+    def stamp(self, name: str, rtype: int) -> int | None:
+        return self.stamps.get((name, rtype))
+
+
+def example_cut() -> ZoneCut:
+    cut = ZoneCut("example.com.", [])
+    cut.add("ns1.example.com.", ["127.1.2.1"], Side.CHILD)
+    cut.add("ns2.example.com.", ["127.1.2.2"], Side.PARENT)
+    return cut
+
+
+SOURCES = [("example.com.", QTYPE.NS, 1), ("ns1.example.com.", QTYPE.A, 2),
+           ("ns1.example.com.", QTYPE.AAAA, None)]
+
+
+def memo_with_example() -> tuple[ZoneCutMemo, Stamps, DelegationStore, FakeClock]:
+    clock = FakeClock()
+    memo, cache, delegations = ZoneCutMemo(clock), Stamps(), DelegationStore(clock)
+    cache.stamps = {("example.com.", QTYPE.NS): 1, ("ns1.example.com.", QTYPE.A): 2}
+    assert memo.get("example.com.", cache, delegations) is None  # binds the memo to them
+    memo.put("example.com.", example_cut(), SOURCES, None, clock() + 300)
+    return memo, cache, delegations, clock
+
+
+def test_a_memoised_cut_comes_back_as_a_fresh_copy_each_time():
+    memo, cache, delegations, _ = memo_with_example()
+    first = memo.get("example.com.", cache, delegations)
+    assert first is not None and first.primary() == example_cut().primary()
+    first.attempt("127.1.2.1")
+    first.failed.add("127.1.2.2")
+    first.add("ns3.example.com.", ["127.1.2.3"], Side.CHILD)
+    second = memo.get("example.com.", cache, delegations)
+    assert second is not None
+    assert not second.tried and not second.failed
+    assert second.ns_names == ["ns1.example.com.", "ns2.example.com."]
+
+
+def test_a_replaced_removed_or_new_rrset_drops_the_cut():
+    for change in ({("ns1.example.com.", QTYPE.A): 7},  # replaced
+                   {("ns1.example.com.", QTYPE.A): None},  # removed or expired
+                   {("ns1.example.com.", QTYPE.AAAA): 8}):  # absent before, cached now
+        memo, cache, delegations, _ = memo_with_example()
+        for key, stamp in change.items():
+            if stamp is None:
+                del cache.stamps[key]
+            else:
+                cache.stamps[key] = stamp
+        assert memo.get("example.com.", cache, delegations) is None
+        assert len(memo) == 0
+
+
+def test_the_cut_expires_with_its_first_ttl():
+    memo, cache, delegations, clock = memo_with_example()
+    clock.advance(299)
+    assert memo.get("example.com.", cache, delegations) is not None
+    clock.advance(1)
+    assert memo.get("example.com.", cache, delegations) is None
+
+
+def test_a_new_delegation_from_the_parent_drops_the_cut():
+    memo, cache, delegations, _ = memo_with_example()
+    delegations.put("example.com.", [("ns1.example.com.", 3600)], [])
+    assert memo.get("example.com.", cache, delegations) is None
+
+
+def test_another_cache_or_delegation_store_empties_the_memo():
+    memo, cache, delegations, clock = memo_with_example()
+    assert memo.get("example.com.", Stamps(), delegations) is None
+    assert len(memo) == 0
+    memo, cache, delegations, clock = memo_with_example()
+    assert memo.get("example.com.", cache, DelegationStore(clock)) is None
+    assert len(memo) == 0
+
+
+def test_the_memo_is_bounded_in_entries_and_in_bytes():
+    clock = FakeClock()
+    cache, delegations = Stamps(), DelegationStore(clock)
+    cache.stamps = {("example.com.", QTYPE.NS): 1, ("ns1.example.com.", QTYPE.A): 2}
+    memo = ZoneCutMemo(clock, max_entries=3)
+    memo.get(".", cache, delegations)
+    for i in range(5):
+        memo.put(f"zone{i}.", example_cut(), SOURCES, None, clock() + 300)
+    assert len(memo) == 3
+    assert memo.get("zone0.", cache, delegations) is None  # least recently used went first
+    assert memo.get("zone4.", cache, delegations) is not None
+
+    one = memo.size // len(memo)
+    memo = ZoneCutMemo(clock, max_bytes=2 * one + one // 2)
+    memo.get(".", cache, delegations)
+    for i in range(5):
+        memo.put(f"zone{i}.", example_cut(), SOURCES, None, clock() + 300)
+    assert len(memo) == 2 and memo.size <= memo.max_bytes
+    big = ZoneCut("big.", [])
+    for i in range(200):
+        big.add(f"ns{i}.big.", [f"127.2.{i}.1"], Side.PARENT)
+    memo.put("big.", big, SOURCES, None, clock() + 300)  # larger than the whole bound: not kept
+    assert memo.get("big.", cache, delegations) is None and memo.size <= memo.max_bytes
