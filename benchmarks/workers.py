@@ -70,7 +70,7 @@ def label(kind: str, count: int) -> str:
 
 
 def start(kind: str, count: int, hints: str, port: int, workdir: Path,
-          cache_size: int) -> Server:
+          cache_size: int | str) -> Server:
     """A cold server; ours with `count` workers, Unbound with `count` threads."""
     if kind == OURS:
         server = start_ours(hints, port, workdir, cold=True, cache_size=cache_size,
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                   "cache", flush=True)
             report["miss"] = {}
             for kind, count in kinds:
-                server = start(kind, count, up.hints_path, up.port, workdir, 1_000_000)
+                server = start(kind, count, up.hints_path, up.port, workdir, "1G")
                 servers.append(server)
                 names = write_names(workdir / f"misses-{len(servers)}.txt",
                                     random_names(args.misses))

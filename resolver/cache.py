@@ -24,7 +24,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from dnslib import CLASS, QTYPE, RCODE, RR, DNSLabel
 
@@ -304,10 +304,11 @@ class RRsetCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if cache_entry.expires_of(entry) + self.stale_window <= now:
+        data = cast(bytes, entry)  # data keys ("+", "-") hold bytes; failures ("!") tuples
+        if cache_entry.expires_of(data) + self.stale_window <= now:
             self._entries.pop(key)
             return None
-        return entry
+        return data
 
     def _fresh(self, key: str, now: float) -> Head | None:
         """The head of the entry at key if its TTL has not run out (a kept stale one has)."""
@@ -317,10 +318,11 @@ class RRsetCache:
         fields = cache_entry.head(entry)
         return fields if fields.expires > now else None
 
-    def _failure(self, key: str, now: float) -> tuple | None:
-        failure = self._entries.get(key)
-        if failure is None:
+    def _failure(self, key: str, now: float) -> tuple[Any, ...] | None:
+        found = self._entries.get(key)
+        if found is None:
             return None
+        failure = cast(tuple[Any, ...], found)
         if failure[4] <= now:  # its streak is over
             self._entries.pop(key)
             return None
@@ -590,7 +592,7 @@ class RRsetCache:
         return self._negative_entry(key, fields, owner, _remaining(fields.expires, now))
 
     def _negative_entry(self, key: str, fields: Head, owner: str, ttl: int) -> NegativeEntry:
-        entry = self._entries.peek(key)
+        entry = cast(bytes, self._entries.peek(key))
         return NegativeEntry(
             name=cache_entry.owner_of(entry, fields, owner)[0],
             rtype=_key_tuple(key)[2],
@@ -691,7 +693,7 @@ class RRsetCache:
         ("+", owner, rtype, rclass), ("-", owner, rtype or None), ("!", owner, rtype); stored
         entries show their records rebuilt (with the TTL they were stored with)."""
         now = self._clock()
-        shown = []
+        shown: list[tuple[tuple[Any, ...], _Stored | _Failure]] = []
         for key, value in self._entries.items():
             key_tuple = _key_tuple(key)
             if type(value) is not bytes:

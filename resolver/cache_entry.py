@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, DNSBuffer, DNSLabel
 
@@ -186,8 +186,8 @@ def unpack_records(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ..
     return tuple(records)
 
 
-def entry_bytes(key: str, value: bytes | tuple) -> int:
+def entry_bytes(key: str, value: bytes | tuple[Any, ...]) -> int:
     """What an RRset cache entry costs: its key and value plus the measured overhead."""
-    if type(value) is bytes:
+    if isinstance(value, bytes):
         return ENTRY_OVERHEAD + len(key) + len(value)
     return FAILURE_OVERHEAD + len(key) + len(value[0]) + len(value[1])

@@ -167,7 +167,7 @@ class ControlChannel:
             raise ControlError(f"load-cache: {error}") from None
 
 
-def status_text(snapshot: dict, addresses: list[tuple[str, int]], started: float,
+def status_text(snapshot: dict[str, Any], addresses: list[tuple[str, int]], started: float,
                 processes: list[str]) -> str:
     """`status`: version, the `processes` lines (pid...), uptime, addresses, a few counters."""
     where = ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in addresses)

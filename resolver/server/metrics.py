@@ -40,7 +40,7 @@ class Readings:
     """What a scrape shows: a stats snapshot, the two latency histograms behind its
     percentiles, and the octets the answer cache holds."""
 
-    snapshot: dict
+    snapshot: dict[str, Any]
     latency: Any  # stats.LatencyHistogram
     miss_latency: Any
     answer_cache_bytes: int

@@ -282,7 +282,8 @@ class Nameserver:
             if self.stats_readers.action(client[0]) is not ALLOW:
                 return self._reply_now(query, client, channel, start, REFUSED, "stats refused")
             if self.gather_stats is not None:
-                return self._gathered_stats_later(query, client, channel, start)
+                self._gathered_stats_later(query, client, channel, start)
+                return None
             reply = txt_reply(query, stats_lines(self.snapshot()))
             return self._reply_now(query, client, channel, start, 0, "stats", reply)
         if query.qclass != CLASS.IN:

@@ -90,14 +90,14 @@ class Link:
     {"ask": ID, "op": ..., "args": {...}} and {"answer": ID, "ok": true/false, "value": ...}."""
 
     def __init__(self, sock: socket.socket,
-                 handler: Callable[[str, dict], Awaitable[Any]]) -> None:
+                 handler: Callable[[str, dict[str, Any]], Awaitable[Any]]) -> None:
         self.sock = sock
         self.handler = handler
         self.closed = asyncio.Event()
         self._writer: asyncio.StreamWriter | None = None
-        self._pending: dict[int, asyncio.Future] = {}
+        self._pending: dict[int, asyncio.Future[Any]] = {}
         self._next = 0
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         reader, self._writer = await asyncio.open_unix_connection(sock=self.sock,
@@ -123,7 +123,7 @@ class Link:
             task.cancel()
         self._closed()
 
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict[str, Any]) -> None:
         if self._writer is not None and not self._writer.is_closing():
             self._writer.write(json.dumps(message).encode() + b"\n")
 
@@ -147,7 +147,7 @@ class Link:
         finally:
             self._closed()
 
-    async def _answer(self, message: dict) -> None:
+    async def _answer(self, message: dict[str, Any]) -> None:
         try:
             value, ok = await self.handler(message["op"], message.get("args", {})), True
         except Exception as error:  # the asker gets the words; this process goes on
@@ -177,7 +177,7 @@ class Worker:
         self.server: Any = None
         self.nameserver: Any = None
         self.control: Any = None
-        self._watch: asyncio.Task | None = None
+        self._watch: asyncio.Task[Any] | None = None
 
     @property
     def saves_cache(self) -> bool:
@@ -205,7 +205,7 @@ class Worker:
         assert self.link is not None
         await self.link.ask("ready", pid=os.getpid(), addresses=self.server.addresses)
 
-    async def gather(self) -> dict:
+    async def gather(self) -> dict[str, Any]:
         """Every worker's counters summed, for the CH TXT stats query."""
         assert self.link is not None
         return await self.link.ask("gather")
@@ -216,14 +216,14 @@ class Worker:
         if self.link is not None:
             self.link.close()
 
-    async def _handle(self, op: str, args: dict) -> Any:
+    async def _handle(self, op: str, args: dict[str, Any]) -> Any:
         if op == "readings":
             return self._readings(bool(args.get("reset")))
         if op == "control":
             return await self.control.run(args["command"], args["args"])
         raise ServerError(f"unknown request {op!r}")
 
-    def _readings(self, reset: bool) -> dict:
+    def _readings(self, reset: bool) -> dict[str, Any]:
         from resolver.server.metrics import readings_of
 
         readings = readings_of(self.nameserver)
@@ -239,7 +239,7 @@ class Worker:
 # Summing what the workers report
 
 
-def merge_readings(parts: list[dict]) -> Any:
+def merge_readings(parts: list[dict[str, Any]]) -> Any:
     """The metrics Readings of the whole server from each worker's `readings` answer; the
     snapshot gains "workers": their count and each one's queries."""
     from resolver.server.metrics import Readings
@@ -550,8 +550,8 @@ class _Supervisor:
             self.changed.clear()
             await self.changed.wait()
 
-    def _handler(self, index: int) -> Callable[[str, dict], Awaitable[Any]]:
-        async def handle(op: str, args: dict) -> Any:
+    def _handler(self, index: int) -> Callable[[str, dict[str, Any]], Awaitable[Any]]:
+        async def handle(op: str, args: dict[str, Any]) -> Any:
             if op == "ready":
                 self.children[index].ready = True
                 if index == 0:
