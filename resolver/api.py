@@ -416,8 +416,8 @@ class Resolver:
         the resolver's own, so a caller on that loop awaits the walk directly: no hand-off
         between threads. Call it from that loop, before the resolver was used; False (and
         nothing changes) when it already runs a loop. Blocking calls from other threads and
-        `resolve_async()` from other loops still work: they are handed to that loop.
-        `release_loop()` (or the loop stopping) gives the resolver back its own thread."""
+        `resolve_async()` from other loops still work: they are handed to that loop. Once
+        that loop has stopped, the next call starts the resolver's own loop thread."""
         loop = asyncio.get_running_loop()
         with self._start_lock:
             if self._closed:
@@ -426,13 +426,6 @@ class Resolver:
                 return self._loop is loop and self._adopted
             self._loop, self._thread, self._adopted = loop, threading.current_thread(), True
             return True
-
-    def release_loop(self) -> None:
-        """Stop using the loop lent by `bind_to_running_loop()`: walks still running on it are
-        cancelled; a later call starts the resolver's own loop thread."""
-        with self._start_lock:
-            if self._adopted:
-                self._forget_adopted_loop()
 
     def _forget_adopted_loop(self) -> None:
         loop = self._loop

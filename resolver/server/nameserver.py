@@ -96,6 +96,7 @@ MAX_SHAPES = 20_000
 # never starve either). A miss still queued after MISS_QUEUE_WAIT is shed: SERVFAIL
 # at once, counted in `misses_shed`, so under overload the queue stays short and hits stay fast.
 MISS_TURN_TARGET = 0.004  # seconds
+FIRST_STARTS_PER_TURN = 8
 MAX_STARTS_PER_TURN = 64
 MISS_QUEUE_WAIT = 0.5  # seconds
 RD_FLAG = 0x0100  # recursion desired, in the header's flags
@@ -154,7 +155,7 @@ class Nameserver:
         self._starter: asyncio.Handle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self._turn_started = 0.0
-        self.starts_per_turn = MAX_STARTS_PER_TURN
+        self.starts_per_turn = FIRST_STARTS_PER_TURN  # adapted while misses are queued
         self._idle: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task] = set()
         # A Resolver bound to this loop hands out its walk directly (api.query_future).
@@ -529,10 +530,13 @@ class Nameserver:
         loop = asyncio.get_running_loop()
         now = loop.time()
         self._sweeper = None
-        for miss in list(self._inflight.values()):
+        expired = []
+        for miss in self._inflight.values():
             if miss.deadline > now:
                 self._sweeper = loop.call_at(miss.deadline, self._sweep_deadlines)
                 break
+            expired.append(miss)
+        for miss in expired:
             self.stats.resolution_timeouts += 1
             self._give_up(miss, f"server deadline {self.timeout:g}s passed")
 
