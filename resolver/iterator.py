@@ -450,8 +450,9 @@ class Iterator:
     def _cache_hit(self, query: Query, name: str, qtype: int, what: trace.CacheWhat, ttl: int,
                    records: Any) -> None:
         self.counters["cache_hits"] += 1
-        query.emit(trace.CacheHit, name=name, qtype=type_name(qtype), what=what, ttl=ttl,
-                   records=zone_text(list(records)))
+        if query.resolution.tracing:
+            query.emit(trace.CacheHit, name=name, qtype=type_name(qtype), what=what, ttl=ttl,
+                       records=zone_text(list(records)))
 
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
@@ -944,6 +945,8 @@ class Iterator:
 
     def _report(self, query: Query, result: Classified, reply: Reply, address: str,
                 server: str, qname: str, qtype: int) -> None:
+        if not query.resolution.tracing:
+            return  # its records in zone-file text are the dearest event of a walk
         final = [rr for rr in result.answer
                  if rr.rtype == qtype and name_of(rr) == result.canonical_name]
         query.emit(
