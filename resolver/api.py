@@ -1,10 +1,12 @@
 """The library API: `Resolver`, and module-level `resolve` / `resolve_async` and friends.
 
-All resolution runs on one event loop that the Resolver owns, in a daemon thread. The cache,
-the infra cache and the table of in-flight questions are touched only from that loop, so they
-need no locks; `resolve()` from any thread and `resolve_async()` from any other event loop hand
-their question to it. Identical questions in flight share one walk, which runs as a task of its
-own: a caller that gives up (a timeout, a cancellation) leaves the others waiting for it.
+All resolution runs on one event loop: the Resolver's own, in a daemon thread, or a running loop
+lent to it (`bind_to_running_loop()`: a server's, so its misses need no hand-off between
+threads). The cache, the infra cache and the table of in-flight questions are touched only from
+that loop, so they need no locks; `resolve()` from any thread and `resolve_async()` from any
+other event loop hand their question to it. Identical questions in flight share one walk, which
+runs as a task of its own: a caller that gives up (a timeout, a cancellation) leaves the others
+waiting for it.
 
 The call shape is dnspython's (`dns.resolver.Resolver.resolve`), so an application can switch
 with few changes: the same arguments, the same exception names, an `Answer` that iterates
@@ -14,6 +16,7 @@ over the records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import functools
@@ -227,6 +230,7 @@ class _Question:
     tcp: bool
     lifetime: float
     validate: bool = True  # False: DNSSEC checking disabled (a client's CD bit)
+    trace: bool = True  # False: the Answer's trace holds the final event only
 
 
 @dataclasses.dataclass
@@ -372,10 +376,11 @@ class Resolver:
         """The walk engine with its caches; touched only from the resolver's loop."""
         self.dnssec = dnssec
         """Whether answers are DNSSEC-validated (`Answer.security`); bogus data is SERVFAIL."""
-        self._inflight: dict[tuple[str, int, int, bool, bool], _InFlight] = {}
+        self._inflight: dict[tuple[str, int, int, bool, bool, bool], _InFlight] = {}
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._adopted = False  # _loop is a running loop lent to us (a server's), not our own
         self._start_lock = threading.Lock()
         self._closed = False
 
@@ -414,12 +419,38 @@ class Resolver:
         """True once `close()` was called: every further call raises ResolverClosed."""
         return self._closed
 
+    def bind_to_running_loop(self) -> bool:
+        """Run every resolution on the running event loop (a server's) instead of a thread of
+        the resolver's own, so a caller on that loop awaits the walk directly: no hand-off
+        between threads. Call it from that loop, before the resolver was used; False (and
+        nothing changes) when it already runs a loop. Blocking calls from other threads and
+        `resolve_async()` from other loops still work: they are handed to that loop. Once
+        that loop has stopped, the next call starts the resolver's own loop thread."""
+        loop = asyncio.get_running_loop()
+        with self._start_lock:
+            if self._closed:
+                raise ResolverClosed("the resolver is closed")
+            if self._loop is not None:
+                return self._loop is loop and self._adopted
+            self._loop, self._thread, self._adopted = loop, threading.current_thread(), True
+            return True
+
+    def _forget_adopted_loop(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            for entry in self._inflight.values():
+                loop.call_soon_threadsafe(entry.task.cancel)
+        self._inflight.clear()  # their tasks belong to that loop, never to be joined again
+        self._loop, self._thread, self._adopted = None, None, False
+
     def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
         """Hand a coroutine to the resolver's loop (started on first use)."""
         with self._start_lock:  # close() takes it too: nothing slips in after the shutdown
             if self._closed:
                 coro.close()
                 raise ResolverClosed("the resolver is closed")
+            if self._adopted and self._loop is not None and not self._loop.is_running():
+                self._forget_adopted_loop()  # the lending loop stopped without releasing us
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 ready = threading.Event()
@@ -436,7 +467,9 @@ class Resolver:
             return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _on_own_loop(self) -> bool:
-        return self._thread is not None and threading.current_thread() is self._thread
+        if self._thread is None or threading.current_thread() is not self._thread:
+            return False
+        return not self._adopted or _running_loop() is self._loop
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the resolver's loop and wait for it, from any other thread."""
@@ -474,6 +507,13 @@ class Resolver:
             loop = self._loop
         if loop is None:
             return
+        if self._adopted:  # a lent loop is not ours to stop: only our walks end
+            if self._on_own_loop():
+                loop.create_task(self._shutdown())
+            elif loop.is_running():
+                with contextlib.suppress(RuntimeError, TimeoutError):
+                    asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=10)
+            return
         if self._on_own_loop():  # from a callback on our own loop: shut down without waiting
             loop.create_task(self._shutdown()).add_done_callback(lambda _: loop.stop())
             return
@@ -491,9 +531,12 @@ class Resolver:
     async def _shutdown(self) -> None:
         """Cancel every walk in flight and let each waiting caller finish with ResolverClosed."""
         current = asyncio.current_task()
-        for entry in list(self._inflight.values()):
-            entry.task.cancel()
-        pending = [task for task in asyncio.all_tasks() if task is not current]
+        walks = [entry.task for entry in self._inflight.values()]
+        for task in walks:
+            task.cancel()
+        # On a lent loop the other tasks are its owner's: wait for our walks only.
+        everything = walks if self._adopted else asyncio.all_tasks()
+        pending = [task for task in everything if task is not current]
         if pending:
             _, stuck = await asyncio.wait(pending, timeout=5)
             for task in stuck:
@@ -510,13 +553,15 @@ class Resolver:
     async def query_async(
         self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
         checking_disabled: bool = False,
+        trace: bool = True,
     ) -> Answer:
         """Resolve and return the Answer whatever its rcode: NXDOMAIN, SERVFAIL and the rest
         are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only.
-        `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question."""
+        `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question;
+        `trace=False` keeps only the trace's last event (what a server reads: the failure)."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
-        if checking_disabled:
-            question = dataclasses.replace(question, validate=False)
+        if checking_disabled or not trace:
+            question = dataclasses.replace(question, validate=not checking_disabled, trace=trace)
         return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
     def query(
@@ -737,28 +782,54 @@ class Resolver:
             raise NoAnswer(f"{answer.canonical_name} has no {family} records (NODATA)", answer)
         return answers
 
+    def _join_or_start(self, question: _Question, qname: str) -> tuple[_InFlight, bool]:
+        """The walk in flight for this question, joined, or a new one started as a task of
+        its own; True when joined."""
+        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp, question.validate,
+               question.trace)  # fmt: skip
+        self._counters["queries"] += 1
+        entry = self._inflight.get(key)
+        if entry is not None:
+            self._counters["deduplicated"] += 1
+            return entry, True
+        task = asyncio.get_running_loop().create_task(
+            self._walk(qname, question.rdtype, question.rdclass, question.tcp,
+                       question.lifetime, validate=question.validate, trace=question.trace),
+        )  # fmt: skip
+        entry = _InFlight(task, self._clock() + question.lifetime)
+        self._inflight[key] = entry
+        task.add_done_callback(functools.partial(self._walk_done, key, entry))
+        return entry, False
+
+    def query_future(
+        self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
+        checking_disabled: bool = False,
+        trace: bool = True,
+    ) -> asyncio.Future[Answer] | None:
+        """The walk for a question as a future, for a caller on the loop this resolver runs on
+        (a server bound with `bind_to_running_loop()`): `query_async()` without a coroutine,
+        a task and a copy of the Answer per caller. The future is shared with identical
+        questions in flight, so its Answer must not be changed and the future not cancelled.
+        None when called from any other loop or with serve-stale on (whose stale-answer
+        deadline is per caller): use `query_async()` then. `trace=False` keeps only the
+        trace's last event (the failure behind a SERVFAIL, its EDE); the walk then emits no
+        other event. Raises InvalidName, NoMetaqueries or ResolverClosed."""
+        if self.serve_stale or not self._on_own_loop():
+            return None
+        question = self._question(name, rdtype, rdclass, meta_ok=True)
+        if checking_disabled or not trace:
+            question = dataclasses.replace(question, validate=not checking_disabled, trace=trace)
+        return self._join_or_start(question, question.qnames[0])[0].task
+
     async def _shared_walk(self, question: _Question, qname: str) -> Answer:
         """Join an identical walk in flight, or start one as a task of its own.
 
         The walk is shielded from its callers: one giving up does not cancel it for the others.
         Each caller gets its own Answer copy."""
-        key = (qname.lower(), question.rdtype, question.rdclass, question.tcp, question.validate)
-        self._counters["queries"] += 1
-        entry = self._inflight.get(key)
+        entry, joined = self._join_or_start(question, qname)
         wait: float | None = None
-        if entry is None:
-            task = asyncio.get_running_loop().create_task(
-                self._walk(qname, question.rdtype, question.rdclass, question.tcp,
-                           question.lifetime, validate=question.validate),
-                name=f"walk {qname} {question.rdtype}",
-            )  # fmt: skip
-            entry = _InFlight(task, self._clock() + question.lifetime)
-            self._inflight[key] = entry
-            task.add_done_callback(functools.partial(self._walk_done, key, entry))
-        else:
-            self._counters["deduplicated"] += 1
-            if self._clock() + question.lifetime < entry.deadline:  # this caller's ends first
-                wait = question.lifetime
+        if joined and self._clock() + question.lifetime < entry.deadline:  # ours ends first
+            wait = question.lifetime
         try:
             deadline = self.stale_answer_deadline if self.serve_stale else None
             if deadline is not None and (wait is None or wait > deadline):
@@ -807,7 +878,8 @@ class Resolver:
         return answer
 
     def _walk_done(
-        self, key: tuple[str, int, int, bool, bool], entry: _InFlight, task: asyncio.Task[Answer]
+        self, key: tuple[str, int, int, bool, bool, bool], entry: _InFlight,
+        task: asyncio.Task[Answer],
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
@@ -819,6 +891,7 @@ class Resolver:
         *,
         cache_only: bool = False,
         validate: bool = True,
+        trace: bool = True,
     ) -> Answer:
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
@@ -827,7 +900,7 @@ class Resolver:
             iterator = copy.copy(self.iterator)
             iterator.cache = self._new_cache()
         walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime,
-                                   cache_only=cache_only, validate=validate)
+                                   cache_only=cache_only, validate=validate, tracing=trace)
         outcome = await iterator.run(walk)
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
@@ -854,6 +927,13 @@ class Resolver:
             why = failure_text(outcome.failure)
             answer.extended_error = ExtendedError(code, f"resolving failed: {why}")
         return answer
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _anchors(given: str | Path | dict[Name, TrustAnchor] | None) -> dict[Name, TrustAnchor]:

@@ -122,12 +122,16 @@ class Resolution:
     events: list[trace.TraceEvent] = field(default_factory=list)
     budget: ValidationBudget = field(default_factory=ValidationBudget)  # KeyTrap limits
     validate: bool = True  # False: checking disabled (CD=1) for this question
+    # False: no trace is kept but the last event, the top ResolutionFinished, whose failure
+    # is what a server or the API reads from a walk nobody traces (SERVFAIL's cause, its EDE).
+    tracing: bool = True
 
     def __post_init__(self) -> None:
         self.started = self.clock()
 
     def emit(self, event_type: type[trace.TraceEvent], depth: int, **fields: Any) -> None:
-        self.events.append(event_type(depth=depth, elapsed=self.elapsed(), **fields))
+        if self.tracing or (depth == 0 and event_type is trace.ResolutionFinished):
+            self.events.append(event_type(depth=depth, elapsed=self.elapsed(), **fields))
 
     def elapsed(self) -> float:
         return self.clock() - self.started
@@ -152,7 +156,11 @@ class Query:
     resolution: Resolution
 
     def emit(self, event_type: type[trace.TraceEvent], **fields: Any) -> None:
-        self.resolution.emit(event_type, self.depth, **fields)
+        resolution = self.resolution
+        if resolution.tracing or (self.depth == 0 and event_type is trace.ResolutionFinished):
+            resolution.events.append(
+                event_type(depth=self.depth, elapsed=resolution.elapsed(), **fields)
+            )
 
     def nested(self, qname: str, qtype: int) -> Query:
         return Query(qname, qtype, self.depth + 1, self.stack | {qname}, self.resolution)
@@ -240,15 +248,17 @@ class Iterator:
         self, qname: str, qtype: int, *, tcp: bool = False, lifetime: float | None = None,
         cache_only: bool = False,
         validate: bool = True,
+        tracing: bool = True,
     ) -> Resolution:
         """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline;
         `cache_only` answers from the cache alone (REFUSED when it holds nothing);
-        `validate=False` skips DNSSEC validation for it (a client's CD bit)."""
+        `validate=False` skips DNSSEC validation for it (a client's CD bit);
+        `tracing=False` keeps only the final event of its trace."""
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
         resolution = Resolution(qname, qtype, self.clock, limits, tcp, cache_only,
-                                validate=validate)
+                                validate=validate, tracing=tracing)
         if self.validator is not None:
             resolution.budget = dataclasses.replace(self.validator.budget)
         return resolution
@@ -274,7 +284,7 @@ class Iterator:
             qname=query.qname,
             qtype=type_name(query.qtype),
             rcode=protocol.rcode_name(outcome.rcode),
-            records=zone_text(outcome.answer),
+            records=zone_text(outcome.answer) if resolution.tracing else (),
             upstream_queries=resolution.queries_sent,
             failure=outcome.failure,
         )
@@ -453,8 +463,9 @@ class Iterator:
     def _cache_hit(self, query: Query, name: str, qtype: int, what: trace.CacheWhat, ttl: int,
                    records: Any) -> None:
         self.counters["cache_hits"] += 1
-        query.emit(trace.CacheHit, name=name, qtype=type_name(qtype), what=what, ttl=ttl,
-                   records=zone_text(list(records)))
+        if query.resolution.tracing:
+            query.emit(trace.CacheHit, name=name, qtype=type_name(qtype), what=what, ttl=ttl,
+                       records=zone_text(list(records)))
 
     # ---- zone cuts and referrals ---------------------------------------------------------------
 
@@ -973,6 +984,8 @@ class Iterator:
 
     def _report(self, query: Query, result: Classified, reply: Reply, address: str,
                 server: str, qname: str, qtype: int) -> None:
+        if not query.resolution.tracing:
+            return  # its records in zone-file text are the dearest event of a walk
         final = [rr for rr in result.answer
                  if rr.rtype == qtype and name_of(rr) == result.canonical_name]
         query.emit(

@@ -23,12 +23,14 @@ whether a backed-off server may be probed, and otherwise fails the query at once
 waiting on dead servers.
 
 The records behind this (RTT, timeouts, back-off, marks, EDNS, bounds) live in
-resolver/infra.py. Randomness comes from an injectable random.Random; no I/O.
+resolver/infra.py. Randomness comes from an injectable random.Random (by default one seeded
+once from `secrets`); no I/O.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Sequence
 
@@ -78,9 +80,12 @@ class InfraCache(ServerRecords):
             clock=clock, initial_rto=initial_rto, min_rto=min_rto, max_rto=max_rto, maxsize=maxsize,
             max_bytes=max_bytes,
         )
-        # SystemRandom by default: which server gets a query is one more thing an off-path
-        # spoofer would have to guess. Tests pass random.Random(seed).
-        self._rng = rng if rng is not None else random.SystemRandom()
+        # Which server gets a query is one more thing an off-path spoofer would have to guess,
+        # so the generator is seeded from the OS CSPRNG, once: SystemRandom would make a
+        # getrandom system call on every choice. The query ID and the source port, the real
+        # anti-spoofing entropy, still come from the CSPRNG per query (transport.py).
+        # Tests pass random.Random(seed).
+        self._rng = rng if rng is not None else random.Random(secrets.randbits(128))
 
     def expected_rtt(self, address: str) -> float:
         """What we expect a query to this server to cost, for ranking (seconds): srtt + 4*rttvar
@@ -106,8 +111,10 @@ class InfraCache(ServerRecords):
         ranked = self.usable(candidates, zone)
         if not ranked:
             return None
+        if len(ranked) == 1:
+            return ranked[0]
         best = self.expected_rtt(ranked[0])
         pick = self._rng.choice([a for a in ranked if self.expected_rtt(a) == best])
-        if len(ranked) > 1 and self._rng.random() < EXPLORE_PROBABILITY:
+        if self._rng.random() < EXPLORE_PROBABILITY:
             pick = self._rng.choice([a for a in ranked if a != pick])
         return pick

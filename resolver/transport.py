@@ -90,7 +90,7 @@ async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -
         arrived: asyncio.Future[bytes] = loop.create_future()
 
         def readable() -> None:
-            if arrived.cancelled():
+            if arrived.done():
                 loop.remove_reader(fd)  # timed out: leave the datagram to _queued_reply
                 return
             try:
@@ -107,23 +107,28 @@ async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -
         started = time.perf_counter()
         sock.send(query)
         loop.add_reader(fd, readable)
+        # The deadline is a plain timer that fails the future: no asyncio.timeout, whose task
+        # cancellation costs more objects and calls on every exchange.
+        timer = loop.call_later(timeout, _time_out, arrived)
         try:
-            async with asyncio.timeout(timeout):
-                reply = await arrived
+            reply = await arrived
         except TimeoutError:
-            # On a busy loop the timer can fire after the reply came in but before this task
-            # resumed (its wake-up is queued behind the timer), or while the reply still waits
-            # in the socket: take it rather than report a timeout and blame the server.
-            if arrived.done() and not arrived.cancelled() and arrived.exception() is None:
-                reply = arrived.result()
-            else:
-                queued = _queued_reply(sock, query)
-                if queued is None:
-                    raise
-                reply = queued
+            # On a busy loop the timer can fire in the same turn as the reply's readiness,
+            # before readable() ran: the reply still waits in the socket. Take it rather than
+            # report a timeout and blame the server.
+            queued = _queued_reply(sock, query)
+            if queued is None:
+                raise
+            reply = queued
         finally:
+            timer.cancel()
             loop.remove_reader(fd)  # before the socket closes: the selector must forget it
         return Exchange(reply, time.perf_counter() - started, "udp")
+
+
+def _time_out(arrived: asyncio.Future[bytes]) -> None:
+    if not arrived.done():
+        arrived.set_exception(TimeoutError())
 
 
 def _queued_reply(sock: socket.socket, query: bytes) -> bytes | None:

@@ -88,6 +88,38 @@ def test_a_caller_giving_up_does_not_cancel_the_walk_others_wait_for(held):
     assert resolver.stats()["in_flight"] == 0
 
 
+def test_a_resolver_bound_to_a_running_loop_walks_there_and_hands_out_the_walk(hermetic):
+    resolver, _ = hermetic
+
+    async def main():
+        assert resolver.bind_to_running_loop()
+        assert resolver.bind_to_running_loop()  # the same loop again: still bound
+        first = resolver.query_future("www.example.com", "A", trace=False)
+        again = resolver.query_future("WWW.example.com", "A", trace=False)
+        assert first is again  # identical questions share the walk itself
+        # A caller on another thread is handed to this loop while it runs.
+        other = asyncio.get_running_loop().run_in_executor(None, resolver.resolve,
+                                                           "www.example.com")
+        return await first, await other
+
+    untraced, blocking = asyncio.run(main())
+    assert addresses(untraced) == addresses(blocking) == ["127.42.20.80"]
+    assert [event.kind for event in untraced.trace] == ["resolution_finished"]
+    assert len(blocking.trace) > 1  # the library's own calls keep the whole trace
+    # That loop is gone: the next call runs on a loop of the resolver's own.
+    assert addresses(resolver.resolve("www.example.com")) == ["127.42.20.80"]
+
+
+def test_query_future_is_none_off_the_resolvers_loop(hermetic):
+    resolver, _ = hermetic
+    resolver.resolve("www.example.com")  # the resolver's own loop thread is running
+
+    async def elsewhere():
+        return resolver.query_future("www.example.com"), resolver.bind_to_running_loop()
+
+    assert asyncio.run(elsewhere()) == (None, False)  # already bound to its own loop
+
+
 async def _arrival(network: HeldNetwork) -> str:
     return await asyncio.get_running_loop().run_in_executor(None, network.arrivals.get, True, 10)
 

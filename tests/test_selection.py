@@ -157,6 +157,23 @@ def test_seeded_rng_makes_choices_reproducible(clock: FakeClock) -> None:
     assert len(set(runs[0])) > 1  # and it does explore
 
 
+def test_default_rng_is_seeded_per_cache_from_the_os(clock: FakeClock) -> None:
+    # Without an rng each cache seeds its own generator from `secrets` (no system call per
+    # choice, yet no spoofer can replay the sequence): two caches pick differently.
+    caches = [InfraCache(clock=clock) for _ in range(2)]
+    runs = [[cache.choose(SERVERS, ZONE) for _ in range(100)] for cache in caches]
+    assert runs[0] != runs[1]
+    assert set(runs[0]) == set(SERVERS)  # untried servers tie: each is picked at random
+
+
+def test_a_single_usable_server_is_chosen_without_drawing(clock: FakeClock) -> None:
+    rng = random.Random(3)
+    state = rng.getstate()
+    infra = InfraCache(clock=clock, rng=rng)
+    assert [infra.choose([SERVERS[0]], ZONE) for _ in range(5)] == [SERVERS[0]] * 5
+    assert rng.getstate() == state
+
+
 # -- usable ---------------------------------------------------------------------------------
 
 

@@ -1103,3 +1103,95 @@ def test_sigterm_stops_resolve_serve_cleanly():
             process.kill()
             process.wait()
         process.stderr.close()
+
+
+def test_lab_server_runs_the_resolver_on_its_own_loop_without_a_resolver_thread(lab):
+    from resolver import Resolver
+
+    def resolver_threads() -> set[threading.Thread]:
+        return {thread for thread in threading.enumerate() if thread.name == "resolver-loop"}
+
+    before = resolver_threads()  # other tests' resolvers may still be closing theirs
+    resolver = Resolver.for_lab(lab)
+    try:
+        with ServerThread(resolver) as server:
+            reply = server.ask(question("www.cs.cornell.edu.", edns=1232))
+            assert reply.header.rcode == 0 and reply.rr
+            # A blocking call from another thread is handed to the server's loop.
+            assert resolver.query("www.example.com.", "A").rcode == 0
+            assert resolver_threads() <= before
+            assert server.nameserver.snapshot()["resolver"]["queries"] >= 2
+        # With the server's loop gone, the resolver starts a loop of its own again.
+        assert resolver.query("www.cs.cornell.edu.", "A").rcode == 0
+        assert resolver_threads() - before
+    finally:
+        resolver.close()
+
+
+# ---- hits first: misses start a few per loop turn and are shed under overload ---------------
+
+
+class BusyResolver(FakeResolver):
+    """A FakeResolver whose every resolution costs `cost` seconds of the loop's (fake) time, as
+    a real walk's CPU work does: the clock moves on when the walk starts."""
+
+    def __init__(self, clock: list[float], cost: float) -> None:
+        super().__init__()
+        self.clock, self.cost = clock, cost
+
+    async def query_async(self, name: str, rdtype: int, rdclass: int = 1) -> Answer:
+        self.clock[0] += self.cost
+        return await super().query_async(name, rdtype, rdclass)
+
+
+def test_misses_over_the_loop_budget_are_shed_and_counted_while_hits_are_answered():
+    from resolver.server import nameserver as ns
+
+    now = [0.0]
+    resolver = BusyResolver(now, cost=ns.MISS_TURN_TARGET)  # each walk fills a loop turn
+    nameserver = Nameserver(ServerConfig(), resolver, clock=lambda: now[0])
+    replies: dict[int, DNSRecord] = {}
+
+    class Channel:
+        udp = True
+
+        def deferred(self) -> None:
+            pass
+
+        def deliver(self, reply: bytes, client: tuple) -> None:
+            parsed = DNSRecord.parse(reply)
+            replies[parsed.header.id] = parsed
+
+    channel = Channel()
+    misses = 400  # far more than fit in MISS_QUEUE_WAIT at one walk per turn
+
+    async def run() -> None:
+        assert nameserver.handle(bytes(question("example.test.", "MX", qid=1).pack()),
+                                 ("127.0.0.1", 5000), channel) is None
+        while 1 not in replies:
+            await asyncio.sleep(0)
+        for qid in range(100, 100 + misses):
+            name = f"n{qid}.example.test."
+            assert nameserver.handle(bytes(question(name, qid=qid).pack()),
+                                     ("127.0.0.1", 5000), channel) is None
+        hits = 0
+        while len(replies) < misses + 1:
+            await asyncio.sleep(0)  # one loop turn
+            # A hit is answered at once, inside the datagram callback, however long the queue.
+            hit = nameserver.handle(bytes(question("example.test.", "MX", qid=2).pack()),
+                                    ("127.0.0.1", 5000), channel)
+            assert hit is not None and DNSRecord.parse(hit).header.rcode == 0
+            hits += 1
+        assert hits > 0
+        await nameserver.drain(1.0)
+
+    asyncio.run(run())
+    servfails = [r for qid, r in replies.items() if qid >= 100 and r.header.rcode == 2]
+    nxdomains = [r for qid, r in replies.items() if qid >= 100 and r.header.rcode == 3]
+    shed = nameserver.stats.misses_shed
+    assert shed == len(servfails) > 0 and len(nxdomains) == misses - shed > 0
+    assert nameserver.snapshot()["misses_shed"] == shed
+    assert nameserver.starts_per_turn == 1  # long turns brought the starts down to one
+    # Every resolution that started finished: those shed never reached the resolver.
+    assert len(resolver.calls) == 1 + misses - shed
+    assert nameserver.stats.waiting == 0 and not nameserver.resolutions_in_flight

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -29,6 +30,9 @@ log = logging.getLogger("resolver.server")
 TCP_BACKLOG = 128  # pending accepts the kernel keeps for us
 UDP_RECEIVE_BUFFER = 4 * 1024 * 1024  # absorb bursts; the kernel caps it at net.core.rmem_max
 BIND_ATTEMPTS = 20  # port 0: retries until the UDP port picked is also free for TCP
+# gc.set_threshold for a serving process (CPython's default is 700, 10, 10): see
+# settle_garbage_collector and benchmarks/README.md for the measurements.
+GC_THRESHOLDS = (50_000, 20, 100)
 
 
 class Server:
@@ -76,6 +80,7 @@ class Server:
             raise
         if not pairs:
             raise ServerError("no address to listen on")
+        self.nameserver.bind_resolver()
         for udp_sock, tcp_sock in pairs:
             udp = UdpListener(udp_sock, self.nameserver)
             udp.start()
@@ -185,10 +190,14 @@ async def serve(
     stop: asyncio.Event,
     source: tuple[str | None, dict[str, Any], dict[str, Any]] | None = None,
     worker: Worker | None = None,
+    *,
+    own_process: bool = False,
 ) -> None:
     """Run a server until `stop` is set, then shut it down cleanly. `source` (config file,
     flags given, merged settings) lets SIGHUP reload the file. `worker`: this is one of
-    several worker processes (resolver/server/workers.py), linked to its supervisor."""
+    several worker processes (resolver/server/workers.py), linked to its supervisor.
+    `own_process`: the process serves and nothing else, so the garbage collector is tuned for
+    it once started."""
     server = Server(config, resolver, reuse_port=worker is not None)
     await server.start()
     if config.user:
@@ -238,6 +247,8 @@ async def serve(
                 await extra.stop()
         await server.stop()
         raise
+    if own_process:
+        settle_garbage_collector()
     where = ", ".join(
         f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in server.addresses
     )
@@ -267,6 +278,20 @@ async def serve(
         log.info("stopped: %s", summary_line(server.nameserver.snapshot()))
 
 
+def settle_garbage_collector() -> None:
+    """Once startup is done (modules, lab zones, a loaded cache file): move everything alive
+    into the collector's permanent generation and collect young objects less often.
+
+    Why: the cached records hold no reference cycles, so collections free almost nothing, yet
+    each one walks the objects it tracks, and every thread stops meanwhile. A full collection
+    of a large cache took up to 190 ms, which was the mixed load's probe p99 (benchmarks/
+    README.md). Frozen objects are never walked again; a larger generation-0 threshold makes
+    the young collections, and so the full ones they lead to, rarer."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run_server(
     config: ServerConfig,
     resolver: object,
@@ -284,7 +309,7 @@ def run_server(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await serve(config, resolver, stop, source, worker)
+        await serve(config, resolver, stop, source, worker, own_process=True)
 
     asyncio.run(main())
     return 0

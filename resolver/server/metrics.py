@@ -104,6 +104,7 @@ class NameserverCollector:
         failures.add_metric(["deadline"], snapshot["resolution_timeouts"])
         failures.add_metric(["resolver_error"], snapshot["resolution_errors"])
         failures.add_metric(["overloaded"], snapshot["overloaded"])
+        failures.add_metric(["shed"], snapshot["misses_shed"])
         yield failures
         yield GaugeMetricFamily("resolver_resolutions_in_flight", "Resolutions running now.",
                                 value=snapshot["resolutions_in_flight"])

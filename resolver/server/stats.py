@@ -125,6 +125,7 @@ class ServerStats:
         self.refused_acl = 0
         self.truncated = 0
         self.overloaded = 0  # SERVFAIL because max_inflight resolutions were running
+        self.misses_shed = 0  # SERVFAIL because the miss waited too long to start (overload)
         self.resolution_timeouts = 0  # SERVFAIL because the server's deadline passed
         self.resolution_errors = 0  # SERVFAIL because the resolver raised
         self.udp_send_dropped = 0
@@ -167,6 +168,7 @@ class ServerStats:
             "resolution_timeouts": self.resolution_timeouts,
             "resolution_errors": self.resolution_errors,
             "overloaded": self.overloaded,
+            "misses_shed": self.misses_shed,
             "dropped": self.dropped,
             "refused_acl": self.refused_acl,
             "truncated": self.truncated,

@@ -37,6 +37,22 @@ def test_every_server_of_the_zone_dead_is_22_no_reachable_authority():
     assert str(ede).startswith("22 (No Reachable Authority): ")
 
 
+def test_an_untraced_walk_still_says_why_it_failed():
+    # A server asks without a trace (trace=False): the walk keeps only its last event, which
+    # carries the failure behind the SERVFAIL and so its EDE.
+    import asyncio
+
+    net = ScriptedNetwork()
+    _dead_example(net)
+    with net.resolver(ROOTS) as resolver:
+        traced = resolver.query("www.example.com.")
+    with net.resolver(ROOTS) as resolver:
+        untraced = asyncio.run(resolver.query_async("www.example.com.", trace=False))
+    assert len(traced.trace) > 1 and [e.kind for e in untraced.trace] == ["resolution_finished"]
+    assert untraced.rcode == 2 and untraced.ede == traced.ede
+    assert untraced.ede.code == EdeCode.NO_REACHABLE_AUTHORITY
+
+
 def test_a_limit_is_0_other_naming_the_limit():
     net = ScriptedNetwork()
     small_internet(net, ["www.example.com. 300 A 127.9.0.1"])
