@@ -23,9 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from cachetools import TLRUCache
-
 from resolver.classify import in_bailiwick
+from resolver.lru import ByteLRU
 
 if TYPE_CHECKING:
     from resolver.cache import Stamp
@@ -205,6 +204,25 @@ _DELEGATION_SERIALS = itertools.count(1)
 
 GlueExpiry = tuple[tuple[str, str, float], ...]  # (NS name, address, expiry time)
 
+# The delegations kept, in bytes: a fixed bound outside cache-size's split (README, Memory), so
+# referrals an attacker's zones hand out cannot grow memory. 4 MiB holds some 4 000 typical
+# delegations (two NS names with an address each); the cut memo and the RRset cache hold the
+# child's view, which the walk prefers anyway.
+DELEGATION_BYTES = 4 * 1024 * 1024
+# Measured with tracemalloc (tests/test_cache_bytes.py): about 1 000 bytes for a delegation with
+# two NS names and an address each, of which 7 strings; each string costs 49 bytes plus its text.
+_DELEGATION_OVERHEAD = 600
+_TEXT_OVERHEAD = 49
+
+
+def _delegation_bytes(zone: str, entry: tuple[Delegation, GlueExpiry]) -> int:
+    """What a stored delegation costs: the measured overhead plus every name and address."""
+    delegation, glue = entry
+    texts = [zone, *delegation.ns_names]
+    for name, address, _ in glue:
+        texts += (name, address)
+    return _DELEGATION_OVERHEAD + sum(_TEXT_OVERHEAD + len(text) for text in texts)
+
 
 class DelegationStore:
     """Parent-side delegations per zone, bounded (LRU) and expiring.
@@ -215,11 +233,18 @@ class DelegationStore:
     child's servers keep saying (ghost domains, CVE-2012-1033).
     """
 
-    def __init__(self, clock: Callable[[], float], maxsize: int = 10_000) -> None:
+    def __init__(self, clock: Callable[[], float], max_bytes: int = DELEGATION_BYTES) -> None:
         self._clock = clock
-        self._entries: TLRUCache[str, tuple[Delegation, GlueExpiry]] = TLRUCache(
-            maxsize=maxsize, ttu=lambda _k, value, _now: value[0].expires, timer=clock
+        self._entries: ByteLRU[str, tuple[Delegation, GlueExpiry]] = ByteLRU(
+            max_bytes, _delegation_bytes
         )
+
+    def _live(self, zone: str) -> tuple[Delegation, GlueExpiry] | None:
+        entry = self._entries.get(zone)
+        if entry is not None and entry[0].expires <= self._clock():
+            self._entries.pop(zone)
+            return None
+        return entry
 
     def put(self, zone: str, ns: list[tuple[str, int]], glue: list[tuple[str, str, int]]) -> None:
         """ns: (NS name, TTL); glue: (NS name, address, TTL). TTL-0 data is not kept."""
@@ -228,17 +253,17 @@ class DelegationStore:
         if ttl <= 0:
             return
         expires = now + ttl
-        old = self._entries.get(zone)
+        old = self._live(zone)
         if old is not None:
             expires = min(expires, old[0].expires)
         glue_expiry = tuple((name, address, now + t) for name, address, t in glue if t > 0)
-        self._entries[zone] = (
+        self._entries.put(zone, (
             Delegation(zone, tuple(n for n, _ in ns), (), expires, next(_DELEGATION_SERIALS)),
             glue_expiry,
-        )
+        ))
 
     def get(self, zone: str) -> Delegation | None:
-        entry = self._entries.get(zone)
+        entry = self._live(zone)
         if entry is None:
             return None
         delegation, glue = entry
@@ -250,7 +275,7 @@ class DelegationStore:
 
     def stamp(self, zone: str) -> int | None:
         """The serial of the live delegation stored for `zone`, None without one."""
-        entry = self._entries.get(zone)
+        entry = self._live(zone)
         return None if entry is None else entry[0].serial
 
     def __len__(self) -> int:

@@ -29,6 +29,7 @@ from resolver.server.query import parse_query
 from resolver.server.replies import answer_reply
 from resolver.validator import Validator, ZoneTrust
 from resolver.wire import build_query
+from resolver.zonecut import DelegationStore
 
 
 class FakeClock:
@@ -335,3 +336,49 @@ def test_dnssec_zone_outcomes_count_by_their_keys_and_keep_their_share() -> None
         small._zones.put(outcome(i, 2).zone, outcome(i, 2))
         assert small._zones.used <= 64 * 1024
     assert 20 < len(small._zones) < 60
+
+
+def _delegation(store: DelegationStore, i: int, ns_names: list[str], addresses: list[str],
+                ttl: int = 3600) -> None:
+    zone = f"zone{i:07d}.example.com."
+    store.put(zone, [(name, ttl) for name in ns_names],
+              [(name, address, ttl) for name, address in zip(ns_names, addresses, strict=True)])
+
+
+def test_parent_side_delegations_count_by_size_and_keep_their_bound() -> None:
+    clock = FakeClock()
+    store = DelegationStore(clock, max_bytes=64 * 1024)
+    for i in range(2000):  # a zone handing out referrals for every random name it is asked
+        names = [f"ns{k}.zone{i:07d}.example.com." for k in range(1 + i % 4)]
+        _delegation(store, i, names, [f"192.0.2.{k}" for k in range(len(names))])
+        assert store._entries.used <= 64 * 1024
+    assert 40 < len(store) < 200
+    assert store.get("zone0001999.example.com.") is not None  # the newest is kept
+    assert store.get("zone0000000.example.com.") is None  # the oldest went first
+
+    # Real cost: each NS name, glue address and the stored tuples are separate objects, as
+    # when they come from a parsed referral.
+    measured = DelegationStore(clock, max_bytes=1 << 40)
+    count = AFTER_GROWTH
+    names = [[f"ns{k}.zone{i:07d}.example.com." for k in range(2)] for i in range(count)]
+    glue_names = [[f"ns{k}.zone{i:07d}.example.com." for k in range(2)] for i in range(count)]
+    addresses = [[f"192.0.{i >> 8 & 255}.{i & 255}", f"2001:db8::{i:x}"] for i in range(count)]
+
+    def fill(i: int) -> None:
+        zone = f"zone{i:07d}.example.com."
+        measured.put(zone, [(name, 3600) for name in names[i]],
+                     [(name, address, 3600)
+                      for name, address in zip(glue_names[i], addresses[i], strict=True)])
+
+    real, accounted = _real_and_accounted(count, fill, lambda: measured._entries.used)
+    assert real <= accounted <= 2 * real
+
+
+def test_an_expired_delegation_is_gone_and_frees_its_bytes() -> None:
+    clock = FakeClock()
+    store = DelegationStore(clock, max_bytes=64 * 1024)
+    _delegation(store, 1, ["ns1.example.net."], ["192.0.2.1"], ttl=60)
+    assert store.get("zone0000001.example.com.") is not None
+    clock.now += 61
+    assert store.get("zone0000001.example.com.") is None
+    assert store._entries.used == 0
