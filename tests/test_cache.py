@@ -153,6 +153,19 @@ def test_name_helpers() -> None:
     assert ancestors(".") == ["."]
 
 
+def test_ancestors_of_escaped_and_international_names() -> None:
+    # Plain names are split as text; anything else keeps dnslib's reading of the name.
+    assert ancestors("a_b.Example.com") == ["a_b.example.com.", "example.com.", "com.", "."]
+    assert ancestors("a b.com.") == ["a\\032b.com.", "com.", "."]
+    assert ancestors("x\\046y.com.") == ["x.y.com.", "y.com.", "com.", "."]
+    assert ancestors("\u00e9.com.") == ["xn--9ca.com.", "com.", "."]
+    assert ancestors(DNSLabel("www.example.")) == ["www.example.", "example.", "."]
+    with pytest.raises(UnicodeError):  # an empty label is no name
+        ancestors("a..b.")
+    with pytest.raises(UnicodeError):  # nor a label of 64 octets
+        ancestors("a" * 64 + ".com.")
+
+
 # -- TTL arithmetic -------------------------------------------------------------------------
 
 
