@@ -649,6 +649,11 @@ class Iterator:
         return Outcome(result.rcode, result.answer, result.authority, canonical_name=name)
 
     def _chosen(self, query: Query, cut: ZoneCut) -> ZoneCut:
+        if not query.resolution.tracing:
+            # Untraced, only the hit counter reads the cached NS RRset: no records rebuilt.
+            if self.cache.stamp(cut.zone, QTYPE.NS) is not None:
+                self.counters["cache_hits"] += 1
+            return cut
         ns = self.cache.get(cut.zone, QTYPE.NS)
         if ns is not None:
             self._cache_hit(query, cut.zone, QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
