@@ -422,6 +422,29 @@ def test_negative_ttl_is_min_of_soa_ttl_and_minimum(
     assert cache.get_negative("gone.example.", QTYPE.A) is None
 
 
+# Labels of any ASCII octet dnslib reads back (it wants UTF-8), '.' and '\\' included.
+_LABEL = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1,
+                 max_size=63).map(str.encode)
+
+
+@settings(max_examples=100, deadline=None)
+@given(owner=st.lists(_LABEL, max_size=3), mname=st.lists(_LABEL, max_size=3),
+       rname=st.lists(_LABEL, max_size=3))
+def test_a_negative_answers_soa_comes_back_as_stored(
+    owner: list[bytes], mname: list[bytes], rname: list[bytes]
+) -> None:
+    record = RR(DNSLabel(owner), QTYPE.SOA, ttl=600,
+                rdata=SOA(DNSLabel(mname), DNSLabel(rname), (1, 2, 3, 4, 300)))
+    cache = RRsetCache(clock=FakeClock())
+    cache.put_negative("gone.example.", None, RCODE.NXDOMAIN, record)
+    entry = cache.get_negative("gone.example.", QTYPE.A)
+    assert entry is not None
+    (back,) = entry.soa
+    assert back.rname.label == tuple(owner) and back.ttl == 300
+    assert back.rdata.mname.label == tuple(mname) and back.rdata.rname.label == tuple(rname)
+    assert back.rdata.times == (1, 2, 3, 4, 300)
+
+
 def test_negative_ttl_clamps(clock: FakeClock) -> None:
     cache = RRsetCache(clock=clock)  # default max_negative_ttl: 3 hours
     cache.put_negative("a.example.", None, RCODE.NXDOMAIN, soa("example.", 86400, 86400))
