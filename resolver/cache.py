@@ -608,6 +608,16 @@ class RRsetCache:
             return None
         return self._negative_entry(key, fields, owner, _remaining(fields.expires, now))
 
+    def get_nxdomain(self, name: str) -> NegativeEntry | None:
+        """A live NXDOMAIN entry for name: get_negative() without the NODATA probe."""
+        owner = canonical_name(name)
+        now = self._clock()
+        key = _negative_key(owner, None)
+        fields = self._fresh(key, now)
+        if fields is None:
+            return None
+        return self._negative_entry(key, fields, owner, _remaining(fields.expires, now))
+
     def _negative_entry(self, key: str, fields: Head, owner: str, ttl: int) -> NegativeEntry:
         entry = cast(bytes, self._entries.peek(key))
         return NegativeEntry(
