@@ -448,7 +448,9 @@ class RRsetCache:
             rcode=RCODE.NOERROR, security=security,
             name_wire=None if exact else first.rname, rdatas=_dedupe(records), extra=rrsigs,
         )  # fmt: skip
-        if not self._entries.put(key, entry):
+        kept = (existing is not None and expires == existing.expires
+                and self._same_entry(key, entry, owner))
+        if not kept and not self._entries.put(key, entry):
             return False
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
@@ -456,6 +458,15 @@ class RRsetCache:
             self._entries.pop(_negative_key(owner, None))
             self._entries.pop(_negative_key(owner, first.rtype))
         return True
+
+    def _same_entry(self, key: str, entry: bytes, owner: str) -> bool:
+        """Whether the live entry at key is `entry` but for its serial (same expiry, TTL, trust,
+        status, records, signatures), with no NXDOMAIN at owner that a new serial would outrank:
+        then it stays as it is, and so does its stamp. An NS RRset re-sent with every answer
+        (its expiry held by the ghost-domain ceiling) thus keeps the zone-cut memo valid."""
+        stored = self._entries.peek(key)
+        return (type(stored) is bytes and cache_entry.same_but_serial(stored, entry)
+                and self._entries.peek(_negative_key(owner, None)) is None)
 
     def _positive(
         self, owner: str, rtype: int, rclass: int, min_trust: Trust, now: float

@@ -74,6 +74,11 @@ def expires_of(entry: bytes) -> float:
     return _HEAD.unpack_from(entry)[0]
 
 
+def same_but_serial(a: bytes, b: bytes) -> bool:
+    """Whether two entries differ at most in their serial (HEAD's second field)."""
+    return a[:8] == b[:8] and a[16:] == b[16:]  # expires: 8 octets, then serial: 8 octets
+
+
 def security_code(security: str | None) -> int:
     """The code of a DNSSEC status (resolver.dnssec.Security value); ValueError if unknown."""
     try:
