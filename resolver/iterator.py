@@ -266,7 +266,8 @@ class Iterator:
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
         query = Query(resolution.qname, resolution.qtype, 0, frozenset(), resolution)
-        query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
+        if resolution.tracing:
+            query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
         try:
             outcome = await self._resolve(query)
         except WalkAborted as abort:
@@ -900,10 +901,11 @@ class Iterator:
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
             port = self.server_ports.get(address, self.upstream_port)
-            query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
-                       port=port, protocol=transport, qname=asked,
-                       qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
-                       timeout=timeout)
+            if resolution.tracing:  # its fields cost something to gather
+                query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
+                           port=port, protocol=transport, qname=asked,
+                           qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
+                           timeout=timeout)
             try:
                 exchange = await self.transport.query(
                     address, port, message, timeout=timeout, tcp=tcp
