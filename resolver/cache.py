@@ -19,6 +19,7 @@ Not thread-safe: one event loop owns a cache; callers must not share it across t
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import math
 import re
@@ -207,10 +208,8 @@ def _key_text(key: tuple) -> str:
 
 def canonical_name(name: str | DNSLabel) -> str:
     """The cache key form of a domain name: lower-case, absolute (trailing dot)."""
-    text = str(name).lower()
-    if not text.endswith("."):
-        text += "."
-    return text
+    text = (name if type(name) is str else str(name)).lower()
+    return text if text[-1:] == "." else text + "."
 
 
 # A name in plain text: labels of 1 to 63 printable ASCII octets, no backslash escape, no space,
@@ -219,17 +218,26 @@ def canonical_name(name: str | DNSLabel) -> str:
 _PLAIN_NAME = re.compile(r"(?:[!-\-/-\[\]-~]{1,63}\.)+")
 
 
+@functools.lru_cache(maxsize=256)  # a walk step asks for its name's ancestors several times
+def _plain_ancestors(text: str) -> tuple[str, ...] | None:
+    """The ancestors of a canonical name in plain text, None for any other name."""
+    if not _PLAIN_NAME.fullmatch(text):
+        return None
+    found = [text]
+    dot = text.find(".")
+    while dot < len(text) - 1:
+        found.append(text[dot + 1:])
+        dot = text.find(".", dot + 1)
+    found.append(".")
+    return tuple(found)
+
+
 def ancestors(name: str | DNSLabel) -> list[str]:
     """name itself, then each parent up to and including the root, in canonical form."""
     text = canonical_name(name)
-    if _PLAIN_NAME.fullmatch(text):
-        found = [text]
-        dot = text.find(".")
-        while dot < len(text) - 1:
-            found.append(text[dot + 1:])
-            dot = text.find(".", dot + 1)
-        found.append(".")
-        return found
+    plain = _plain_ancestors(text)
+    if plain is not None:
+        return list(plain)
     # Escapes, spaces, non-ASCII (IDNA), bad labels: dnslib decides, and may raise.
     labels = DNSLabel(text).label
     return [canonical_name(DNSLabel(labels[i:])) for i in range(len(labels) + 1)]
