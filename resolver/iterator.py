@@ -576,9 +576,10 @@ class Iterator:
         # Minimal responses, like Unbound's default: authority carries only a negative answer's
         # SOA, with the negative TTL (RFC 2308 §3). Answers carry the TTLs the cache gives.
         authority = []
-        if result.kind != Kind.ANSWER and result.soa is not None:
-            authority = [self.cache.clamp_negative(result.soa)]
-        answer = self.cache.clamp(result.answer)
+        soa = result.soa if result.kind != Kind.ANSWER else None
+        if soa is not None:
+            authority = [self.cache.clamp_negative(soa)]
+        answer = self.cache.clamp(result.answer) if result.answer else []
         return Outcome(rcode, answer, authority, canonical_name=result.canonical_name)
 
     async def _closest_cut(self, query: Query, name: str) -> ZoneCut:
