@@ -417,7 +417,8 @@ class RRsetCache:
         RRset (at any trust), or a live A/AAAA RRset with data weaker than an answer (glue,
         referral, non-AA extra data), never moves its expiry later: the ghost-domain defence
         (CVE-2012-1033), so a delegation the parent has removed dies when its original TTL runs
-        out even while the child keeps re-sending it.
+        out even while the child keeps re-sending it. The very same RRset again (records,
+        trust, status, signatures) whose expiry would not move stays as stored, with its stamp.
         Clears a failure entry for (owner, type), even when the RRset itself is not stored.
         Raises ValueError if the records are not one RRset (mixed owner, type or class).
         `security` is the RRset's DNSSEC status, `rrsigs` the signatures kept beside it.
