@@ -105,6 +105,8 @@ class Answer:
         """The asked class's number (1 for IN)."""
         self.rcode = rcode
         """The response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN...; `rcode_text` names it."""
+        if isinstance(canonical_name, str) and isinstance(qname, str) and canonical_name == qname:
+            canonical_name = self._qname  # the same text: the same Name, parsed once
         self.canonical_name = canonical_name
         self.answer_records: list[RR] = list(answer)
         """The answer section as dnslib records, for the nameserver and the command; applications

@@ -560,8 +560,10 @@ class Resolver:
         `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question;
         `trace=False` keeps only the trace's last event (what a server reads: the failure)."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
-        if checking_disabled or not trace:
-            question = dataclasses.replace(question, validate=not checking_disabled, trace=trace)
+        if checking_disabled or not trace:  # built directly: dataclasses.replace costs more
+            question = _Question(question.qnames, question.rdtype, question.rdclass,
+                                 question.tcp, question.lifetime,
+                                 validate=not checking_disabled, trace=trace)
         return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
     def query(
@@ -817,8 +819,10 @@ class Resolver:
         if self.serve_stale or not self._on_own_loop():
             return None
         question = self._question(name, rdtype, rdclass, meta_ok=True)
-        if checking_disabled or not trace:
-            question = dataclasses.replace(question, validate=not checking_disabled, trace=trace)
+        if checking_disabled or not trace:  # built directly: dataclasses.replace costs more
+            question = _Question(question.qnames, question.rdtype, question.rdclass,
+                                 question.tcp, question.lifetime,
+                                 validate=not checking_disabled, trace=trace)
         return self._join_or_start(question, question.qnames[0])[0].task
 
     async def _shared_walk(self, question: _Question, qname: str) -> Answer:

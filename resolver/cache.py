@@ -19,8 +19,10 @@ Not thread-safe: one event loop owns a cache; callers must not share it across t
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -206,15 +208,38 @@ def _key_text(key: tuple) -> str:
 
 def canonical_name(name: str | DNSLabel) -> str:
     """The cache key form of a domain name: lower-case, absolute (trailing dot)."""
-    text = str(name).lower()
-    if not text.endswith("."):
-        text += "."
-    return text
+    text = (name if type(name) is str else str(name)).lower()
+    return text if text[-1:] == "." else text + "."
+
+
+# A name in plain text: labels of 1 to 63 printable ASCII octets, no backslash escape, no space,
+# each ending in a dot. Its ancestors are its own suffixes: no DNSLabel needed (a cache miss asks
+# for a name's ancestors several times, and DNSLabel's parse and print cost ~30 µs a name).
+_PLAIN_NAME = re.compile(r"(?:[!-\-/-\[\]-~]{1,63}\.)+")
+
+
+@functools.lru_cache(maxsize=256)  # a walk step asks for its name's ancestors several times
+def _plain_ancestors(text: str) -> tuple[str, ...] | None:
+    """The ancestors of a canonical name in plain text, None for any other name."""
+    if not _PLAIN_NAME.fullmatch(text):
+        return None
+    found = [text]
+    dot = text.find(".")
+    while dot < len(text) - 1:
+        found.append(text[dot + 1:])
+        dot = text.find(".", dot + 1)
+    found.append(".")
+    return tuple(found)
 
 
 def ancestors(name: str | DNSLabel) -> list[str]:
     """name itself, then each parent up to and including the root, in canonical form."""
-    labels = DNSLabel(canonical_name(name)).label
+    text = canonical_name(name)
+    plain = _plain_ancestors(text)
+    if plain is not None:
+        return list(plain)
+    # Escapes, spaces, non-ASCII (IDNA), bad labels: dnslib decides, and may raise.
+    labels = DNSLabel(text).label
     return [canonical_name(DNSLabel(labels[i:])) for i in range(len(labels) + 1)]
 
 
@@ -392,7 +417,8 @@ class RRsetCache:
         RRset (at any trust), or a live A/AAAA RRset with data weaker than an answer (glue,
         referral, non-AA extra data), never moves its expiry later: the ghost-domain defence
         (CVE-2012-1033), so a delegation the parent has removed dies when its original TTL runs
-        out even while the child keeps re-sending it.
+        out even while the child keeps re-sending it. The very same RRset again (records,
+        trust, status, signatures) whose expiry would not move stays as stored, with its stamp.
         Clears a failure entry for (owner, type), even when the RRset itself is not stored.
         Raises ValueError if the records are not one RRset (mixed owner, type or class).
         `security` is the RRset's DNSSEC status, `rrsigs` the signatures kept beside it.
@@ -431,7 +457,9 @@ class RRsetCache:
             rcode=RCODE.NOERROR, security=security,
             name_wire=None if exact else first.rname, rdatas=_dedupe(records), extra=rrsigs,
         )  # fmt: skip
-        if not self._entries.put(key, entry):
+        kept = (existing is not None and expires == existing.expires
+                and self._same_entry(key, entry, owner))
+        if not kept and not self._entries.put(key, entry):
             return False
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
@@ -440,19 +468,34 @@ class RRsetCache:
             self._entries.pop(_negative_key(owner, first.rtype))
         return True
 
+    def _same_entry(self, key: str, entry: bytes, owner: str) -> bool:
+        """Whether the live entry at key is `entry` but for its serial (same expiry, TTL, trust,
+        status, records, signatures), with no NXDOMAIN at owner that a new serial would outrank:
+        then it stays as it is, and so does its stamp. An NS RRset re-sent with every answer
+        (its expiry held by the ghost-domain ceiling) thus keeps the zone-cut memo valid."""
+        stored = self._entries.peek(key)
+        return (type(stored) is bytes and cache_entry.same_but_serial(stored, entry)
+                and self._entries.peek(_negative_key(owner, None)) is None)
+
     def _positive(
         self, owner: str, rtype: int, rclass: int, min_trust: Trust, now: float
     ) -> tuple[bytes, Head] | None:
         """The live RRset entry and its head, unless hidden by a newer NXDOMAIN (then gone)."""
         key = _positive_key(owner, rtype, rclass)
-        entry = self._lookup(key, now)
-        if entry is None:
+        # _lookup's work, with the head read once (the hot path of every cache probe).
+        found = self._entries.get(key)
+        if found is None:
             return None
+        entry = cast(bytes, found)
         fields = cache_entry.head(entry)
+        if fields.expires + self.stale_window <= now:
+            self._entries.pop(key)
+            return None
         if fields.expires <= now or fields.trust < min_trust:
             return None
-        if rclass == CLASS.IN:
-            nxdomain = self._fresh(_negative_key(owner, None), now)
+        nxdomain_key = _negative_key(owner, None)
+        if rclass == CLASS.IN and nxdomain_key in self._entries:
+            nxdomain = self._fresh(nxdomain_key, now)
             if (
                 nxdomain is not None
                 and nxdomain.serial > fields.serial
@@ -587,6 +630,16 @@ class RRsetCache:
         if fields is None:
             key = _negative_key(owner, rtype)
             fields = self._fresh(key, now)
+        if fields is None:
+            return None
+        return self._negative_entry(key, fields, owner, _remaining(fields.expires, now))
+
+    def get_nxdomain(self, name: str) -> NegativeEntry | None:
+        """A live NXDOMAIN entry for name: get_negative() without the NODATA probe."""
+        owner = canonical_name(name)
+        now = self._clock()
+        key = _negative_key(owner, None)
+        fields = self._fresh(key, now)
         if fields is None:
             return None
         return self._negative_entry(key, fields, owner, _remaining(fields.expires, now))

@@ -28,9 +28,12 @@ import struct
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, DNSBuffer, DNSLabel
+from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, SOA, DNSBuffer, DNSLabel
+from dnslib.label import DNSLabelError
 
 _HEAD = struct.Struct("!dQIBBBBHI")
+_RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
+_SOA_TIMES = struct.Struct("!5I")
 HEAD_SIZE = _HEAD.size
 NAME_WIRE = 0x01
 NAME_TEXT = 0x02
@@ -71,6 +74,11 @@ def expires_of(entry: bytes) -> float:
     return _HEAD.unpack_from(entry)[0]
 
 
+def same_but_serial(a: bytes, b: bytes) -> bool:
+    """Whether two entries differ at most in their serial (HEAD's second field)."""
+    return a[:8] == b[:8] and a[16:] == b[16:]  # expires: 8 octets, then serial: 8 octets
+
+
 def security_code(security: str | None) -> int:
     """The code of a DNSSEC status (resolver.dnssec.Security value); ValueError if unknown."""
     try:
@@ -86,6 +94,29 @@ class _PlainBuffer(DNSBuffer):
         self.encode_name_nocompress(name)
 
 
+def _name_wire(name: DNSLabel) -> bytes:
+    """An uncompressed wire name, refused as DNSBuffer.encode_name_nocompress refuses it."""
+    if len(name) > 253:
+        raise DNSLabelError(f"Domain label too long: {name!r}")
+    out = bytearray()
+    for label in name.label:
+        if len(label) > 63:
+            raise DNSLabelError(f"Label component too long: {label!r}")
+        out.append(len(label))
+        out += label
+    out.append(0)
+    return bytes(out)
+
+
+def _soa_wire(rr: RR) -> bytes:
+    """A whole SOA record as RR.pack writes it without compression, without a DNSBuffer
+    (a negative answer caches one per cache miss)."""
+    soa = rr.rdata
+    owner = _name_wire(rr.rname)
+    rdata = _name_wire(soa.mname) + _name_wire(soa.rname) + _SOA_TIMES.pack(*soa.times)
+    return owner + _RR_FIXED.pack(rr.rtype, rr.rclass, rr.ttl, len(rdata)) + rdata
+
+
 def pack(
     *, expires: float, serial: int, ttl: int, trust: int, rcode: int, security: str | None,
     name_wire: DNSLabel | None = None, name_text: str | None = None,
@@ -93,6 +124,15 @@ def pack(
 ) -> bytes:
     """An entry from its fields. `rdatas`: an RRset's records, kept as rdata only; `records`:
     whole records (a negative answer's SOA); `extra`: whole records kept beside them."""
+    if name_wire is None and name_text is None and not rdatas and not extra \
+            and isinstance(records, tuple) and len(records) == 1 \
+            and type(records[0].rdata) is SOA and type(records[0].rname) is DNSLabel \
+            and type(records[0].rdata.mname) is DNSLabel \
+            and type(records[0].rdata.rname) is DNSLabel:
+        # A plain negative answer: the head and its SOA, nothing else.
+        body = _soa_wire(records[0])
+        return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
+                          HEAD_SIZE, HEAD_SIZE + len(body)) + body
     buffer = _PlainBuffer()
     buffer.append(bytes(HEAD_SIZE))  # filled in below
     flags = 0

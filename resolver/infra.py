@@ -103,6 +103,9 @@ BROKEN_TTL = 30.0
 # lives without news (both Unbound's infra-host-ttl, 15 minutes).
 NO_EDNS_TTL = 900.0
 HOST_TTL = 900.0
+# A record re-inserted (its forget-by time moved to now + HOST_TTL) this recently is updated in
+# place by a plain reply: it is then forgotten at most this much earlier than otherwise.
+REINSERT_AFTER = 1.0
 # Lame and broken marks kept per server. A hoster's server may be lame for many zones; past this
 # the lapsed marks go first, then the oldest, so a record's size stays bounded (a dropped mark
 # costs at most one more query to that server for that zone).
@@ -141,6 +144,7 @@ class _Server:
     next_probe: float = -math.inf
     no_edns_until: float = -math.inf
     marks: dict[str, _Mark] = field(default_factory=dict)  # zone -> mark, oldest first
+    stored: float = -math.inf  # when last (re)inserted, which set its forget-by time
 
     def forget_by(self, now: float) -> float:
         """When this record may be dropped: nothing in it matters after that time."""
@@ -245,9 +249,17 @@ class ServerRecords:
             raise ValueError("Feedback.OK needs the round-trip time")
         if rtt is not None and not (math.isfinite(rtt) and rtt >= 0):
             raise ValueError(f"not a round-trip time: {rtt!r}")
-        key = canonical_name(zone)
         now = self._clock()
-        server = self._servers.get(address) or _Server()
+        server = self._servers.get(address)  # also makes it the most recently used
+        if server is not None and feedback is Feedback.OK and now - server.stored < REINSERT_AFTER:
+            # A reply from a server heard from just now: its forget-by time would move by
+            # less than REINSERT_AFTER, so update it in place (no re-insertion per reply).
+            server.sample(rtt)  # type: ignore[arg-type]
+            server.timeouts = 0
+            server.backoff_until = -math.inf
+            return
+        key = canonical_name(zone)
+        server = server or _Server()
         if feedback in ANSWERED:
             if rtt is not None:
                 server.sample(rtt)
@@ -261,6 +273,7 @@ class ServerRecords:
             server.mark(key, _Mark(now + BROKEN_TTL, lame=False), now)
         elif feedback is Feedback.EDNS_REJECTED:
             server.no_edns_until = now + NO_EDNS_TTL
+        server.stored = now
         self._servers[address] = server  # re-insert: refreshes LRU order and the forget-by time
 
     # -- timing -------------------------------------------------------------------------------

@@ -266,7 +266,8 @@ class Iterator:
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
         query = Query(resolution.qname, resolution.qtype, 0, frozenset(), resolution)
-        query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
+        if resolution.tracing:
+            query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
         try:
             outcome = await self._resolve(query)
         except WalkAborted as abort:
@@ -575,9 +576,10 @@ class Iterator:
         # Minimal responses, like Unbound's default: authority carries only a negative answer's
         # SOA, with the negative TTL (RFC 2308 §3). Answers carry the TTLs the cache gives.
         authority = []
-        if result.kind != Kind.ANSWER and result.soa is not None:
-            authority = [self.cache.clamp_negative(result.soa)]
-        answer = self.cache.clamp(result.answer)
+        soa = result.soa if result.kind != Kind.ANSWER else None
+        if soa is not None:
+            authority = [self.cache.clamp_negative(soa)]
+        answer = self.cache.clamp(result.answer) if result.answer else []
         return Outcome(rcode, answer, authority, canonical_name=result.canonical_name)
 
     async def _closest_cut(self, query: Query, name: str) -> ZoneCut:
@@ -649,6 +651,11 @@ class Iterator:
         return Outcome(result.rcode, result.answer, result.authority, canonical_name=name)
 
     def _chosen(self, query: Query, cut: ZoneCut) -> ZoneCut:
+        if not query.resolution.tracing:
+            # Untraced, only the hit counter reads the cached NS RRset: no records rebuilt.
+            if self.cache.stamp(cut.zone, QTYPE.NS) is not None:
+                self.counters["cache_hits"] += 1
+            return cut
         ns = self.cache.get(cut.zone, QTYPE.NS)
         if ns is not None:
             self._cache_hit(query, cut.zone, QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
@@ -895,10 +902,11 @@ class Iterator:
             self.counters["upstream_queries"] += 1
             transport = "tcp" if tcp else "udp"
             port = self.server_ports.get(address, self.upstream_port)
-            query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
-                       port=port, protocol=transport, qname=asked,
-                       qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
-                       timeout=timeout)
+            if resolution.tracing:  # its fields cost something to gather
+                query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
+                           port=port, protocol=transport, qname=asked,
+                           qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
+                           timeout=timeout)
             try:
                 exchange = await self.transport.query(
                     address, port, message, timeout=timeout, tcp=tcp

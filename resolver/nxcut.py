@@ -24,7 +24,7 @@ def nxdomain_above(cache: RRsetCache, name: str, qtype: int) -> NegativeEntry | 
     if not NXDOMAIN_CUT_UNSIGNED:
         return None
     for owner in ancestors(name)[1:-1]:  # never the root: a root NXDOMAIN denies nothing below
-        entry = cache.get_negative(owner, qtype)
-        if entry is not None and entry.rtype is None and entry.trust >= Trust.AUTH_AUTHORITY:
+        entry = cache.get_nxdomain(owner)
+        if entry is not None and entry.trust >= Trust.AUTH_AUTHORITY:
             return entry
     return None

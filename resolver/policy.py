@@ -34,6 +34,8 @@ _NEVER = tuple(
     )
 )
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+MAX_VERDICTS = 1024  # addresses whose verdict is remembered
+_UNJUDGED = object()
 
 
 def _within(net: IPNetwork, outer: IPNetwork) -> bool:
@@ -59,9 +61,26 @@ class AddressPolicy:
         self.allow_loopback = allow_loopback or any(
             _within(net, lo) for net in self.allowed or () for lo in _LOOPBACK
         )
+        self._verdicts: dict[str, object] = {}
+        self._judged_under: tuple[object, bool] | None = None
 
     def refusal(self, address: str) -> str | None:
         """None when `address` may be queried, else the reason in a few words."""
+        # Memoised per address string (every upstream query asks, twice): the verdicts hold
+        # while `allowed` and `allow_loopback` are the ones they were made under.
+        judged = (self.allowed, self.allow_loopback)
+        if self._judged_under != judged:
+            self._verdicts.clear()
+            self._judged_under = judged
+        verdict = self._verdicts.get(address, _UNJUDGED)
+        if verdict is _UNJUDGED:
+            verdict = self._judge(address)
+            if len(self._verdicts) >= MAX_VERDICTS:
+                self._verdicts.clear()  # addresses come from referrals: keep a bounded few
+            self._verdicts[address] = verdict
+        return verdict  # type: ignore[return-value]
+
+    def _judge(self, address: str) -> str | None:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:

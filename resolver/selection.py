@@ -104,6 +104,8 @@ class InfraCache(ServerRecords):
         key = canonical_name(zone)
         now = self._clock()
         fresh = [a for a in dict.fromkeys(candidates) if not self._avoided(a, key, now)]
+        if len(fresh) < 2:
+            return fresh  # nothing to rank: no server records read for it
         return sorted(fresh, key=self.expected_rtt)
 
     def choose(self, candidates: Sequence[str], zone: str) -> str | None:

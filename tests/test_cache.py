@@ -153,6 +153,19 @@ def test_name_helpers() -> None:
     assert ancestors(".") == ["."]
 
 
+def test_ancestors_of_escaped_and_international_names() -> None:
+    # Plain names are split as text; anything else keeps dnslib's reading of the name.
+    assert ancestors("a_b.Example.com") == ["a_b.example.com.", "example.com.", "com.", "."]
+    assert ancestors("a b.com.") == ["a\\032b.com.", "com.", "."]
+    assert ancestors("x\\046y.com.") == ["x.y.com.", "y.com.", "com.", "."]
+    assert ancestors("\u00e9.com.") == ["xn--9ca.com.", "com.", "."]
+    assert ancestors(DNSLabel("www.example.")) == ["www.example.", "example.", "."]
+    with pytest.raises(UnicodeError):  # an empty label is no name
+        ancestors("a..b.")
+    with pytest.raises(UnicodeError):  # nor a label of 64 octets
+        ancestors("a" * 64 + ".com.")
+
+
 # -- TTL arithmetic -------------------------------------------------------------------------
 
 
@@ -407,6 +420,29 @@ def test_negative_ttl_is_min_of_soa_ttl_and_minimum(
     assert entry is not None and entry.ttl == 1 and entry.soa[0].ttl == 1
     clock.advance(1)
     assert cache.get_negative("gone.example.", QTYPE.A) is None
+
+
+# Labels of any ASCII octet dnslib reads back (it wants UTF-8), '.' and '\\' included.
+_LABEL = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1,
+                 max_size=63).map(str.encode)
+
+
+@settings(max_examples=100, deadline=None)
+@given(owner=st.lists(_LABEL, max_size=3), mname=st.lists(_LABEL, max_size=3),
+       rname=st.lists(_LABEL, max_size=3))
+def test_a_negative_answers_soa_comes_back_as_stored(
+    owner: list[bytes], mname: list[bytes], rname: list[bytes]
+) -> None:
+    record = RR(DNSLabel(owner), QTYPE.SOA, ttl=600,
+                rdata=SOA(DNSLabel(mname), DNSLabel(rname), (1, 2, 3, 4, 300)))
+    cache = RRsetCache(clock=FakeClock())
+    cache.put_negative("gone.example.", None, RCODE.NXDOMAIN, record)
+    entry = cache.get_negative("gone.example.", QTYPE.A)
+    assert entry is not None
+    (back,) = entry.soa
+    assert back.rname.label == tuple(owner) and back.ttl == 300
+    assert back.rdata.mname.label == tuple(mname) and back.rdata.rname.label == tuple(rname)
+    assert back.rdata.times == (1, 2, 3, 4, 300)
 
 
 def test_negative_ttl_clamps(clock: FakeClock) -> None:
@@ -828,3 +864,59 @@ def test_a_stamp_is_gone_when_get_would_serve_nothing(cache: RRsetCache,
     cache.put_negative("ns1.example.com.", None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
     assert cache.get("ns1.example.com.", QTYPE.A) is None
     assert cache.stamp("ns1.example.com.", QTYPE.A) is None  # hidden by a newer NXDOMAIN
+
+
+# -- the same RRset again --------------------------------------------------------------------
+
+
+def test_an_ns_rrset_sent_again_keeps_its_entry_and_stamp(cache: RRsetCache,
+                                                          clock: FakeClock) -> None:
+    # An authoritative server repeats its zone's NS RRset with every positive answer: under the
+    # ghost-domain ceiling its expiry cannot move, so the stored entry (and what was built from
+    # it, the zone-cut memo) stays.
+    assert cache.put([ns("example.", "ns1.example."), ns("example.", "ns2.example.")],
+                     Trust.AUTH_AUTHORITY)
+    before = cache.stamp("example.", QTYPE.NS)
+    clock.advance(100)
+    assert cache.put([ns("example.", "ns1.example."), ns("example.", "ns2.example.")],
+                     Trust.AUTH_AUTHORITY)
+    assert cache.stamp("example.", QTYPE.NS) == before
+    got = cache.get("example.", QTYPE.NS)
+    assert got is not None and got.ttl == 3500 and got.trust == Trust.AUTH_AUTHORITY
+
+
+def test_the_same_rrset_is_stored_anew_when_anything_but_its_records_would_change(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    assert cache.put([ns("example.", "ns1.example.")], Trust.AUTHORITY)
+    stamp = cache.stamp("example.", QTYPE.NS)
+    # A trust upgrade: the child's own NS RRset replaces the parent's.
+    assert cache.put([ns("example.", "ns1.example.")], Trust.AUTH_AUTHORITY)
+    upgraded = cache.get("example.", QTYPE.NS)
+    assert upgraded is not None and upgraded.trust == Trust.AUTH_AUTHORITY
+    assert cache.stamp("example.", QTYPE.NS) != stamp
+    # Other records: replaced.
+    stamp = cache.stamp("example.", QTYPE.NS)
+    assert cache.put([ns("example.", "ns9.example.")], Trust.AUTH_AUTHORITY)
+    assert cache.stamp("example.", QTYPE.NS) != stamp
+    # Data other than NS takes its new TTL (refreshed), so it is a new entry.
+    assert cache.put([a("www.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    clock.advance(100)
+    stamp = cache.stamp("www.example.", QTYPE.A)
+    assert cache.put([a("www.example.", "192.0.2.1")], Trust.AUTH_ANSWER)
+    refreshed = cache.get("www.example.", QTYPE.A)
+    assert refreshed is not None and refreshed.ttl == 300
+    assert cache.stamp("www.example.", QTYPE.A) != stamp
+
+
+def test_an_rrset_hidden_by_a_newer_nxdomain_comes_back_when_sent_again(
+    cache: RRsetCache,
+) -> None:
+    # A referral's NS RRset, then an authoritative NXDOMAIN for the same name: hidden. The
+    # parent sending the delegation again is newer than the denial, as before.
+    assert cache.put([ns("gone.example.", "ns.gone.example.")], Trust.AUTHORITY)
+    cache.put_negative("gone.example.", None, RCODE.NXDOMAIN, soa("example.", 3600, 300),
+                       Trust.AUTH_AUTHORITY)
+    assert cache.get("gone.example.", QTYPE.NS) is None
+    assert cache.put([ns("gone.example.", "ns.gone.example.")], Trust.AUTHORITY)
+    assert cache.get("gone.example.", QTYPE.NS) is not None

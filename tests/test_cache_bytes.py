@@ -190,8 +190,12 @@ def test_a_stamp_names_the_stored_rrset_without_rebuilding_it() -> None:
     assert first is not None and first.expires == 1100.0
     assert cache.stamp("ns.example.", QTYPE.A) == first  # reading does not change it
     cache.put([a("ns.example.", ttl=100)], Trust.AUTH_ANSWER)
+    assert cache.stamp("ns.example.", QTYPE.A) == first  # the very same entry: kept as it is
+    clock.now += 1
+    cache.put([a("ns.example.", ttl=100)], Trust.AUTH_ANSWER)
     second = cache.stamp("ns.example.", QTYPE.A)
-    assert second is not None and second.serial > first.serial  # stored again: a new one
+    assert second is not None and second.serial > first.serial  # refreshed: a new one
+    assert second.expires == 1101.0
     cache.put_negative("ns.example.", None, RCODE.NXDOMAIN, SOA_RR, Trust.AUTH_ANSWER)
     assert cache.stamp("ns.example.", QTYPE.A) is None  # hidden, as get() sees it
     assert cache.get("ns.example.", QTYPE.A) is None

@@ -19,7 +19,9 @@ from resolver.infra import (
     MAX_ZONE_MARKS_PER_SERVER,
     NO_EDNS_TTL,
     PROBE_INTERVAL,
+    REINSERT_AFTER,
     Feedback,
+    ServerRecords,
     ServerStats,
 )
 from resolver.selection import InfraCache
@@ -419,3 +421,25 @@ def test_state_per_server_does_not_grow_with_queries(clock: FakeClock) -> None:
         stats = infra.stats(f"192.0.2.{i}")
         if stats is not None:
             assert len(stats.lame_zones) + len(stats.broken_zones) <= MAX_ZONE_MARKS_PER_SERVER
+
+
+def test_a_record_lives_host_ttl_after_the_replies_within_a_second() -> None:
+    # Replies are folded in place while the record was re-inserted under REINSERT_AFTER ago:
+    # the record is then forgotten HOST_TTL after that re-insertion, at most a second early.
+    clock = FakeClock(0.0)
+    records = ServerRecords(clock=clock)
+    records.report("192.0.2.1", "example.", Feedback.OK, rtt=0.1)
+    clock.now = REINSERT_AFTER / 2
+    records.report("192.0.2.1", "example.", Feedback.OK, rtt=0.3)
+    stats = records.stats("192.0.2.1")
+    assert stats is not None and stats.srtt is not None and stats.srtt > 0.1  # folded in
+    clock.now = HOST_TTL - 0.01
+    assert records.stats("192.0.2.1") is not None
+    clock.now = HOST_TTL + REINSERT_AFTER
+    assert records.stats("192.0.2.1") is None
+    # A reply later than that re-inserts: HOST_TTL from it.
+    records.report("192.0.2.1", "example.", Feedback.OK, rtt=0.1)
+    clock.now += REINSERT_AFTER + 1
+    records.report("192.0.2.1", "example.", Feedback.OK, rtt=0.1)
+    clock.now += HOST_TTL - 0.5
+    assert records.stats("192.0.2.1") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from resolver.policy import AddressPolicy
@@ -68,3 +70,25 @@ def test_special_addresses_are_refused(address: str) -> None:
 @pytest.mark.parametrize("address", ["", "example.com", "::ffff:", "1.2.3", "::ffff:300.1.1.1"])
 def test_not_an_address_is_refused_not_raised(address: str) -> None:
     assert AddressPolicy().refusal(address) == "not an IP address"
+
+
+def test_a_verdict_follows_the_networks_when_they_change() -> None:
+    # The resolver widens a policy in place (api.py: addresses added to the allowed networks);
+    # a remembered verdict must not outlive the networks it was made under.
+    policy = AddressPolicy(["127.42.0.0/16"])
+    assert policy.refusal("192.0.2.53") == "outside the allowed networks"
+    policy.allowed = (*(policy.allowed or ()), ipaddress.ip_network("192.0.2.0/24"))
+    assert policy.refusal("192.0.2.53") is None
+    policy.allowed = None
+    policy.allow_loopback = False
+    assert policy.refusal("127.42.0.1") is not None
+    policy.allow_loopback = True
+    assert policy.refusal("127.42.0.1") is None
+
+
+def test_many_addresses_keep_right_verdicts() -> None:
+    policy = AddressPolicy()
+    for round_ in range(2):  # the second round reads verdicts remembered, then renewed
+        for n in range(3000):
+            address = f"10.{n // 256}.{n % 256}.1" if n % 2 else f"224.0.{n // 256}.{n % 256}"
+            assert policy.permits(address) == bool(n % 2), (round_, address)

@@ -111,3 +111,35 @@ def test_the_memo_is_bounded_in_entries_and_in_bytes():
         big.add(f"ns{i}.big.", [f"127.2.{i}.1"], Side.PARENT)
     memo.put("big.", big, SOURCES, None, clock() + 300)  # larger than the whole bound: not kept
     assert memo.get("big.", cache, delegations) is None and memo.size <= memo.max_bytes
+
+
+def test_the_zones_ns_rrset_in_every_answer_keeps_the_memoised_cut():
+    # Like NSD, the zone's servers put its NS RRset in the authority section of every positive
+    # answer. Stored again unchanged (its expiry held by the ghost-domain ceiling), it keeps
+    # its stamp, so the cut built from it is reused rather than rebuilt after every answer.
+    from tests.scripted import ANY, EXAMPLE1, EXAMPLE2, ROOTS, ScriptedNetwork, small_internet
+
+    net = ScriptedNetwork()
+    small_internet(net)
+    apex_ns = ["example.com. 3600 NS ns1.example.com.", "example.com. 3600 NS ns2.example.com."]
+    for address in (EXAMPLE1, EXAMPLE2):
+        for number in range(4):
+            net.script(address, f"www{number}.example.com.", ANY, aa=True,
+                       answer=[f"www{number}.example.com. 300 A 127.9.0.{number + 1}"],
+                       authority=apex_ns)
+    with net.resolver(ROOTS, qname_minimisation=False) as resolver:
+        iterator = resolver.iterator
+        # The first answer upgrades the referral's NS RRset to the child's; the second walk
+        # builds the cut from the cache and memoises it.
+        for number in (0, 1):
+            assert resolver.query(f"www{number}.example.com.").rcode == 0
+        stamp = iterator.cache.stamp("example.com.", QTYPE.NS)
+        for number in (2, 3):
+            net.clock.advance(10)
+            assert iterator.cut_memo.get("example.com.", iterator.cache,
+                                         iterator.delegations) is not None
+            answer = resolver.query(f"www{number}.example.com.")
+            assert answer.rcode == 0 and answer.upstream_queries == 1
+            assert iterator.cache.stamp("example.com.", QTYPE.NS) == stamp
+        assert iterator.cut_memo.get("example.com.", iterator.cache,
+                                     iterator.delegations) is not None
