@@ -58,6 +58,7 @@ from resolver.server.query import (
     TYPE_TSIG,
     ClientQuery,
     Unanswerable,
+    clean_query,
     fast_key,
     parse_query,
 )
@@ -68,7 +69,7 @@ from resolver.server.replies import (
     OPT_SIZE,
     REFUSED,
     SERVFAIL,
-    answer_reply,
+    answer_reply_and_ttls,
     any_reply,
     error_reply,
     records_reply,
@@ -259,7 +260,8 @@ class Nameserver:
                     ):
                         self._prefetch_later(key, data)
                     return reply
-        return self._handle_slowly(data, client, channel, start, action)
+            return self._handle_slowly(data, client, channel, start, action, found)
+        return self._handle_slowly(data, client, channel, start, action, None)
 
     def _prefetch_later(self, key: bytes, data: bytes) -> None:
         """Ask the resolver, in the background, for a question answered here late in its TTL:
@@ -299,15 +301,17 @@ class Nameserver:
     # ---- everything but a clean cache hit -----------------------------------------------
 
     def _handle_slowly(
-        self, data: bytes, client: tuple, channel: Channel, start: float, action: str
+        self, data: bytes, client: tuple, channel: Channel, start: float, action: str,
+        found: tuple[bytes, int, int] | None,
     ) -> bytes | None:
+        """`found`: fast_key's reading of `data` when it is a clean query (else None)."""
         actions = self.acl_actions
         actions[action] = actions.get(action, 0) + 1
         if action is DENY:
             self.stats.dropped += 1
             return None
         try:
-            query = parse_query(data)
+            query = clean_query(data, found) if found is not None else parse_query(data)
         except Unanswerable as error:
             self.stats.dropped += 1
             log.debug("dropped %d octets from %s: %s", len(data), _client_text(client), error)
@@ -612,7 +616,7 @@ class Nameserver:
         if answer is None:
             return None
         try:
-            reply = answer_reply(query, answer)
+            reply, ttl_offsets = answer_reply_and_ttls(query, answer)
             ede = answer.ede
             entry = PackedReply(
                 reply,
@@ -623,6 +627,7 @@ class Nameserver:
                 opt_size=OPT_SIZE + (len(ede.option()) if ede is not None else 0),
                 secure=answer.security is Security.SECURE,
                 do=query.do,
+                ttl_offsets=ttl_offsets,
             )
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
