@@ -175,11 +175,19 @@ def _negative_reply(
     rdata = soa.rdata
     if query.question is None or soa.rtype != QTYPE.SOA or type(rdata) is not SOA:
         return None
+    labels = query.labels
+    if len(b".".join(labels)) > MAX_NAME_TEXT:
+        return None
+    # The question as the client sent it (its name is never compressed): only the offsets of
+    # its name's suffixes are needed, for the pointers the SOA's names may use.
     names: dict[tuple[bytes, ...], int] = {}
-    out = bytearray(HEADER_SIZE)
+    position = HEADER_SIZE
+    for i, label in enumerate(labels):
+        names[labels[i:]] = position
+        position += len(label) + 1
+    out = bytearray(query.data[0:2] + reply_flags(query.flags, rcode)
+                    + bytes((0, 1, 0, 0, 0, 1, 0, 1 if query.edns else 0)) + query.question)
     try:
-        _write_name(out, query.labels, names)
-        out += query.question[-4:]
         _write_name(out, soa.rname.label, names)
         out += _RR_FIXED.pack(soa.rtype, soa.rclass, soa.ttl, 0)
         start = len(out)
@@ -189,10 +197,6 @@ def _negative_reply(
     except (struct.error, ValueError, TypeError, AttributeError):
         return None
     out[start - 2 : start] = (len(out) - start).to_bytes(2, "big")
-    out[0:2] = query.data[0:2]
-    out[2:4] = reply_flags(query.flags, rcode)
-    out[4:12] = bytes((0, 1, 0, 0, 0, 1, 0, 1 if query.edns else 0))
-    out[HEADER_SIZE : HEADER_SIZE + len(query.question)] = query.question
     if query.edns:
         out += opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
     return bytes(out), start - 6  # the TTL, then RDLENGTH, precede the rdata
