@@ -107,6 +107,8 @@ MAX_STARTS_PER_TURN = 64
 MISS_QUEUE_WAIT = 0.5  # seconds
 RD_FLAG = 0x0100  # recursion desired, in the header's flags
 REFUSED_QTYPES = frozenset({QTYPE.AXFR, QTYPE.IXFR})
+# Read once: every `QTYPE.X` is a lookup in dnslib's Bimap (about 0.5 µs each on a miss).
+TYPE_ANY, TYPE_SOA, CLASS_IN = QTYPE.ANY, QTYPE.SOA, CLASS.IN
 NOTIMP_QTYPES = frozenset({253, 254})  # MAILA, MAILB (RFC 1035; obsolete)
 FORMERR_QTYPES = frozenset({0, TYPE_OPT, TYPE_TKEY, TYPE_TSIG})
 
@@ -337,7 +339,7 @@ class Nameserver:
                 return None
             reply = txt_reply(query, stats_lines(self.snapshot()))
             return self._reply_now(query, client, channel, start, 0, "stats", reply)
-        if query.qclass != CLASS.IN:
+        if query.qclass != CLASS_IN:
             return self._reply_now(query, client, channel, start, REFUSED, "class not IN")
         qtype = query.qtype
         if qtype in REFUSED_QTYPES:
@@ -346,7 +348,7 @@ class Nameserver:
             return self._reply_now(query, client, channel, start, NOTIMP, "obsolete qtype")
         if qtype in FORMERR_QTYPES:
             return self._reply_now(query, client, channel, start, FORMERR, "meta-type question")
-        if qtype == QTYPE.ANY:
+        if qtype == TYPE_ANY:
             return self._reply_now(query, client, channel, start, 0, "rfc8482", any_reply(query))
         if self.local:
             qname = wire.name_from_labels([label.lower() for label in query.labels])
@@ -733,7 +735,7 @@ def _negative_lifetime(answer: Answer) -> int | None:
     if answer.answer_records and answer.rcode != NXDOMAIN:
         return None
     for record in answer.authority_records:
-        if record.rtype == QTYPE.SOA:
+        if record.rtype == TYPE_SOA:
             return min(record.ttl, record.rdata.times[4])
     return None
 

@@ -153,6 +153,7 @@ def records_reply(
     return _finish(query, records, rcode, ede)
 
 
+TYPE_SOA = QTYPE.SOA  # read once: each QTYPE.X is a lookup in dnslib's Bimap
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
 _SOA_TIMES = struct.Struct("!5I")
 
@@ -173,7 +174,7 @@ def _negative_reply(
 ) -> tuple[bytes, int] | None:
     """negative_reply's bytes and the offset of the SOA's TTL in them."""
     rdata = soa.rdata
-    if query.question is None or soa.rtype != QTYPE.SOA or type(rdata) is not SOA:
+    if query.question is None or soa.rtype != TYPE_SOA or type(rdata) is not SOA:
         return None
     labels = query.labels
     if len(b".".join(labels)) > MAX_NAME_TEXT:
