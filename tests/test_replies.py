@@ -34,6 +34,7 @@ from resolver.server.query import parse_query
 from resolver.server.replies import (
     CompressingBuffer,
     answer_reply,
+    answer_reply_and_ttls,
     negative_reply,
     pack_message,
     records_reply,
@@ -249,6 +250,15 @@ def test_a_negative_reply_from_bytes_is_the_one_dnslib_packs(
     name = name_from_labels(qname + zone)
     answer = Answer(name, qtype, 1, rcode, name, authority=[soa])
     assert answer_reply(query, answer) == records_reply(query, rcode, [], [soa])
+    # The TTL's offset known from writing it is the one reading the reply finds, so the
+    # cached entry is the same either way.
+    reply, offsets = answer_reply_and_ttls(query, answer)
+    assert offsets == rr_ttl_offsets(reply)
+    written = PackedReply(reply, query.question_end, 5.0, edns=edns, lifetime=minimum,
+                          ttl_offsets=offsets)
+    read = PackedReply(reply, query.question_end, 5.0, edns=edns, lifetime=minimum)
+    assert [getattr(written, slot) for slot in PackedReply.__slots__] == [
+        getattr(read, slot) for slot in PackedReply.__slots__]
 
 
 def test_records_dnslib_cannot_pack_are_left_to_dnslib() -> None:

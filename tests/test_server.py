@@ -28,7 +28,7 @@ from resolver.answer import Answer
 from resolver.server import Server, ServerConfig, ServerError, fetch_stats
 from resolver.server.answer_cache import AnswerCache, PackedReply, entry_bytes
 from resolver.server.nameserver import Nameserver
-from resolver.server.query import fast_key, parse_query
+from resolver.server.query import clean_query, fast_key, parse_query
 from resolver.server.stats import LatencyHistogram
 from resolver.wire import build_query
 
@@ -929,9 +929,20 @@ def test_fast_and_strict_readers_agree(name, qtype, edns, do, cookie):
     assert fast[0] == strict.key
     assert fast[1] == strict.question_end
     assert fast[2] == strict.udp_limit
+    assert clean_query(wire, fast) == strict  # the miss path's reading: every field the same
     lower = build_query(".".join(name).lower() + ".", qtype, 9, edns_payload=edns,
                         do=do and edns is not None)
     assert parse_query(lower).question_key == strict.question_key
+
+
+@pytest.mark.parametrize("label", [b"a.b", b"sp ace", b"\\x", b"\xff\x00", b"UP"])
+def test_clean_query_keeps_raw_labels_as_the_strict_reader(label):
+    wire = build_query("x.test.", 1, 7, rd=True, edns_payload=4096, do=True)
+    wire = wire[:12] + bytes((len(label),)) + label + wire[14:]  # first label replaced raw
+    fast = fast_key(wire)
+    assert fast is not None
+    assert clean_query(wire, fast) == parse_query(wire)
+    assert clean_query(wire, fast).labels[0] == label
 
 
 def test_key_lowers_only_the_name():

@@ -40,6 +40,36 @@ def _share(value: object) -> object:
     return _shared.setdefault(value, value)
 
 
+# (flags and counts, edns, secure, do) -> the shared header variants they make: most replies
+# are one of a few shapes, so an entry's headers are usually found, not built.
+_made_headers: dict[tuple[bytes, bool, bool, bool], tuple[object, object]] = {}
+
+
+def _headers(flags_counts: bytes, edns: bool, secure: bool, do: bool) -> tuple[object, object]:
+    """The eight header variants (octets 2-11) of a reply, and of its truncated form, indexed
+    by RD | CD << 1 | AD << 2 of the query; shared copies when the shared table has room."""
+    shape = (flags_counts, edns, secure, do)
+    made = _made_headers.get(shape)
+    if made is not None:
+        return made
+    flags = int.from_bytes(flags_counts[0:2], "big") & ~0x0130  # RD, CD and AD: per client
+    counts = flags_counts[2:10]
+    truncated_counts = b"\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
+    headers = []
+    truncated_headers = []
+    for index in range(8):  # index = RD | CD << 1 | AD << 2 of the query
+        bits = flags | (0x0100 if index & 1 else 0) | (0x0010 if index & 2 else 0)
+        if secure and (do or index & 4):
+            bits |= 0x0020
+        headers.append(bits.to_bytes(2, "big") + counts)
+        truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
+    made = (_share(tuple(headers)), _share(tuple(truncated_headers)))
+    # Remembered only when both are the shared copies (entry_bytes counts unshared ones).
+    if all(_shared.get(part) is part for part in made) and len(_made_headers) < _SHARED_MAX:
+        _made_headers[shape] = made
+    return made
+
+
 class PackedReply:
     """One packed reply ready to be re-addressed to any client asking the same question."""
 
@@ -60,32 +90,21 @@ class PackedReply:
     def __init__(
         self, reply: bytes, question_end: int, now: float, *, edns: bool, lifetime: float | None,
         opt_size: int = OPT_SIZE,
-        secure: bool = False, do: bool = False,
+        secure: bool = False, do: bool = False, ttl_offsets: list[int] | None = None,
     ) -> None:
         """`reply` is a full reply to one query (wire.WireError if it does not parse);
         `lifetime` caps how long it may be served (a negative answer's SOA minimum, RFC 2308
         §5); the smallest record TTL caps it too. `opt_size`: the length of the reply's OPT
         record, which ends it (longer than ours without options when it carries an EDE).
         `secure` data gets AD=1 for clients that set DO (`do`: this is the DO variant) or AD
-        (RFC 6840 §5.7)."""
-        offsets = rr_ttl_offsets(reply)
+        (RFC 6840 §5.7). `ttl_offsets`: where the records' TTLs are, when the caller wrote the
+        reply and knows (else the reply is read for them)."""
+        offsets = rr_ttl_offsets(reply) if ttl_offsets is None else ttl_offsets
         ttls = [_TTL.unpack_from(reply, offset)[0] for offset in offsets]
         smallest = min(ttls, default=0)
         if lifetime is not None:
             smallest = min(smallest, lifetime)
-        flags = int.from_bytes(reply[2:4], "big") & ~0x0130  # RD, CD and AD: per client
-        counts = reply[4:12]
-        truncated_counts = b"\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
-        headers = []
-        truncated_headers = []
-        for index in range(8):  # index = RD | CD << 1 | AD << 2 of the query
-            bits = flags | (0x0100 if index & 1 else 0) | (0x0010 if index & 2 else 0)
-            if secure and (do or index & 4):
-                bits |= 0x0020
-            headers.append(bits.to_bytes(2, "big") + counts)
-            truncated_headers.append((bits | 0x0200).to_bytes(2, "big") + truncated_counts)
-        self.headers = _share(tuple(headers))
-        self.truncated_headers = _share(tuple(truncated_headers))
+        self.headers, self.truncated_headers = _headers(reply[2:12], edns, secure, do)
         self.opt = _share(reply[-opt_size:]) if edns else b""
         self.template = reply[question_end:]
         self.tail = self.template

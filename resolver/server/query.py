@@ -175,6 +175,37 @@ def _check_options(data: bytes, offset: int, end: int) -> None:
             raise WireError("EDNS option runs past the OPT record")
 
 
+def clean_query(data: bytes, found: tuple[bytes, int, int]) -> ClientQuery:
+    """The ClientQuery `parse_query(data)` returns, for a query `fast_key` accepted (`found` is
+    its reading): such a query is clean, so only its question's labels and its OPT's fields
+    remain to be read, without a second pass through the whole message."""
+    key, question_end, _ = found
+    labels = []
+    pos = HEADER_SIZE
+    length = data[pos]
+    while length:  # fast_key accepted the name: plain labels, no pointer
+        labels.append(data[pos + 1 : pos + 1 + length])
+        pos += length + 1
+        length = data[pos]
+    variant = key[-1:]
+    query = ClientQuery(
+        data=data,
+        id=int.from_bytes(data[0:2], "big"),
+        flags=int.from_bytes(data[2:4], "big"),
+        question=data[HEADER_SIZE:question_end],
+        question_key=key[:-1],
+        labels=tuple(labels),
+        qtype=int.from_bytes(data[question_end - 4 : question_end - 2], "big"),
+        qclass=int.from_bytes(data[question_end - 2 : question_end], "big"),
+    )
+    if variant != NO_EDNS:
+        query.edns = True
+        size = int.from_bytes(data[question_end + 3 : question_end + 5], "big")
+        query.udp_size = max(size, CLASSIC_UDP_SIZE)  # RFC 6891 §6.2.5
+        query.do = variant == EDNS_DO
+    return query
+
+
 def fast_key(data: bytes) -> tuple[bytes, int, int] | None:
     """The hot path's reader: (cache key, end of question, UDP reply size limit) or None.
 

@@ -111,17 +111,28 @@ def answer_reply(query: ClientQuery, answer: Answer) -> bytes:
     """Pack a resolution's outcome: answer section, authority (SOA on NXDOMAIN/NODATA), with
     what DNSSEC adds (server/dnssec_reply.py): RRSIGs and proofs for DO, AD for secure data,
     and the Extended DNS Error of a failure (a bogus answer's DNSSEC code among them)."""
+    return answer_reply_and_ttls(query, answer)[0]
+
+
+def answer_reply_and_ttls(query: ClientQuery, answer: Answer) -> tuple[bytes, list[int] | None]:
+    """answer_reply's bytes, and the offsets of its records' TTLs when they are known from
+    writing it (a negative answer written from bytes), else None: then only reading the reply
+    finds them (wire.rr_ttl_offsets)."""
     rr, auth = dnssec_sections(
         query.do, answer, list(answer.answer_records), list(answer.authority_records)
     )
     packed = None
+    offsets = None
     if not rr and len(auth) == 1:  # NXDOMAIN or NODATA: most misses end here
-        packed = negative_reply(query, answer.rcode, auth[0], answer.ede)
+        written = _negative_reply(query, answer.rcode, auth[0], answer.ede)
+        if written is not None:
+            packed, ttl_offset = written
+            offsets = [ttl_offset]
     if packed is None:
         packed = records_reply(query, answer.rcode, rr, auth, answer.ede)
     if authenticated(query.flags, query.do, answer):
         packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
-    return packed
+    return packed, offsets
 
 
 def records_reply(
@@ -142,6 +153,7 @@ def records_reply(
     return _finish(query, records, rcode, ede)
 
 
+TYPE_SOA = QTYPE.SOA  # read once: each QTYPE.X is a lookup in dnslib's Bimap
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
 _SOA_TIMES = struct.Struct("!5I")
 
@@ -153,14 +165,30 @@ def negative_reply(
     written straight from bytes; the very octets records_reply() packs through dnslib, name
     compression included. None when the record is anything but a plain SOA that packs (the
     caller then uses records_reply, which fails or succeeds as it always did)."""
+    written = _negative_reply(query, rcode, soa, ede)
+    return written[0] if written is not None else None
+
+
+def _negative_reply(
+    query: ClientQuery, rcode: int, soa: RR, ede: ExtendedError | None
+) -> tuple[bytes, int] | None:
+    """negative_reply's bytes and the offset of the SOA's TTL in them."""
     rdata = soa.rdata
-    if query.question is None or soa.rtype != QTYPE.SOA or type(rdata) is not SOA:
+    if query.question is None or soa.rtype != TYPE_SOA or type(rdata) is not SOA:
         return None
+    labels = query.labels
+    if len(b".".join(labels)) > MAX_NAME_TEXT:
+        return None
+    # The question as the client sent it (its name is never compressed): only the offsets of
+    # its name's suffixes are needed, for the pointers the SOA's names may use.
     names: dict[tuple[bytes, ...], int] = {}
-    out = bytearray(HEADER_SIZE)
+    position = HEADER_SIZE
+    for i, label in enumerate(labels):
+        names[labels[i:]] = position
+        position += len(label) + 1
+    out = bytearray(query.data[0:2] + reply_flags(query.flags, rcode)
+                    + bytes((0, 1, 0, 0, 0, 1, 0, 1 if query.edns else 0)) + query.question)
     try:
-        _write_name(out, query.labels, names)
-        out += query.question[-4:]
         _write_name(out, soa.rname.label, names)
         out += _RR_FIXED.pack(soa.rtype, soa.rclass, soa.ttl, 0)
         start = len(out)
@@ -170,13 +198,9 @@ def negative_reply(
     except (struct.error, ValueError, TypeError, AttributeError):
         return None
     out[start - 2 : start] = (len(out) - start).to_bytes(2, "big")
-    out[0:2] = query.data[0:2]
-    out[2:4] = reply_flags(query.flags, rcode)
-    out[4:12] = bytes((0, 1, 0, 0, 0, 1, 0, 1 if query.edns else 0))
-    out[HEADER_SIZE : HEADER_SIZE + len(query.question)] = query.question
     if query.edns:
         out += opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
-    return bytes(out)
+    return bytes(out), start - 6  # the TTL, then RDLENGTH, precede the rdata
 
 
 def _write_name(out: bytearray, labels: tuple[bytes, ...],
