@@ -313,6 +313,8 @@ class RRsetCache:
         # Keys: see _positive_key and friends. Values: compact entries (bytes) for data,
         # (name, reason, failures, until, expires, ede) tuples for failures.
         self._entries: ByteLRU[str, bytes | tuple] = ByteLRU(max_bytes, cache_entry.entry_bytes)
+        # Whether a DNAME RRset was ever stored: until then no walk probes for one (sticky).
+        self.holds_dname = False
 
     @property
     def max_bytes(self) -> int:
@@ -461,6 +463,8 @@ class RRsetCache:
                 and self._same_entry(key, entry, owner))
         if not kept and not self._entries.put(key, entry):
             return False
+        if first.rtype == QTYPE.DNAME:
+            self.holds_dname = True
         if trust >= Trust.ANSWER_NONAUTH and first.rclass == CLASS.IN:
             # Answer data proves the name (and this type) exists: drop what says otherwise.
             # Glue and referral data are too weak to overrule a negative answer.

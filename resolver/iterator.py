@@ -432,6 +432,8 @@ class Iterator:
 
     def _dname_from_cache(self, query: Query, name: str) -> Outcome | None:
         """A cached DNAME at an ancestor of name rewrites it (RFC 6672 §3.2)."""
+        if not self.cache.holds_dname:
+            return None  # none was ever cached: no probe per ancestor
         for owner in ancestors(name)[1:]:
             hit = self.cache.get(owner, QTYPE.DNAME, min_trust=Trust.ANSWER_NONAUTH)
             if hit is None:
