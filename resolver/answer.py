@@ -98,16 +98,20 @@ class Answer:
         security: Security | None = None,
         dnssec: Iterable[RR] = (),
     ) -> None:
-        self.qname = qname
+        self._qname_given: Name | str = qname
+        self._qname: Name | None = qname if isinstance(qname, Name) else None
         self.rdtype = rdtype
         """The asked record type's number (1 for A...); `rdtype_text` gives its mnemonic."""
         self.rdclass = rdclass
         """The asked class's number (1 for IN)."""
         self.rcode = rcode
         """The response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN...; `rcode_text` names it."""
-        if isinstance(canonical_name, str) and isinstance(qname, str) and canonical_name == qname:
-            canonical_name = self._qname  # the same text: the same Name, parsed once
-        self.canonical_name = canonical_name
+        # Text is parsed into a Name when first read (a server's miss never reads it); the same
+        # text for both is parsed once.
+        same = type(canonical_name) is str and type(qname) is str and canonical_name == qname
+        self._canonical_given: Name | str | None = None if same else canonical_name
+        self._canonical_name: Name | None = (
+            canonical_name if isinstance(canonical_name, Name) else None)
         self.answer_records: list[RR] = list(answer)
         """The answer section as dnslib records, for the nameserver and the command; applications
         read `response.answer` (our typed RRsets) instead."""
@@ -142,20 +146,29 @@ class Answer:
     @property
     def qname(self) -> Name:
         """The name asked (after any search-list suffix), as a `Name`."""
+        if self._qname is None:
+            self._qname = Name.from_text(self._qname_given)
         return self._qname
 
     @qname.setter
     def qname(self, value: Name | str) -> None:
-        self._qname = Name.from_text(value)
+        if self._canonical_given is None:  # canonical_name stays the text it was given
+            self._canonical_given = self._qname_given
+        self._qname_given = value
+        self._qname = value if isinstance(value, Name) else None
 
     @property
     def canonical_name(self) -> Name:
         """The name the records belong to: the end of any CNAME/DNAME chain from `qname`."""
+        if self._canonical_name is None:
+            given = self._canonical_given
+            self._canonical_name = self.qname if given is None else Name.from_text(given)
         return self._canonical_name
 
     @canonical_name.setter
     def canonical_name(self, value: Name | str) -> None:
-        self._canonical_name = Name.from_text(value)
+        self._canonical_given = value
+        self._canonical_name = value if isinstance(value, Name) else None
         self._sections = None
 
     def _converted(self) -> tuple[list[RRset], list[RRset]]:
