@@ -654,8 +654,9 @@ class Iterator:
 
     def _chosen(self, query: Query, cut: ZoneCut) -> ZoneCut:
         if not query.resolution.tracing:
-            # Untraced, only the hit counter reads the cached NS RRset: no records rebuilt.
-            if self.cache.stamp(cut.zone, QTYPE.NS) is not None:
+            # Untraced, only the hit counter reads the cached NS RRset: no records rebuilt,
+            # and no probe when the cut was just built or checked against it (ZoneCutMemo).
+            if cut.ns_cached or self.cache.stamp(cut.zone, QTYPE.NS) is not None:
                 self.counters["cache_hits"] += 1
             return cut
         ns = self.cache.get(cut.zone, QTYPE.NS)
@@ -697,13 +698,14 @@ class Iterator:
         if ns is None and delegation is None:
             return None
         now = self.clock()
-        sources: list[RRsetStamp] = [(zone, QTYPE.NS, self.cache.stamp(zone, QTYPE.NS))]
+        ns_stamp = self.cache.stamp(zone, QTYPE.NS)
+        sources: list[RRsetStamp] = [(zone, QTYPE.NS, ns_stamp)]
         expires = now + ns.ttl if ns else math.inf
         if delegation is not None:
             expires = min(expires, delegation.expires, delegation.glue_expires)
         names = [target_of(rr) for rr in ns.records] if ns else []
         names += [n for n in (delegation.ns_names if delegation else ()) if n not in names]
-        cut = ZoneCut(zone, [])
+        cut = ZoneCut(zone, [], ns_cached=ns_stamp is not None)
         for ns_name in names:
             cut.add(ns_name, [], Side.PARENT)
             ttl = self._add_cached_addresses(cut, ns_name, sources)

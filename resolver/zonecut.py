@@ -74,6 +74,7 @@ class ZoneCut:
     failed: set[str] = field(default_factory=set)  # answered unusably: never again in this walk
     looked_up: set[str] = field(default_factory=set)  # NS names whose address lookup was done
     source: str = "cache"
+    ns_cached: bool = False  # built from cache with the zone's NS RRset live in it
 
     # -- building --------------------------------------------------------------------------
 
@@ -179,7 +180,8 @@ class ZoneCut:
     def copy(self) -> ZoneCut:
         """The same servers and addresses, with nothing tried yet in any walk."""
         return ZoneCut(self.zone, list(self.ns_names), _copy_table(self.child),
-                       _copy_table(self.parent), _copy_table(self.hints), source=self.source)
+                       _copy_table(self.parent), _copy_table(self.hints), source=self.source,
+                       ns_cached=self.ns_cached)
 
 
 def _copy_table(table: dict[str, list[str]]) -> dict[str, list[str]]:
