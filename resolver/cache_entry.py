@@ -24,6 +24,7 @@ the entry are not read back: everything handed out carries the entry's remaining
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -96,10 +97,20 @@ class _PlainBuffer(DNSBuffer):
 
 def _name_wire(name: DNSLabel) -> bytes:
     """An uncompressed wire name, refused as DNSBuffer.encode_name_nocompress refuses it."""
-    if len(name) > 253:
-        raise DNSLabelError(f"Domain label too long: {name!r}")
+    try:
+        return _labels_wire(name.label)
+    except TypeError:  # labels that cannot be hashed (bytearray): not remembered
+        return _labels_wire.__wrapped__(name.label)
+
+
+# A negative answer's SOA names its zone, its primary server and its mailbox: the same few
+# names again and again, encoded once each.
+@functools.lru_cache(maxsize=1024)
+def _labels_wire(labels: tuple[bytes, ...]) -> bytes:
+    if len(b".".join(labels)) > 253:
+        raise DNSLabelError(f"Domain label too long: {DNSLabel(labels)!r}")
     out = bytearray()
-    for label in name.label:
+    for label in labels:
         if len(label) > 63:
             raise DNSLabelError(f"Label component too long: {label!r}")
         out.append(len(label))
