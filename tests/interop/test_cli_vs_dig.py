@@ -16,7 +16,8 @@ import subprocess
 
 import pytest
 
-from tests.interop.test_server_dig import DIG, DIG_TIMEOUT, _require_dig
+from tests.interop.nsd_harness import require_tool
+from tests.interop.test_server_dig import DIG, DIG_TIMEOUT
 from tests.test_cli import CHECKOUT, ROOT
 from tests.test_server import ServerThread
 
@@ -49,7 +50,7 @@ def both(args: list[str], *, mask_ttl: bool) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def lab_and_server():
-    _require_dig()
+    require_tool(DIG, "bind9-dnsutils")
     from resolver import Resolver
     from resolver.lab import Lab
 

@@ -7,14 +7,13 @@ option, retries over TCP on TC=1 - so this checks our wire format against BIND's
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from tests.interop.nsd_harness import require_tool
 from tests.test_server import ServerThread
 
 pytestmark = pytest.mark.interop
@@ -23,18 +22,9 @@ DIG = shutil.which("dig") or "/usr/bin/dig"
 DIG_TIMEOUT = 30  # seconds for one dig run: a hang, not slowness
 
 
-def _require_dig() -> None:
-    if Path(DIG).exists():
-        return
-    message = f"dig not installed ({DIG}); apt-get install bind9-dnsutils"
-    if os.environ.get("RESOLVER_REQUIRE_INTEROP") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def served():
-    _require_dig()
+    require_tool(DIG, "bind9-dnsutils")
     from resolver import Resolver
     from resolver.lab import Lab
 
@@ -124,7 +114,7 @@ def test_dig_reads_the_live_stats(served):
 
 
 def test_dig_from_a_non_allowed_address_gets_refused():
-    _require_dig()
+    require_tool(DIG, "bind9-dnsutils")
     from tests.test_server import FakeResolver
 
     with ServerThread(FakeResolver(), allow=["127.0.0.2/32"]) as server:
