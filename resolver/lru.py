@@ -16,7 +16,7 @@ Not thread-safe.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -35,6 +35,12 @@ class ByteLRU(Generic[K, V]):
         self.used = 0  # the accounted bytes of every entry held
         self._sizeof = sizeof
         self._data: OrderedDict[K, V] = OrderedDict()
+
+    @property
+    def data(self) -> Mapping[K, V]:
+        """The entries themselves, read-only: a lookup here is not a use (the order stays), for
+        a hot path that reads by key. Change them only through put and pop."""
+        return self._data
 
     def get(self, key: K) -> V | None:
         """The value at key, now the most recently used; None if absent."""

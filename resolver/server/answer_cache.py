@@ -14,8 +14,8 @@ a measured overhead), so one 64 KB answer counts as much as a few hundred small 
 from __future__ import annotations
 
 import struct
-from collections import OrderedDict
 
+from resolver.lru import ByteLRU
 from resolver.server.replies import OPT_SIZE
 from resolver.wire import rr_ttl_offsets
 
@@ -150,46 +150,40 @@ class AnswerCache:
     """Packed replies by cache key, at most `max_bytes` by `entry_bytes`; the oldest insert
     leaves first.
 
-    Insertion-order eviction keeps both lookup and insert O(1) without touching the order on
-    every hit, as an LRU would; popular names are re-inserted on their next miss anyway. An
-    OrderedDict, because removing the oldest key of a plain dict again and again makes each
-    `next(iter(d))` scan the holes left by earlier removals. Expired entries stay until read or
-    evicted (counted all along).
+    A ByteLRU whose hits are never recorded as uses: the hot path reads `entries` by key, so
+    the order stays the order of insertion and a hit touches nothing; popular names are
+    re-inserted on their next miss anyway. Expired entries stay until read or evicted (counted
+    all along).
     """
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max(max_bytes, 1)
-        self.used = 0  # accounted bytes of the entries held
-        self.entries: OrderedDict[bytes, PackedReply] = OrderedDict()
+        self._store: ByteLRU[bytes, PackedReply] = ByteLRU(max(max_bytes, 1), entry_bytes)
+        self.entries = self._store.data  # read-only; the hot path's lookups
+
+    @property
+    def max_bytes(self) -> int:
+        return self._store.max_bytes
+
+    @property
+    def used(self) -> int:
+        """Accounted bytes of the entries held."""
+        return self._store.used
 
     def get(self, key: bytes, now: float) -> PackedReply | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
         if entry.expires <= now:
-            del self.entries[key]
-            self.used -= entry_bytes(key, entry)
+            self._store.pop(key)
             return None
         return entry
 
     def put(self, key: bytes, entry: PackedReply) -> None:
         """Keep `entry` (not if it alone is larger than the cache), the oldest leaving first."""
-        entries = self.entries
-        old = entries.pop(key, None)
-        if old is not None:
-            self.used -= entry_bytes(key, old)
-        size = entry_bytes(key, entry)
-        if size > self.max_bytes:
-            return
-        while self.used + size > self.max_bytes:
-            old_key, old = entries.popitem(last=False)
-            self.used -= entry_bytes(old_key, old)
-        entries[key] = entry
-        self.used += size
+        self._store.put(key, entry)
 
     def clear(self) -> None:
-        self.entries.clear()
-        self.used = 0
+        self._store.clear()
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -166,8 +166,10 @@ class Nameserver:
         self.starts_per_turn = FIRST_STARTS_PER_TURN  # adapted while misses are queued
         self._idle: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task] = set()
-        # A Resolver bound to this loop hands out its walk directly (api.query_future).
+        # A Resolver bound to this loop hands out its walk directly (api.query_future); such a
+        # Resolver is asked for untraced walks (no trace text the server never reads).
         self._query_future = getattr(resolver, "query_future", None)
+        self._walk_options = {"trace": False} if self._query_future is not None else {}
         # Prefetch: the resolver refreshes its data when asked late in its TTL (prefetch.py);
         # hits served here never reach it, so a late hit asks it once, in the background.
         self._prefetch = bool(getattr(resolver, "prefetch", False))
@@ -279,11 +281,10 @@ class Nameserver:
         self._prefetching.add(key)
         name = wire.name_from_labels([label.lower() for label in query.labels])
 
-        options = {"trace": False} if self._query_future is not None else {}
-
         async def ask() -> None:
             try:
-                await self.resolver.query_async(name, query.qtype, query.qclass, **options)
+                await self.resolver.query_async(name, query.qtype, query.qclass,
+                                                **self._walk_options)
             except Exception:  # a failed refresh costs nothing: the entry expires as it would
                 log.debug("prefetching %s failed", name, exc_info=True)
             finally:
@@ -426,7 +427,6 @@ class Nameserver:
         task = asyncio.get_running_loop().create_task(answer())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return None
 
     # ---- misses: shared, bounded resolutions ----------------------------------------------
 
@@ -519,7 +519,7 @@ class Nameserver:
         query = miss.query
         if miss.cache_only:
             return await self._from_cache_only(name, query)
-        options = {"trace": False} if self._query_future is not None else {}
+        options = dict(self._walk_options)
         if checking_disabled(query.flags):  # CD=1: resolve without validating
             options["checking_disabled"] = True
         return await self.resolver.query_async(name, query.qtype, query.qclass, **options)
