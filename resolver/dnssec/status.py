@@ -7,8 +7,9 @@ Error code (RFC 8914 §4) a server attaches to a SERVFAIL for bogus data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import Enum
 
+from resolver.ede import EdeCode
 from resolver.records import Name
 
 
@@ -21,20 +22,8 @@ class Security(Enum):
     INDETERMINATE = "indeterminate"  # no trust anchor says whether it should be signed
 
 
-class EDE(IntEnum):
-    """Extended DNS Error info codes (RFC 8914 §4, RFC 9276 §6) that validation produces."""
-
-    UNSUPPORTED_DNSKEY_ALGORITHM = 1
-    UNSUPPORTED_DS_DIGEST_TYPE = 2
-    DNSSEC_INDETERMINATE = 5
-    DNSSEC_BOGUS = 6
-    SIGNATURE_EXPIRED = 7
-    SIGNATURE_NOT_YET_VALID = 8
-    DNSKEY_MISSING = 9
-    RRSIGS_MISSING = 10
-    NO_ZONE_KEY_BIT_SET = 11
-    NSEC_MISSING = 12
-    UNSUPPORTED_NSEC3_ITERATIONS = 27
+# The Extended DNS Error codes (RFC 8914 §4, RFC 9276 §6) validation produces are ede.py's.
+EDE = EdeCode
 
 
 class Reason(Enum):
