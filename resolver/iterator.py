@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
@@ -103,6 +103,18 @@ class Reply:
     size: int
     protocol: str
     classified: Classified | None = None
+
+
+class Outgoing(NamedTuple):
+    """One send the walk is about to make, as `Iterator.outgoing` prepared and counted it."""
+
+    asked: str  # the qname as sent (0x20: in random letter case)
+    message: bytes
+    timeout: float
+    port: int
+    transport: str  # "udp" or "tcp"
+    edns: bool
+    deadline_bound: bool  # the walk's deadline, not the server's RTO, set the timeout
 
 
 @dataclass
@@ -265,16 +277,30 @@ class Iterator:
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""
-        query = Query(resolution.qname, resolution.qtype, 0, frozenset(), resolution)
-        if resolution.tracing:
-            query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
+        query = self.top_query(resolution)
         try:
             outcome = await self._resolve(query)
         except WalkAborted as abort:
-            failure = abort.failure
-            query.emit(trace.LimitReached, limit=failure.limit, value=failure.value,
-                       subject=failure.subject)
-            outcome = Outcome(RCODE.SERVFAIL, canonical_name=query.qname, failure=failure)
+            outcome = self.aborted(query, abort)
+        return self.finished(query, outcome)
+
+    def top_query(self, resolution: Resolution) -> Query:
+        """The caller's own question, the first Query of a resolution."""
+        query = Query(resolution.qname, resolution.qtype, 0, frozenset(), resolution)
+        if resolution.tracing:
+            query.emit(trace.ResolutionStarted, qname=query.qname, qtype=type_name(query.qtype))
+        return query
+
+    def aborted(self, query: Query, abort: WalkAborted) -> Outcome:
+        """The SERVFAIL of a walk a limit or the deadline stopped."""
+        failure = abort.failure
+        query.emit(trace.LimitReached, limit=failure.limit, value=failure.value,
+                   subject=failure.subject)
+        return Outcome(RCODE.SERVFAIL, canonical_name=query.qname, failure=failure)
+
+    def finished(self, query: Query, outcome: Outcome) -> Outcome:
+        """A resolution's end: its failure cached, serve-stale's say, the final trace event."""
+        resolution = query.resolution
         if outcome.failure is not None and outcome.failure.cause != Cause.CACHED_FAILURE:
             self.cache.put_failure(query.qname, query.qtype, outcome.failure.cause,
                                    outcome.failure.ede)
@@ -494,7 +520,12 @@ class Iterator:
                 return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure,
                                security=Security.BOGUS)
             security = verdict.security
-        self._store(result, query.qtype, security)
+        return self.settled(result, query.qtype, security)
+
+    def settled(self, result: Classified, qtype: int, security: Security | None) -> Outcome:
+        """The reply that ended a walk (validated, if at all, as `security` says): cached, and
+        what the walk answers with it."""
+        self._store(result, qtype, security)
         outcome = self._outcome(result)
         outcome.security = security
         if self.validator is not None:
@@ -584,7 +615,9 @@ class Iterator:
         answer = self.cache.clamp(result.answer) if result.answer else []
         return Outcome(rcode, answer, authority, canonical_name=result.canonical_name)
 
-    async def _closest_cut(self, query: Query, name: str) -> ZoneCut:
+    def known_cut(self, query: Query, name: str) -> ZoneCut | None:
+        """The closest zone cut for name that the cache (or a stub zone) knows; None when only
+        priming the root can tell."""
         # DS records live in the parent zone (RFC 4035 §3.1.4.1): start above the cut.
         start = parent_of(name) if query.qtype == QTYPE.DS else name
         for zone in ancestors(start):
@@ -597,8 +630,14 @@ class Iterator:
                 query.emit(trace.ZoneCutSkipped, zone=zone, ns_names=tuple(cut.ns_names))
                 continue
             if zone == "." and self.cache.get(".", QTYPE.NS) is None:
-                break  # only the hints know the root: prime it first
+                return None  # only the hints know the root: prime it first
             return self._chosen(query, cut)
+        return None
+
+    async def _closest_cut(self, query: Query, name: str) -> ZoneCut:
+        cut = self.known_cut(query, name)
+        if cut is not None:
+            return cut
         await self._prime(query)
         cut = self._cut_from_cache(".")
         if cut is not None and self.cache.get(".", QTYPE.NS) is not None:
@@ -824,14 +863,11 @@ class Iterator:
             if isinstance(reply, QueryTimeout):
                 cut.timed_out.add(address)
                 continue
-            result = reply.classified or classify(reply.message, zone, name, qtype,
-                                                  max_chain=limits.max_cname_links)
-            self._report(query, result, reply, address, server, name, qtype)
-            if result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN:
+            result = self.classified(query, zone, reply, address, server, name, qtype)
+            if unusable(result):
                 if minimised:
                     return _MINIMISE_FALLBACK.get(result.rcode, MinimiseFallback.LAME)
-                feedback = _FEEDBACK.get(result.rcode, Feedback.LAME)
-                self.infra.report(address, zone, feedback)
+                self.infra.report(address, zone, lame_feedback(result))
                 cut.failed.add(address)
                 cut.timed_out.discard(address)
                 continue
@@ -843,6 +879,14 @@ class Iterator:
                 cut.timed_out.discard(address)
                 continue
             return result
+
+    def classified(self, query: Query, zone: str, reply: Reply, address: str, server: str,
+                   name: str, qtype: int) -> Classified:
+        """What the reply is (classify.py), reported to the trace."""
+        result = reply.classified or classify(reply.message, zone, name, qtype,
+                                              max_chain=query.resolution.limits.max_cname_links)
+        self._report(query, result, reply, address, server, name, qtype)
+        return result
 
     async def _lookup_ns_address(self, query: Query, ns_name: str, zone: str) -> list[str]:
         """Resolve a glueless NS name's addresses as a nested resolution."""
@@ -884,82 +928,116 @@ class Iterator:
 
         Returns the reply; a QueryTimeout when it did not answer in time (it may be retried);
         the Problem when it failed for good in this walk (unreachable, malformed)."""
-        resolution = query.resolution
-        limits = resolution.limits
         edns = self.infra.edns_ok(address)
-        tcp = resolution.tcp
+        tcp = query.resolution.tcp
         while True:
-            if resolution.queries_sent >= limits.max_upstream_queries:
-                raise resolution.abort("max_upstream_queries", resolution.qname)
-            remaining = resolution.remaining()
-            if remaining <= 0:
-                raise resolution.abort("lifetime", resolution.qname)
-            cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
-            timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
-            asked = qname
-            if self.use_0x20 and address not in self._case_ignorant:
-                asked = case0x20.randomise_case(qname)
-            message = wire.build_query(asked, qtype, new_query_id(),
-                                       edns_payload=protocol.EDNS_PAYLOAD if edns else None,
-                                       do=edns and self.validator is not None)
-            resolution.queries_sent += 1
-            self.counters["upstream_queries"] += 1
-            transport = "tcp" if tcp else "udp"
-            port = self.server_ports.get(address, self.upstream_port)
-            if resolution.tracing:  # its fields cost something to gather
-                query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
-                           port=port, protocol=transport, qname=asked,
-                           qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
-                           timeout=timeout)
+            sending = self.outgoing(query, zone, address, server, qname, qtype, attempt, why,
+                                    edns, tcp)
             try:
                 exchange = await self.transport.query(
-                    address, port, message, timeout=timeout, tcp=tcp
+                    address, sending.port, sending.message, timeout=sending.timeout, tcp=tcp
                 )
             except QueryTimeout as timed_out:
-                self.counters["timeouts"] += 1
-                self.infra.report(address, zone, Feedback.TIMEOUT)
-                query.emit(trace.ServerTimeout, zone=zone, server_name=server, address=address,
-                           protocol=transport, timeout=timeout)
-                if timeout >= remaining:  # the deadline, not the server's RTO, cut this wait
-                    raise resolution.abort("lifetime", resolution.qname) from None
+                self.timed_out(query, zone, address, server, sending)
                 return timed_out
             except TransportError as exc:
-                self.infra.report(address, zone, Feedback.UNREACHABLE)
-                query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
-                           problem=Problem.UNREACHABLE, detail=str(exc))
-                return Problem.UNREACHABLE
-            self.infra.report(address, zone, Feedback.OK, rtt=exchange.rtt)
-            raw = exchange.raw
-            if asked != qname:
-                restored = self._check_case(query, zone, server, address, raw, asked, qname)
-                if restored is None:
-                    why = SendReason.CASE_NOT_ECHOED
-                    continue  # asked again in plain case
-                raw = restored
-            negative = classify_negative(raw, zone, qname, qtype)
-            if negative is not None:  # NXDOMAIN/NODATA with the SOA alone: no dnslib parse
-                return Reply(None, exchange.rtt, len(raw), transport, negative)
-            try:
-                reply = DNSRecord.parse(raw)
-            except Exception:  # dnslib raises assorted errors on malformed data
-                if _parses(message):  # else our own question (e.g. non-UTF-8 octets) is at fault
-                    self.infra.report(address, zone, Feedback.MALFORMED)
-                query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
-                           problem=Problem.MALFORMED)
-                return Problem.MALFORMED
-            arrived = Reply(reply, exchange.rtt, len(raw), transport)
-            if reply.header.tc and not tcp:
-                self.infra.report(address, zone, Feedback.TRUNCATED)
-                self._report_plain(query, zone, server, address, arrived, "truncated")
-                tcp, why = True, SendReason.TRUNCATED
-                continue
-            no_opt = not any(rr.rtype == QTYPE.OPT for rr in reply.ar)
-            if edns and no_opt and reply.header.rcode in (RCODE.FORMERR, RCODE.NOTIMP):
-                self.infra.report(address, zone, Feedback.EDNS_REJECTED)
-                self._report_plain(query, zone, server, address, arrived, "edns_rejected")
-                edns, why = False, SendReason.EDNS_REJECTED
-                continue
-            return arrived
+                return self.unreachable(query, zone, address, server, exc)
+            verdict = self.arrived(query, zone, address, server, qname, qtype, sending,
+                                   exchange.raw, exchange.rtt)
+            if not isinstance(verdict, SendReason):
+                return verdict
+            why = verdict  # the same server again, asked differently
+            if verdict == SendReason.TRUNCATED:
+                tcp = True
+            elif verdict == SendReason.EDNS_REJECTED:
+                edns = False
+
+    def outgoing(
+        self, query: Query, zone: str, address: str, server: str, qname: str, qtype: int,
+        attempt: int, why: SendReason, edns: bool, tcp: bool,
+    ) -> Outgoing:
+        """The next send of qname/qtype to address, counted against the budget; raises
+        WalkAborted when the budget or the deadline is spent."""
+        resolution = query.resolution
+        limits = resolution.limits
+        if resolution.queries_sent >= limits.max_upstream_queries:
+            raise resolution.abort("max_upstream_queries", resolution.qname)
+        remaining = resolution.remaining()
+        if remaining <= 0:
+            raise resolution.abort("lifetime", resolution.qname)
+        cap = limits.query_timeout * (2 if tcp else 1)  # TCP costs a handshake more
+        timeout = min(self.infra.timeout(address, tcp=tcp, attempt=attempt), cap, remaining)
+        asked = qname
+        if self.use_0x20 and address not in self._case_ignorant:
+            asked = case0x20.randomise_case(qname)
+        message = wire.build_query(asked, qtype, new_query_id(),
+                                   edns_payload=protocol.EDNS_PAYLOAD if edns else None,
+                                   do=edns and self.validator is not None)
+        resolution.queries_sent += 1
+        self.counters["upstream_queries"] += 1
+        transport = "tcp" if tcp else "udp"
+        port = self.server_ports.get(address, self.upstream_port)
+        if resolution.tracing:  # its fields cost something to gather
+            query.emit(trace.QuerySent, zone=zone, server_name=server, address=address,
+                       port=port, protocol=transport, qname=asked,
+                       qtype=type_name(qtype), edns=edns, why=why, attempt=attempt,
+                       timeout=timeout)
+        return Outgoing(asked, message, timeout, port, transport, edns, timeout >= remaining)
+
+    def timed_out(self, query: Query, zone: str, address: str, server: str,
+                  sending: Outgoing) -> None:
+        """No reply to `sending` in time: the server's feedback; raises WalkAborted when the
+        walk's deadline, not the server's RTO, cut this wait."""
+        self.counters["timeouts"] += 1
+        self.infra.report(address, zone, Feedback.TIMEOUT)
+        query.emit(trace.ServerTimeout, zone=zone, server_name=server, address=address,
+                   protocol=sending.transport, timeout=sending.timeout)
+        if sending.deadline_bound:
+            raise query.resolution.abort("lifetime", query.resolution.qname) from None
+
+    def unreachable(self, query: Query, zone: str, address: str, server: str,
+                    exc: TransportError) -> Problem:
+        self.infra.report(address, zone, Feedback.UNREACHABLE)
+        query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                   problem=Problem.UNREACHABLE, detail=str(exc))
+        return Problem.UNREACHABLE
+
+    def arrived(
+        self, query: Query, zone: str, address: str, server: str, qname: str, qtype: int,
+        sending: Outgoing, raw: bytes, rtt: float,
+    ) -> Reply | Problem | SendReason:
+        """A reply to `sending` came: the Reply; the Problem that rules this server out for
+        this walk (malformed); or why the same server is asked again (a SendReason:
+        truncated, so over TCP; EDNS rejected, so without; letter case not echoed, so plain)."""
+        self.infra.report(address, zone, Feedback.OK, rtt=rtt)
+        if sending.asked != qname:
+            restored = self._check_case(query, zone, server, address, raw, sending.asked, qname)
+            if restored is None:
+                return SendReason.CASE_NOT_ECHOED  # asked again in plain case
+            raw = restored
+        transport = sending.transport
+        negative = classify_negative(raw, zone, qname, qtype)
+        if negative is not None:  # NXDOMAIN/NODATA with the SOA alone: no dnslib parse
+            return Reply(None, rtt, len(raw), transport, negative)
+        try:
+            reply = DNSRecord.parse(raw)
+        except Exception:  # dnslib raises assorted errors on malformed data
+            if _parses(sending.message):  # else our own question (non-UTF-8 octets) is at fault
+                self.infra.report(address, zone, Feedback.MALFORMED)
+            query.emit(trace.ServerFailed, zone=zone, server_name=server, address=address,
+                       problem=Problem.MALFORMED)
+            return Problem.MALFORMED
+        received = Reply(reply, rtt, len(raw), transport)
+        if reply.header.tc and transport == "udp":
+            self.infra.report(address, zone, Feedback.TRUNCATED)
+            self._report_plain(query, zone, server, address, received, "truncated")
+            return SendReason.TRUNCATED
+        no_opt = not any(rr.rtype == QTYPE.OPT for rr in reply.ar)
+        if sending.edns and no_opt and reply.header.rcode in (RCODE.FORMERR, RCODE.NOTIMP):
+            self.infra.report(address, zone, Feedback.EDNS_REJECTED)
+            self._report_plain(query, zone, server, address, received, "edns_rejected")
+            return SendReason.EDNS_REJECTED
+        return received
 
     def _check_case(self, query: Query, zone: str, server: str, address: str, raw: bytes,
                     asked: str, qname: str) -> bytes | None:
@@ -1054,6 +1132,17 @@ class Iterator:
         elif result.kind == Kind.NODATA:
             self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust,
                                     security=status, proof=result.proof)
+
+
+def unusable(result: Classified) -> bool:
+    """A lame or error reply, which sends the walk to another server (a DNAME's YXDOMAIN is
+    an answer)."""
+    return result.kind in (Kind.LAME, Kind.ERROR) and result.rcode != RCODE.YXDOMAIN
+
+
+def lame_feedback(result: Classified) -> Feedback:
+    """What an unusable reply tells server selection."""
+    return _FEEDBACK.get(result.rcode, Feedback.LAME)
 
 
 _STRENGTH = [Security.BOGUS, Security.INDETERMINATE, Security.INSECURE, Security.SECURE]

@@ -14,6 +14,7 @@ import asyncio
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +51,23 @@ class Transport(Protocol):
     ) -> Exchange: ...
 
 
+# What a UDP query's callback gets when it ends: (reply, rtt, None) or (None, rtt, the error).
+UdpDone = Callable[[bytes | None, float, TransportError | None], None]
+
+
+class Pending(Protocol):
+    """A query sent with `send_udp`, its callback still to come."""
+
+    def cancel(self) -> None: ...
+
+
+class CallbackTransport(Transport, Protocol):
+    """A Transport that can also send over UDP with a callback (the known-cut shortcut)."""
+
+    def send_udp(self, address: str, port: int, query: bytes, timeout: float,
+                 on_done: UdpDone) -> Pending: ...
+
+
 def new_query_id() -> int:
     """A 16-bit query ID from the OS CSPRNG: guessing it is half of a spoofing attack."""
     return secrets.randbits(16)
@@ -73,57 +91,95 @@ def _family(address: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in address else socket.AF_INET
 
 
-async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
-    # Few system calls per query, each of which also gives the GIL away: the socket is created
-    # non-blocking, the query is sent directly (a UDP send does not block), and the socket is
-    # watched with add_reader instead of loop.sock_recv, which first tries a recv that can only
-    # fail. A fresh socket per query still gives a fresh random source port (see the docstring).
-    loop = asyncio.get_running_loop()
-    with socket.socket(_family(address), socket.SOCK_DGRAM | socket.SOCK_NONBLOCK) as sock:
-        sock.connect((address, port))  # binds a random source port; filters other sources
-        fd = sock.fileno()
-        arrived: asyncio.Future[bytes] = loop.create_future()
+class UdpQuery:
+    """One query over UDP, its reply handed to a callback: `on_done(reply, rtt, error)` with
+    the matching reply, or with QueryTimeout or TransportError (e.g. ICMP port unreachable on
+    the connected socket). No coroutine, task or future: a cache miss's exchange costs a few
+    callbacks on the loop. `cancel()` forgets it (on_done is then never called).
 
-        def readable() -> None:
-            if arrived.done():
-                loop.remove_reader(fd)  # timed out: leave the datagram to _queued_reply
-                return
-            try:
-                reply = sock.recv(MAX_UDP_PAYLOAD)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # e.g. ICMP port unreachable on a connected socket
-                if not arrived.done():
-                    arrived.set_exception(exc)
-                return
-            if not arrived.done() and reply_matches(query, reply):
-                arrived.set_result(reply)
+    Few system calls per query, each of which also gives the GIL away: the socket is created
+    non-blocking, the query is sent directly (a UDP send does not block), and the socket is
+    watched with add_reader instead of loop.sock_recv, which first tries a recv that can only
+    fail. A fresh socket per query still gives a fresh random source port (see the docstring).
+    """
 
-        started = time.perf_counter()
-        sock.send(query)
-        loop.add_reader(fd, readable)
-        # The deadline is a plain timer that fails the future: no asyncio.timeout, whose task
-        # cancellation costs more objects and calls on every exchange.
-        timer = loop.call_later(timeout, _time_out, arrived)
+    __slots__ = ("_loop", "_sock", "_fd", "_query", "_on_done", "_timer", "_started", "_peer")
+
+    def __init__(self, address: str, port: int, query: bytes, timeout: float,
+                 on_done: UdpDone) -> None:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(_family(address), socket.SOCK_DGRAM | socket.SOCK_NONBLOCK)
         try:
-            reply = await arrived
-        except TimeoutError:
-            # On a busy loop the timer can fire in the same turn as the reply's readiness,
-            # before readable() ran: the reply still waits in the socket. Take it rather than
-            # report a timeout and blame the server.
-            queued = _queued_reply(sock, query)
-            if queued is None:
-                raise
-            reply = queued
-        finally:
-            timer.cancel()
-            loop.remove_reader(fd)  # before the socket closes: the selector must forget it
-        return Exchange(reply, time.perf_counter() - started, "udp")
+            sock.connect((address, port))  # binds a random source port; filters other sources
+            self._started = time.perf_counter()
+            sock.send(query)
+        except OSError:
+            sock.close()
+            raise
+        self._loop, self._sock, self._fd = loop, sock, sock.fileno()
+        self._query, self._on_done, self._peer = query, on_done, (address, port, timeout)
+        loop.add_reader(self._fd, self._readable)
+        # The deadline is a plain timer: no asyncio.timeout, whose task cancellation costs more
+        # objects and calls on every exchange.
+        self._timer: asyncio.TimerHandle | None = loop.call_later(timeout, self._time_out)
+
+    def _readable(self) -> None:
+        try:
+            reply = self._sock.recv(MAX_UDP_PAYLOAD)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._finish(None, TransportError(f"{self._peer[0]}: {exc.strerror or exc}"))
+            return
+        if reply_matches(self._query, reply):
+            self._finish(reply, None)
+
+    def _time_out(self) -> None:
+        # On a busy loop the timer can fire in the same turn as the reply's readiness, before
+        # _readable ran: the reply still waits in the socket. Take it rather than report a
+        # timeout and blame the server.
+        self._timer = None
+        reply = _queued_reply(self._sock, self._query)
+        if reply is not None:
+            self._finish(reply, None)
+            return
+        address, port, timeout = self._peer
+        self._finish(None, QueryTimeout(f"no reply from {address} port {port} within "
+                                        f"{timeout:.2f} s"))
+
+    def _finish(self, reply: bytes | None, error: TransportError | None) -> None:
+        rtt = time.perf_counter() - self._started
+        self.cancel()
+        self._on_done(reply, rtt, error)
+
+    def cancel(self) -> None:
+        """Stop waiting: the socket closes, on_done is not called. Idempotent."""
+        if self._fd < 0:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._loop.remove_reader(self._fd)  # before the socket closes: the selector must forget
+        self._sock.close()
+        self._fd = -1
 
 
-def _time_out(arrived: asyncio.Future[bytes]) -> None:
-    if not arrived.done():
-        arrived.set_exception(TimeoutError())
+async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
+    arrived: asyncio.Future[Exchange] = asyncio.get_running_loop().create_future()
+
+    def done(reply: bytes | None, rtt: float, error: TransportError | None) -> None:
+        if arrived.done():
+            return
+        if error is not None:
+            arrived.set_exception(error)
+        else:
+            arrived.set_result(Exchange(reply, rtt, "udp"))  # type: ignore[arg-type]
+
+    pending = UdpQuery(address, port, query, timeout, done)
+    try:
+        return await arrived
+    finally:
+        pending.cancel()  # a caller cancelled: the socket closes all the same
 
 
 def _queued_reply(sock: socket.socket, query: bytes) -> bytes | None:
@@ -182,3 +238,15 @@ class NetworkTransport:
         if refusal:
             raise ForbiddenAddress(f"not querying {address}: {refusal}")
         return await exchange(address, port, query, timeout=timeout, tcp=tcp)
+
+    def send_udp(self, address: str, port: int, query: bytes, timeout: float,
+                 on_done: UdpDone) -> UdpQuery:
+        """`query()` over UDP with a callback instead of a coroutine (UdpQuery, CallbackTransport);
+        raises ForbiddenAddress, or TransportError when it cannot even be sent."""
+        refusal = self.policy.refusal(address)
+        if refusal:
+            raise ForbiddenAddress(f"not querying {address}: {refusal}")
+        try:
+            return UdpQuery(address, port, query, timeout, on_done)
+        except OSError as exc:
+            raise TransportError(f"{address}: {exc.strerror or exc}") from None
