@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import idna
 from dnslib import CLASS, QTYPE, RCODE
 
-from resolver import forwarder, memory, wire
+from resolver import forwarder, memory, shortcut, wire
 from resolver.answer import Answer
 from resolver.cache import NegativeEntry, RRsetCache
 from resolver.dnssec import TrustAnchor, read_trust_anchor_file, root_trust_anchors
@@ -50,7 +50,7 @@ from resolver.errors import (
     ResolverClosed,
 )
 from resolver.hints import load_root_hints
-from resolver.iterator import Iterator
+from resolver.iterator import Iterator, Outcome, Resolution
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
@@ -235,9 +235,10 @@ class _Question:
 
 @dataclasses.dataclass
 class _InFlight:
-    """A shared walk: the task that runs it and its deadline on the resolver's clock."""
+    """A shared walk: the task (or the shortcut's future) that ends with its Answer, and its
+    deadline on the resolver's clock."""
 
-    task: asyncio.Task[Answer]
+    task: asyncio.Future[Answer]
     deadline: float
 
 
@@ -794,14 +795,43 @@ class Resolver:
         if entry is not None:
             self._counters["deduplicated"] += 1
             return entry, True
-        task = asyncio.get_running_loop().create_task(
-            self._walk(qname, question.rdtype, question.rdclass, question.tcp,
-                       question.lifetime, validate=question.validate, trace=question.trace),
-        )  # fmt: skip
+        task = self._start_walk(question, qname)
         entry = _InFlight(task, self._clock() + question.lifetime)
         self._inflight[key] = entry
         task.add_done_callback(functools.partial(self._walk_done, key, entry))
         return entry, False
+
+    def _start_walk(self, question: _Question, qname: str) -> asyncio.Future[Answer]:
+        """The walk for a question: a task of its own, or first the known-cut shortcut
+        (shortcut.py) for an untraced one, whose single exchange runs on callbacks."""
+        loop = asyncio.get_running_loop()
+        if question.trace or not self.use_cache or question.rdclass != CLASS.IN:
+            return loop.create_task(
+                self._walk(qname, question.rdtype, question.rdclass, question.tcp,
+                           question.lifetime, validate=question.validate, trace=question.trace),
+            )  # fmt: skip
+        iterator = self.iterator
+        walk = iterator.resolution(qname, question.rdtype, tcp=question.tcp,
+                                   lifetime=question.lifetime, validate=question.validate,
+                                   tracing=False)
+        future: asyncio.Future[Answer] = loop.create_future()
+
+        def done(outcome: Outcome | None) -> None:
+            if future.cancelled():
+                return
+            if outcome is not None:
+                future.set_result(self._answer(qname, question.rdclass, walk, outcome))
+                return
+            task = loop.create_task(self._walk(qname, question.rdtype, question.rdclass,
+                                               question.tcp, question.lifetime, resolution=walk))
+            _chain(task, future)
+
+        pending = shortcut.start(iterator, walk, done)
+        if pending is None:
+            done(None)
+        else:
+            future.add_done_callback(lambda f: pending.cancel() if f.cancelled() else None)
+        return future
 
     def query_future(
         self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
@@ -883,7 +913,7 @@ class Resolver:
 
     def _walk_done(
         self, key: tuple[str, int, int, bool, bool, bool], entry: _InFlight,
-        task: asyncio.Task[Answer],
+        task: asyncio.Future[Answer],
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
@@ -896,16 +926,24 @@ class Resolver:
         cache_only: bool = False,
         validate: bool = True,
         trace: bool = True,
+        resolution: Resolution | None = None,
     ) -> Answer:
+        """Walk for the question (or go on with `resolution`, begun by the shortcut)."""
         if rdclass != CLASS.IN:
             return Answer(qname, qtype, rdclass, RCODE.REFUSED, qname)
         iterator = self.iterator
         if not self.use_cache:  # a private cache per question: nothing is answered from memory
             iterator = copy.copy(self.iterator)
             iterator.cache = self._new_cache()
-        walk = iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime,
-                                   cache_only=cache_only, validate=validate, tracing=trace)
+        walk = resolution or iterator.resolution(qname, qtype, tcp=tcp, lifetime=lifetime,
+                                                 cache_only=cache_only, validate=validate,
+                                                 tracing=trace)
         outcome = await iterator.run(walk)
+        return self._answer(qname, rdclass, walk, outcome)
+
+    def _answer(self, qname: str, rdclass: int, walk: Resolution, outcome: Outcome) -> Answer:
+        """The Answer a walk ended with."""
+        qtype, cache_only = walk.qtype, walk.cache_only
         if walk.queries_sent == 0:
             self._counters["cache_answers"] += 1
         answer = Answer(
@@ -931,6 +969,23 @@ class Resolver:
             why = failure_text(outcome.failure)
             answer.extended_error = ExtendedError(code, f"resolving failed: {why}")
         return answer
+
+
+def _chain(task: asyncio.Task[Answer], future: asyncio.Future[Answer]) -> None:
+    """The walk `task` settles `future`; cancelling the future cancels the walk."""
+
+    def settle(done: asyncio.Task[Answer]) -> None:
+        if future.done():
+            return
+        if done.cancelled():
+            future.cancel()
+        elif done.exception() is not None:
+            future.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            future.set_result(done.result())
+
+    task.add_done_callback(settle)
+    future.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -370,6 +370,14 @@ class Iterator:
             current = step.target
         raise query.resolution.abort("max_cname_links", query.qname)
 
+    def validating(self, query: Query) -> bool:
+        """Whether this query's answers are DNSSEC-validated (see _validating)."""
+        return self._validating(query)
+
+    def cached_step(self, query: Query, name: str) -> Outcome | None:
+        """What the cache answers for name at this step of the walk (see _from_cache)."""
+        return self._from_cache(query, name)
+
     def _validating(self, query: Query) -> bool:
         """Whether this query's answers are DNSSEC-validated: the caller's question and its
         CNAME targets, not the address lookups of NS names nor the validator's own DS/DNSKEY."""
@@ -580,18 +588,23 @@ class Iterator:
                 continue
             if result.kind != Kind.REFERRAL:
                 return result
-            self._store(result, qtype)
-            if self.validator is not None and self._validating(query):
-                self.validator.referral(result, name, query.qtype, self.clock())
-            query.emit(
-                trace.Referral,
-                from_zone=cut.zone,
-                to_zone=result.referral_zone,
-                ns_names=tuple(result.ns_names),
-                glue=tuple(f"{name_of(rr)} {rr.rdata}" for rr in result.additional),
-            )
-            cut = self._cut_from_referral(result)
+            cut = self.followed(query, cut.zone, result, name, qtype)
         raise query.resolution.abort("max_referrals", name)
+
+    def followed(self, query: Query, zone: str, result: Classified, name: str,
+                 qtype: int) -> ZoneCut:
+        """A referral from `zone`'s servers towards name: cached, and the zone cut it gives."""
+        self._store(result, qtype)
+        if self.validator is not None and self._validating(query):
+            self.validator.referral(result, name, query.qtype, self.clock())
+        query.emit(
+            trace.Referral,
+            from_zone=zone,
+            to_zone=result.referral_zone,
+            ns_names=tuple(result.ns_names),
+            glue=tuple(f"{name_of(rr)} {rr.rdata}" for rr in result.additional),
+        )
+        return self._cut_from_referral(result)
 
     def _stop_minimising(self, query: Query, minimiser: Minimiser | None, zone: str, qname: str,
                          reason: MinimiseFallback) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from dnslib import QTYPE, RD, RR, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
 from resolver import Resolver, wire
-from resolver.transport import Exchange, QueryTimeout, TransportError, reply_matches
+from resolver.transport import Exchange, QueryTimeout, TransportError, UdpDone, reply_matches
 from tests.fakenet import FakeClock
 
 ANY = "*"  # a qname or qtype that matches every question
@@ -172,6 +172,21 @@ class ScriptedNetwork:
         if scripted.raw is None:
             assert reply_matches(query, raw), "a scripted reply must answer the question"
         return Exchange(raw, rtt, protocol)
+
+    def send_udp(self, address: str, port: int, query: bytes, timeout: float,
+                 on_done: UdpDone) -> asyncio.Task[None]:
+        """`query()` over UDP with a callback, as the known-cut shortcut sends (the
+        CallbackTransport of resolver/transport.py): the same scripted replies."""
+
+        async def exchange() -> None:
+            try:
+                done = await self.query(address, port, query, timeout=timeout)
+            except TransportError as error:
+                on_done(None, timeout, error)
+                return
+            on_done(done.raw, done.rtt, None)
+
+        return asyncio.get_running_loop().create_task(exchange())
 
     @staticmethod
     def _lost(host: Host) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import struct
 import threading
@@ -187,3 +188,71 @@ def test_loopback_needs_loopback_hints_or_an_allowed_network():
     assert AddressPolicy(allow_loopback=True).permits("127.0.0.1")
     assert AddressPolicy(["127.0.0.0/8"]).permits("127.0.0.1")
     assert AddressPolicy().permits("192.0.2.53")  # an ordinary unicast address
+
+
+def _send_udp(port: int, query: bytes, timeout: float, cancel_after: float | None = None):
+    """NetworkTransport.send_udp on a fresh loop: what its callback got (None if never
+    called), and the file descriptors open before and after."""
+    got: list[tuple] = []
+
+    async def run() -> None:
+        transport = NetworkTransport(AddressPolicy(["127.0.0.0/8"]))
+        done = asyncio.get_running_loop().create_future()
+
+        def on_done(reply, rtt, error):
+            got.append((reply, rtt, error))
+            done.set_result(None)
+
+        pending = transport.send_udp("127.0.0.1", port, query, timeout, on_done)
+        if cancel_after is None:
+            await done
+            return
+        await asyncio.sleep(cancel_after)
+        pending.cancel()
+        pending.cancel()  # idempotent
+        await asyncio.sleep(timeout + 0.05)  # past the deadline: nothing may fire
+
+    before = len(os.listdir("/proc/self/fd"))
+    asyncio.run(run())
+    return (got[0] if got else None), before, len(os.listdir("/proc/self/fd"))
+
+
+def test_send_udp_calls_back_with_the_reply_and_closes_its_socket():
+    server = UdpServer(lambda q: [answer_for(q, name="www.bank.com."), answer_for(q)])
+    try:
+        query = make_query()
+        (reply, rtt, error), before, after = _send_udp(server.port, query, 2.0)
+        assert error is None and reply_matches(query, reply) and rtt > 0
+        assert after == before
+    finally:
+        server.close()
+
+
+def test_send_udp_calls_back_with_a_timeout():
+    server = UdpServer(lambda q: [])
+    try:
+        (reply, _, error), before, after = _send_udp(server.port, make_query(), 0.2)
+        assert reply is None and isinstance(error, QueryTimeout)
+        assert after == before
+    finally:
+        server.close()
+
+
+def test_a_cancelled_send_udp_never_calls_back_and_closes_its_socket():
+    server = UdpServer(lambda q: [])
+    try:
+        got, before, after = _send_udp(server.port, make_query(), 0.2, cancel_after=0.01)
+        assert got is None
+        assert after == before
+    finally:
+        server.close()
+
+
+def test_send_udp_refuses_a_forbidden_address():
+    transport = NetworkTransport(AddressPolicy(["127.42.0.0/16"]))
+
+    async def run() -> None:
+        transport.send_udp("192.0.2.1", 53, make_query(), 1.0, lambda *a: None)
+
+    with pytest.raises(ForbiddenAddress):
+        asyncio.run(run())

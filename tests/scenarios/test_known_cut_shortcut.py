@@ -1,0 +1,244 @@
+"""The known-cut shortcut (resolver/shortcut.py): a miss the server resolves under a zone cut
+the cache knows is one exchange run on callbacks, and its answer, cache contents and upstream
+queries are the walk's. Whatever the walk would do more (a timeout, a lame or truncating
+server, a referral, a CNAME) it hands over to the walk, which goes on from what the shortcut
+learned without asking the same question again.
+
+Each scenario asks the same questions of two resolvers over the same scripted internet: one
+the way `resolve serve` does (untraced, on the resolver's loop: the shortcut), one traced (the
+walk alone), and compares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from resolver import shortcut
+from tests.scripted import (
+    ANY,
+    COM,
+    EXAMPLE1,
+    EXAMPLE2,
+    ROOTS,
+    ScriptedNetwork,
+    records,
+    referral,
+    small_internet,
+    soa,
+)
+
+OTHER = "127.1.3.1"  # other.com.'s server
+SUB = "127.1.4.1"  # sub.example.com.'s server
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """How many misses the shortcut sent a query for."""
+    counts = {"sent": 0}
+    start = shortcut.start
+
+    def counting(iterator, resolution, done):
+        pending = start(iterator, resolution, done)
+        if pending is not None and pending is not shortcut._ANSWERED:
+            counts["sent"] += 1
+        return pending
+
+    monkeypatch.setattr(shortcut, "start", counting)
+    return counts
+
+
+def internet(**hosts: dict) -> ScriptedNetwork:
+    net = ScriptedNetwork()
+    small_internet(net, [
+        "www.example.com. 300 A 192.0.2.80",
+    ])
+    for address in (EXAMPLE1, EXAMPLE2):
+        net.script(address, "alias.example.com.", ANY, aa=True,
+                   answer=["alias.example.com. 300 CNAME www.other.com."])
+        net.script(address, "sub.example.com.", ANY, authority=[
+            "sub.example.com. 300 NS ns.sub.example.com."],
+            additional=[f"ns.sub.example.com. 300 A {SUB}"])
+        net.script(address, "x.sub.example.com.", ANY, authority=[
+            "sub.example.com. 300 NS ns.sub.example.com."],
+            additional=[f"ns.sub.example.com. 300 A {SUB}"])
+    net.zone(SUB, apex="sub.example.com.", records=[
+        "sub.example.com. 300 NS ns.sub.example.com.", f"ns.sub.example.com. 300 A {SUB}",
+        soa("sub.example.com."), "sub.example.com. 300 A 192.0.2.53"])
+    # The CNAME's target is in another zone: other.com.
+    for name in ("other.com.", "www.other.com."):
+        net.script(COM, name, ANY, **referral("other.com.", {"ns.other.com.": OTHER}))
+    net.zone(OTHER, apex="other.com.", records=[
+        "other.com. 300 NS ns.other.com.", f"ns.other.com. 300 A {OTHER}",
+        soa("other.com."), "www.other.com. 300 A 192.0.2.99"])
+    for address, settings in hosts.items():
+        net.host(address, **settings)
+    return net
+
+
+def serve(net: ScriptedNetwork, questions: list[tuple[str, str]], warm: bool = True,
+          then=None):
+    """Ask as the server does (query_future, untraced), after one traced lookup that caches
+    the example.com. zone cut (and `then()`); returns the answers and the queries each one
+    sent."""
+    resolver = net.resolver(ROOTS)
+
+    async def run():
+        assert resolver.bind_to_running_loop()
+        if warm:
+            await resolver.query_async("www.example.com.", "A")
+        if then is not None:
+            then()
+        answers, sent = [], []
+        for name, qtype in questions:
+            before = len(net.sent)
+            answers.append(await resolver.query_future(name, qtype, trace=False))
+            sent.append(net.sent[before:])
+        return answers, sent
+
+    try:
+        return asyncio.run(run())
+    finally:
+        resolver.close()
+
+
+def walk(net: ScriptedNetwork, questions: list[tuple[str, str]], warm: bool = True):
+    """The same questions walked with a trace (no shortcut)."""
+    with net.resolver(ROOTS) as resolver:
+        if warm:
+            resolver.query("www.example.com.", "A")
+        answers, sent = [], []
+        for name, qtype in questions:
+            before = len(net.sent)
+            answers.append(resolver.query(name, qtype))
+            sent.append(net.sent[before:])
+        return answers, sent
+
+
+def summary(answer) -> tuple:
+    authority = [(str(rr.rname).lower(), rr.rtype, rr.ttl) for rr in answer.authority_records]
+    return answer.rcode, answer.canonical_name, records(answer), authority
+
+
+def asked(sent) -> list[tuple[str, str, str, str]]:
+    """What was asked of which zone's servers (selection picks among a zone's at random)."""
+    zones = {EXAMPLE1: "example.com.", EXAMPLE2: "example.com.", OTHER: "other.com.",
+             SUB: "sub.example.com.", COM: "com."}
+    return [(zones.get(s.address, s.address), s.qname, s.qtype, s.protocol) for s in sent]
+
+
+def test_a_miss_under_a_known_cut_is_one_query_with_the_walks_answer(taken):
+    questions = [("nx1.example.com.", "A"), ("www.example.com.", "AAAA"),
+                 ("www.example.com.", "MX"), ("nx2.example.com.", "TXT")]
+    answers, sent = serve(internet(), questions)
+    expected, expected_sent = walk(internet(), questions)
+    assert [summary(a) for a in answers] == [summary(a) for a in expected]
+    assert [len(s) for s in sent] == [1, 1, 1, 1] == [len(s) for s in expected_sent]
+    assert taken["sent"] == 4
+    assert [a.rcode for a in answers] == [3, 0, 0, 3]
+
+
+def test_a_positive_answer_and_a_denial_are_cached_as_the_walk_caches_them(taken):
+    net = internet()
+    answers, sent = serve(net, [("new.example.com.", "A"), ("new.example.com.", "A"),
+                                ("below.new.example.com.", "A")])
+    assert [len(s) for s in sent] == [1, 0, 0]  # the NXDOMAIN, then RFC 8020 below it
+    assert [a.rcode for a in answers] == [3, 3, 3]
+    assert answers[1].from_cache
+
+
+def test_a_referral_from_the_known_cut_is_followed_without_asking_again(taken):
+    questions = [("sub.example.com.", "A")]
+    answers, sent = serve(internet(), questions)
+    expected, expected_sent = walk(internet(), questions)
+    assert summary(answers[0]) == summary(expected[0])
+    assert records(answers[0]) == [("sub.example.com.", "A", 300, "192.0.2.53")]
+    assert asked(sent[0]) == asked(expected_sent[0])  # the parent once, then the child
+
+
+def test_a_cname_into_another_zone_is_followed_by_the_walk(taken):
+    questions = [("alias.example.com.", "A")]
+    answers, sent = serve(internet(), questions)
+    expected, expected_sent = walk(internet(), questions)
+    assert summary(answers[0]) == summary(expected[0])
+    assert records(answers[0])[-1] == ("www.other.com.", "A", 300, "192.0.2.99")
+    assert asked(sent[0]) == asked(expected_sent[0])
+    assert [s.qname for s in sent[0]].count("alias.example.com.") == 1
+
+
+def test_a_lost_datagram_is_retransmitted_by_the_walk(taken):
+    net = internet()
+
+    def lossy():
+        net.host(EXAMPLE1, lose=1)
+        net.host(EXAMPLE2, lose=1)
+
+    answers, sent = serve(net, [("nx4.example.com.", "A")], then=lossy)
+    assert answers[0].rcode == 3
+    assert 2 <= len(sent[0]) <= 3  # a datagram lost (one or both), then answered
+    assert taken["sent"] == 1
+
+
+@pytest.mark.parametrize("rcode", [5, 2])  # REFUSED, SERVFAIL: lame for this zone
+def test_a_lame_server_sends_the_question_to_the_other_one(taken, rcode):
+    net = internet()
+    net.script(EXAMPLE1, ANY, ANY, rcode=rcode)
+    net.script(EXAMPLE2, ANY, ANY, rcode=rcode)
+    net.script(EXAMPLE1, "www.example.com.", "A", aa=True,
+               answer=["www.example.com. 300 A 192.0.2.80"])
+    net.script(EXAMPLE2, "www.example.com.", "A", aa=True,
+               answer=["www.example.com. 300 A 192.0.2.80"])
+    net.zone(EXAMPLE2, apex="example.com.", records=["example.com. 3600 NS ns1.example.com.",
+                                                      soa("example.com.")])
+    answers, sent = serve(net, [("nx5.example.com.", "A")])
+    assert answers[0].rcode == 3
+    assert EXAMPLE2 in [s.address for s in sent[0]]
+
+
+def test_a_truncated_reply_is_asked_again_over_tcp(taken):
+    net = internet()
+    for address in (EXAMPLE1, EXAMPLE2):
+        net.script(address, "big.example.com.", "TXT", aa=True, tc_over_udp=True,
+                   answer=['big.example.com. 300 TXT "' + "x" * 200 + '"'])
+    answers, sent = serve(net, [("big.example.com.", "TXT")])
+    assert answers[0].rcode == 0 and len(records(answers[0])) == 1
+    assert [s.protocol for s in sent[0]][-1] == "tcp"
+
+
+def test_without_a_known_cut_the_walk_primes_and_walks_from_the_root(taken):
+    answers, sent = serve(internet(), [("nx6.example.com.", "A")], warm=False)
+    expected, expected_sent = walk(internet(), [("nx6.example.com.", "A")], warm=False)
+    assert summary(answers[0]) == summary(expected[0])
+    assert asked(sent[0]) == asked(expected_sent[0])
+    assert taken["sent"] == 0  # nothing known: the root first
+
+
+def test_a_name_two_labels_below_the_cut_is_minimised_by_the_walk(taken):
+    questions = [("a.b.example.com.", "A")]
+    answers, sent = serve(internet(), questions)
+    expected, expected_sent = walk(internet(), questions)
+    assert summary(answers[0]) == summary(expected[0])
+    assert asked(sent[0]) == asked(expected_sent[0])
+    assert taken["sent"] == 0
+
+
+def test_closing_the_resolver_while_a_shortcut_waits_ends_it(taken):
+    net = internet()
+    resolver = net.resolver(ROOTS)
+
+    async def run():
+        assert resolver.bind_to_running_loop()
+        await resolver.query_async("www.example.com.", "A")
+        net.host(EXAMPLE1, dead=True)
+        net.host(EXAMPLE2, dead=True)
+        future = resolver.query_future("nx7.example.com.", "A", trace=False)
+        await asyncio.sleep(0)
+        future.cancel()  # what closing the resolver does to every walk in flight
+        await asyncio.sleep(0)
+        return future
+
+    future = asyncio.run(run())
+    resolver.close()
+    assert future.cancelled()
+    assert taken["sent"] == 1
