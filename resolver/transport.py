@@ -10,8 +10,12 @@ exchange.
 
 from __future__ import annotations
 
+import _socket
 import asyncio
+import heapq
+import math
 import secrets
+import select
 import socket
 import time
 from collections.abc import Callable
@@ -91,24 +95,99 @@ def _family(address: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in address else socket.AF_INET
 
 
+_UDP_NONBLOCKING = socket.SOCK_DGRAM | socket.SOCK_NONBLOCK
+
+
+class _Watcher:
+    """The UDP queries waiting for replies on one loop, watched with one epoll set of our own
+    (the loop watches only that set) and one deadline timer: no selector key, handle or timer
+    object per query. A closed socket leaves the epoll set by itself. The set is closed when no
+    query waits, so a closed loop leaves nothing open."""
+
+    __slots__ = ("loop", "epoll", "waiting", "deadlines", "timer", "armed_at", "seq")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.epoll = select.epoll()
+        self.waiting: dict[int, UdpQuery] = {}
+        self.deadlines: list[tuple[float, int, UdpQuery]] = []  # a heap; done ones linger
+        self.timer: asyncio.TimerHandle | None = None
+        self.armed_at = math.inf
+        self.seq = 0
+        loop.add_reader(self.epoll.fileno(), self.ready)
+
+    def watch(self, query: UdpQuery, fd: int, deadline: float) -> None:
+        self.epoll.register(fd, select.EPOLLIN)
+        self.waiting[fd] = query
+        self.seq += 1
+        deadlines = self.deadlines
+        if len(deadlines) > 2 * len(self.waiting) + 64:  # mostly answered ones: drop those
+            deadlines[:] = [entry for entry in deadlines if entry[2]._fd >= 0]
+            heapq.heapify(deadlines)
+        heapq.heappush(deadlines, (deadline, self.seq, query))
+        if deadline < self.armed_at:
+            self.arm(deadline)
+
+    def forget(self, fd: int) -> None:
+        """Before its socket closes (closing removes it from the epoll set)."""
+        del self.waiting[fd]
+        if not self.waiting:
+            self.close()
+
+    def arm(self, deadline: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.armed_at = deadline
+        self.timer = self.loop.call_at(deadline, self.expire)
+
+    def ready(self) -> None:
+        waiting = self.waiting
+        for fd, _ in self.epoll.poll(0):
+            query = waiting.get(fd)
+            if query is not None:
+                query._readable()
+
+    def expire(self) -> None:
+        self.timer, self.armed_at = None, math.inf
+        now = self.loop.time()
+        deadlines = self.deadlines
+        while deadlines and deadlines[0][0] <= now:
+            query = heapq.heappop(deadlines)[2]
+            if query._fd >= 0:
+                query._time_out()
+        if deadlines and self.waiting:
+            self.arm(deadlines[0][0])
+
+    def close(self) -> None:
+        _watchers.pop(self.loop, None)
+        if self.timer is not None:
+            self.timer.cancel()
+        self.loop.remove_reader(self.epoll.fileno())
+        self.epoll.close()
+
+
+_watchers: dict[asyncio.AbstractEventLoop, _Watcher] = {}
+
+
 class UdpQuery:
     """One query over UDP, its reply handed to a callback: `on_done(reply, rtt, error)` with
     the matching reply, or with QueryTimeout or TransportError (e.g. ICMP port unreachable on
     the connected socket). No coroutine, task or future: a cache miss's exchange costs a few
-    callbacks on the loop. `cancel()` forgets it (on_done is then never called).
+    calls (see _Watcher). `cancel()` forgets it (on_done is then never called).
 
     Few system calls per query, each of which also gives the GIL away: the socket is created
     non-blocking, the query is sent directly (a UDP send does not block), and the socket is
-    watched with add_reader instead of loop.sock_recv, which first tries a recv that can only
-    fail. A fresh socket per query still gives a fresh random source port (see the docstring).
+    watched for its reply, not read first in a recv that can only fail. A fresh socket per
+    query still gives a fresh random source port (see the docstring).
     """
 
-    __slots__ = ("_loop", "_sock", "_fd", "_query", "_on_done", "_timer", "_started", "_peer")
+    __slots__ = ("_watcher", "_sock", "_fd", "_query", "_on_done", "_started", "_peer")
 
     def __init__(self, address: str, port: int, query: bytes, timeout: float,
                  on_done: UdpDone) -> None:
         loop = asyncio.get_running_loop()
-        sock = socket.socket(_family(address), socket.SOCK_DGRAM | socket.SOCK_NONBLOCK)
+        # The C socket type: socket.socket's Python layer costs more than the system calls.
+        sock = _socket.socket(_family(address), _UDP_NONBLOCKING)
         try:
             sock.connect((address, port))  # binds a random source port; filters other sources
             self._started = time.perf_counter()
@@ -116,12 +195,13 @@ class UdpQuery:
         except OSError:
             sock.close()
             raise
-        self._loop, self._sock, self._fd = loop, sock, sock.fileno()
+        self._sock, self._fd = sock, sock.fileno()
         self._query, self._on_done, self._peer = query, on_done, (address, port, timeout)
-        loop.add_reader(self._fd, self._readable)
-        # The deadline is a plain timer: no asyncio.timeout, whose task cancellation costs more
-        # objects and calls on every exchange.
-        self._timer: asyncio.TimerHandle | None = loop.call_later(timeout, self._time_out)
+        watcher = _watchers.get(loop)
+        if watcher is None:
+            watcher = _watchers[loop] = _Watcher(loop)
+        self._watcher = watcher
+        watcher.watch(self, self._fd, loop.time() + timeout)
 
     def _readable(self) -> None:
         try:
@@ -135,10 +215,9 @@ class UdpQuery:
             self._finish(reply, None)
 
     def _time_out(self) -> None:
-        # On a busy loop the timer can fire in the same turn as the reply's readiness, before
-        # _readable ran: the reply still waits in the socket. Take it rather than report a
-        # timeout and blame the server.
-        self._timer = None
+        # On a busy loop the deadline can pass in the same turn as the reply's readiness,
+        # before _readable ran: the reply still waits in the socket. Take it rather than
+        # report a timeout and blame the server.
         reply = _queued_reply(self._sock, self._query)
         if reply is not None:
             self._finish(reply, None)
@@ -149,19 +228,22 @@ class UdpQuery:
 
     def _finish(self, reply: bytes | None, error: TransportError | None) -> None:
         rtt = time.perf_counter() - self._started
+        on_done = self._on_done
         self.cancel()
-        self._on_done(reply, rtt, error)
+        on_done(reply, rtt, error)
 
     def cancel(self) -> None:
         """Stop waiting: the socket closes, on_done is not called. Idempotent."""
         if self._fd < 0:
             return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._loop.remove_reader(self._fd)  # before the socket closes: the selector must forget
+        self._watcher.forget(self._fd)
         self._sock.close()
         self._fd = -1
+        self._on_done = _ignored  # its deadline entry may linger: keep nothing alive through it
+
+
+def _ignored(reply: bytes | None, rtt: float, error: TransportError | None) -> None:
+    pass
 
 
 async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -> Exchange:
@@ -182,7 +264,7 @@ async def _exchange_udp(address: str, port: int, query: bytes, timeout: float) -
         pending.cancel()  # a caller cancelled: the socket closes all the same
 
 
-def _queued_reply(sock: socket.socket, query: bytes) -> bytes | None:
+def _queued_reply(sock: _socket.socket, query: bytes) -> bytes | None:
     """A matching reply already waiting in the (non-blocking) socket's queue, if any."""
     while True:
         try:

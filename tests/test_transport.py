@@ -256,3 +256,43 @@ def test_send_udp_refuses_a_forbidden_address():
 
     with pytest.raises(ForbiddenAddress):
         asyncio.run(run())
+
+
+def test_many_queries_at_once_each_get_their_own_reply_or_timeout():
+    """Replies to some, silence for the others: every callback gets its own outcome, late
+    deadlines included, and every socket is closed afterwards."""
+    answered = UdpServer(lambda q: [answer_for(q)])
+    silent = UdpServer(lambda q: [])
+    transport = NetworkTransport(AddressPolicy(["127.0.0.0/8"]))
+    outcomes: dict[int, str] = {}
+
+    async def run() -> None:
+        left = asyncio.get_running_loop().create_future()
+
+        def on_done(index: int, query: bytes):
+            def done(reply, rtt, error):
+                if error is None:
+                    outcomes[index] = "reply" if reply_matches(query, reply) else "wrong"
+                else:
+                    outcomes[index] = type(error).__name__
+                if len(outcomes) == 300 and not left.done():
+                    left.set_result(None)
+            return done
+
+        for index in range(300):
+            query = make_query(f"n{index}.example.com.")
+            port = answered.port if index % 2 else silent.port
+            transport.send_udp("127.0.0.1", port, query, 0.1 + (index % 7) / 50,
+                               on_done(index, query))
+        await asyncio.wait_for(left, 5)
+
+    before = len(os.listdir("/proc/self/fd"))
+    try:
+        asyncio.run(run())
+    finally:
+        answered.close()
+        silent.close()
+    assert {i: o for i, o in outcomes.items() if i % 2} == {i: "reply" for i in range(1, 300, 2)}
+    assert {i: o for i, o in outcomes.items() if not i % 2} == {
+        i: "QueryTimeout" for i in range(0, 300, 2)}
+    assert len(os.listdir("/proc/self/fd")) <= before
