@@ -59,7 +59,7 @@ from resolver.render import failure_text
 from resolver.selection import InfraCache
 from resolver.stale import CLIENT_RESPONSE_DEADLINE, MAX_STALE_AGE, STALE_TTL
 from resolver.trace import Cause, ResolutionFinished
-from resolver.transport import NetworkTransport, Transport
+from resolver.transport import NetworkTransport, Pending, Transport
 from resolver.validator import Validator
 
 # Bytes (64M) for every cache of a Resolver together; resolver/memory.py gives the split.
@@ -70,6 +70,7 @@ DEFAULT_CACHE_SIZE = memory.DEFAULT_CACHE_SIZE
 META_TYPES = frozenset({QTYPE.OPT, *range(128, 256)})
 META_CLASSES = frozenset({254, 255})  # NONE and ANY (RFC 2136, RFC 1035)
 # Class mnemonics; dnslib spells HS "Hesiod", NONE "None" and ANY "*".
+_CLASS_IN = 1  # CLASS.IN, without dnslib's attribute lookup on every miss
 _CLASS_NAMES = {"IN": 1, "CS": 2, "CH": 3, "HS": 4, "NONE": 254, "ANY": 255, "*": 255}
 # The meta-types that not even `query()` sends: EDNS, transaction keys and signatures, zone
 # transfers, mailbox queries (dnslib has no names for the last two).
@@ -240,6 +241,7 @@ class _InFlight:
 
     task: asyncio.Future[Answer]
     deadline: float
+    pending: Pending | None = None  # the shortcut's query in flight, if it sent one
 
 
 class HostAnswers(dict[int, Answer]):
@@ -795,21 +797,24 @@ class Resolver:
         if entry is not None:
             self._counters["deduplicated"] += 1
             return entry, True
-        task = self._start_walk(question, qname)
-        entry = _InFlight(task, self._clock() + question.lifetime)
+        task, pending = self._start_walk(question, qname)
+        entry = _InFlight(task, self._clock() + question.lifetime, pending)
         self._inflight[key] = entry
         task.add_done_callback(functools.partial(self._walk_done, key, entry))
         return entry, False
 
-    def _start_walk(self, question: _Question, qname: str) -> asyncio.Future[Answer]:
+    def _start_walk(
+        self, question: _Question, qname: str
+    ) -> tuple[asyncio.Future[Answer], Pending | None]:
         """The walk for a question: a task of its own, or first the known-cut shortcut
-        (shortcut.py) for an untraced one, whose single exchange runs on callbacks."""
+        (shortcut.py) for an untraced one, whose single exchange runs on callbacks (then also
+        its query in flight, to stop if the walk is cancelled)."""
         loop = asyncio.get_running_loop()
-        if question.trace or not self.use_cache or question.rdclass != CLASS.IN:
+        if question.trace or not self.use_cache or question.rdclass != _CLASS_IN:
             return loop.create_task(
                 self._walk(qname, question.rdtype, question.rdclass, question.tcp,
                            question.lifetime, validate=question.validate, trace=question.trace),
-            )  # fmt: skip
+            ), None  # fmt: skip
         iterator = self.iterator
         walk = iterator.resolution(qname, question.rdtype, tcp=question.tcp,
                                    lifetime=question.lifetime, validate=question.validate,
@@ -829,9 +834,7 @@ class Resolver:
         pending = shortcut.start(iterator, walk, done)
         if pending is None:
             done(None)
-        else:
-            future.add_done_callback(lambda f: pending.cancel() if f.cancelled() else None)
-        return future
+        return future, pending
 
     def query_future(
         self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
@@ -917,6 +920,8 @@ class Resolver:
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
+        if task.cancelled() and entry.pending is not None:
+            entry.pending.cancel()  # the shortcut's query: its socket closes now
         if not task.cancelled():
             task.exception()  # retrieved here: each caller re-raises it on its own
 

@@ -54,6 +54,10 @@ from resolver.zonecut import (
     ZoneCutMemo,
 )
 
+# dnslib's QTYPE.X and RCODE.X are Python-level lookups: the walk's hot paths use these.
+NS_TYPE, DS_TYPE = int(QTYPE.NS), int(QTYPE.DS)
+NOERROR, NXDOMAIN = int(RCODE.NOERROR), int(RCODE.NXDOMAIN)
+
 # Sends of one question to one server within a walk: the first try and retransmissions with a
 # doubled timeout, so one lost datagram to a one-server zone does not become a SERVFAIL.
 MAX_ATTEMPTS_PER_SERVER = 3
@@ -614,11 +618,11 @@ class Iterator:
 
     def _outcome(self, result: Classified) -> Outcome:
         if result.kind == Kind.CNAME:
-            return Outcome(RCODE.NOERROR, result.answer, target=result.canonical_name,
+            return Outcome(NOERROR, result.answer, target=result.canonical_name,
                            from_dname=bool(result.dname))
         if result.kind == Kind.ERROR:  # e.g. YXDOMAIN from a DNAME substitution
             return Outcome(result.rcode, result.answer, canonical_name=result.canonical_name)
-        rcode = RCODE.NXDOMAIN if result.kind == Kind.NXDOMAIN else RCODE.NOERROR
+        rcode = NXDOMAIN if result.kind == Kind.NXDOMAIN else NOERROR
         # Minimal responses, like Unbound's default: authority carries only a negative answer's
         # SOA, with the negative TTL (RFC 2308 §3). Answers carry the TTLs the cache gives.
         authority = []
@@ -632,7 +636,7 @@ class Iterator:
         """The closest zone cut for name that the cache (or a stub zone) knows; None when only
         priming the root can tell."""
         # DS records live in the parent zone (RFC 4035 §3.1.4.1): start above the cut.
-        start = parent_of(name) if query.qtype == QTYPE.DS else name
+        start = parent_of(name) if query.qtype == DS_TYPE else name
         for zone in ancestors(start):
             if zone in self.stub_zones:
                 return self._stub_cut(query, zone)
@@ -642,7 +646,7 @@ class Iterator:
             if cut.useless():
                 query.emit(trace.ZoneCutSkipped, zone=zone, ns_names=tuple(cut.ns_names))
                 continue
-            if zone == "." and self.cache.get(".", QTYPE.NS) is None:
+            if zone == "." and self.cache.get(".", NS_TYPE) is None:
                 return None  # only the hints know the root: prime it first
             return self._chosen(query, cut)
         return None
@@ -653,7 +657,7 @@ class Iterator:
             return cut
         await self._prime(query)
         cut = self._cut_from_cache(".")
-        if cut is not None and self.cache.get(".", QTYPE.NS) is not None:
+        if cut is not None and self.cache.get(".", NS_TYPE) is not None:
             return self._chosen(query, cut)
         # Priming failed: walk from the hints themselves.
         query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
@@ -708,12 +712,12 @@ class Iterator:
         if not query.resolution.tracing:
             # Untraced, only the hit counter reads the cached NS RRset: no records rebuilt,
             # and no probe when the cut was just built or checked against it (ZoneCutMemo).
-            if cut.ns_cached or self.cache.stamp(cut.zone, QTYPE.NS) is not None:
+            if cut.ns_cached or self.cache.stamp(cut.zone, NS_TYPE) is not None:
                 self.counters["cache_hits"] += 1
             return cut
-        ns = self.cache.get(cut.zone, QTYPE.NS)
+        ns = self.cache.get(cut.zone, NS_TYPE)
         if ns is not None:
-            self._cache_hit(query, cut.zone, QTYPE.NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
+            self._cache_hit(query, cut.zone, NS_TYPE, trace.CacheWhat.ZONE_CUT, ns.ttl,
                             ns.records)
         query.emit(trace.ZoneCutChosen, zone=cut.zone, ns_names=tuple(cut.ns_names),
                    source=trace.CutSource.CACHE)

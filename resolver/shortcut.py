@@ -22,12 +22,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from dnslib import QTYPE, RCODE
-
 from resolver import forwarder
 from resolver.classify import Kind
 from resolver.iterator import (
+    DS_TYPE,
     MAX_ATTEMPTS_PER_SERVER,
+    NOERROR,
     Iterator,
     Outcome,
     Outgoing,
@@ -101,7 +101,7 @@ class _Exchange:
             iterator.followed(query, zone, result, name, qtype)  # cached: the walk starts below
             return None
         outcome = iterator.settled(result, qtype, None)
-        if outcome.rcode == RCODE.NOERROR and outcome.target:
+        if outcome.rcode == NOERROR and outcome.target:
             return None  # the CNAME is cached: the walk follows it from there
         outcome.canonical_name = outcome.canonical_name or name
         return outcome
@@ -118,7 +118,7 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
     from the start. The result's `cancel()` stops waiting for the reply."""
     send = getattr(iterator.transport, "send_udp", None)
     if (send is None or resolution.tracing or resolution.tcp or resolution.cache_only
-            or resolution.refresh or resolution.qtype == QTYPE.DS):
+            or resolution.refresh or resolution.qtype == DS_TYPE):
         return None
     query = iterator.top_query(resolution)
     if iterator.validating(query):
@@ -128,7 +128,7 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
         return None
     step = iterator.cached_step(query, name)
     if step is not None:
-        if step.rcode == RCODE.NOERROR and step.target:
+        if step.rcode == NOERROR and step.target:
             return None  # a cached CNAME: the walk follows the chain (and counts this hit again)
         step.canonical_name = step.canonical_name or name
         done(iterator.finished(query, step))
