@@ -296,3 +296,14 @@ def test_many_queries_at_once_each_get_their_own_reply_or_timeout():
     assert {i: o for i, o in outcomes.items() if not i % 2} == {
         i: "QueryTimeout" for i in range(0, 300, 2)}
     assert len(os.listdir("/proc/self/fd")) <= before
+
+
+def test_query_ids_cover_the_16_bit_space_without_a_pattern():
+    """IDs come from the OS CSPRNG, read in batches: across several batches they spread over
+    all 65 536 values, both octets vary, and consecutive IDs do not repeat a step."""
+    ids = [new_query_id() for _ in range(4096)]  # eight batches
+    assert all(0 <= i < 65536 for i in ids)
+    assert len(set(ids)) > 3900  # about 3 970 expected from 4 096 random draws
+    assert len({i >> 8 for i in ids}) > 240 and len({i & 0xFF for i in ids}) > 240
+    steps = {(b - a) % 65536 for a, b in zip(ids, ids[1:])}
+    assert len(steps) > 3900
