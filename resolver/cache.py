@@ -41,6 +41,9 @@ Clock = Callable[[], float]
 # this slack absorbs float error in (expires - now) so 299.0000000001 still reads as 299.
 _TTL_EPSILON = 1e-6
 
+# dnslib's CLASS and QTYPE look their names up on every use: plain numbers on hot paths.
+_IN, _CNAME = 1, 5
+
 DEFAULT_MAX_TTL = 86_400  # a day: bounds how long bad data can live (Unbound's cache-max-ttl)
 DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours for negative data
 MAX_RFC2181_TTL = 2**31 - 1  # RFC 2181 §8: the largest TTL; no configured maximum may exceed it
@@ -552,6 +555,23 @@ class RRsetCache:
         if found is None:
             return None
         return Stamp(found[1].serial, found[1].expires)
+
+    def may_answer(self, name: str, qtype: int) -> bool:
+        """Whether anything is stored that could answer or deny name/qtype from the cache: its
+        RRset, a CNAME at name, an NXDOMAIN at name or at a proper ancestor but the root
+        (RFC 8020), a NODATA for qtype, a resolution failure (RFC 9520). Keys only, neither
+        liveness nor trust: False means get, get_negative, nxdomain_above and get_failure
+        would all find nothing, so a cache miss costs a few dict probes instead of them."""
+        owner = canonical_name(name)
+        data = self._entries.data
+        if (_positive_key(owner, qtype, _IN) in data or _negative_key(owner, None) in data
+                or _negative_key(owner, qtype) in data or _failure_key(owner, qtype) in data
+                or _positive_key(owner, _CNAME, _IN) in data):
+            return True
+        plain = _plain_ancestors(owner)
+        if plain is None:
+            return True  # its ancestors come from dnslib: let the probes find them
+        return any(_negative_key(parent, None) in data for parent in plain[1:-1])
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
         """Forget one RRset (e.g. data a server turned out to be lame for)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from dnslib import AAAA, NS, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel
+from dnslib import AAAA, CNAME, NS, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -920,3 +920,46 @@ def test_an_rrset_hidden_by_a_newer_nxdomain_comes_back_when_sent_again(
     assert cache.get("gone.example.", QTYPE.NS) is None
     assert cache.put([ns("gone.example.", "ns.gone.example.")], Trust.AUTHORITY)
     assert cache.get("gone.example.", QTYPE.NS) is not None
+
+
+def _probes_find(cache: RRsetCache, name: str, qtype: int) -> bool:
+    """Whether any probe of the cache-answer path finds something for name/qtype."""
+    from resolver.nxcut import nxdomain_above
+
+    return any((cache.get(name, qtype), cache.get(name, QTYPE.CNAME),
+                cache.get_negative(name, qtype), nxdomain_above(cache, name, qtype),
+                cache.get_failure(name, qtype)))
+
+
+@pytest.mark.parametrize("store", ["rrset", "cname", "nxdomain", "nxdomain_above", "nodata",
+                                   "failure", "other_type", "nxdomain_sibling"])
+def test_may_answer_is_false_only_when_every_probe_finds_nothing(
+    cache: RRsetCache, store: str
+) -> None:
+    name = "www.Example.com."
+    if store == "rrset":
+        cache.put([a(name, "192.0.2.1")], Trust.AUTH_ANSWER)
+    elif store == "cname":
+        cache.put([RR(DNSLabel(name), QTYPE.CNAME, ttl=60, rdata=CNAME("x.test."))],
+                  Trust.AUTH_ANSWER)
+    elif store == "nxdomain":
+        cache.put_negative(name, None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+    elif store == "nxdomain_above":
+        cache.put_negative("example.com.", None, RCODE.NXDOMAIN, soa("com.", 300, 300))
+    elif store == "nodata":
+        cache.put_negative(name, QTYPE.A, RCODE.NOERROR, soa("example.com.", 300, 300))
+    elif store == "failure":
+        cache.put_failure(name, QTYPE.A, "servers-failed")
+    elif store == "other_type":
+        cache.put([RR(DNSLabel(name), QTYPE.AAAA, ttl=60, rdata=AAAA("2001:db8::1"))],
+                  Trust.AUTH_ANSWER)
+    else:
+        cache.put_negative("ftp.example.com.", None, RCODE.NXDOMAIN,
+                           soa("example.com.", 300, 300))
+    found = _probes_find(cache, name, QTYPE.A)
+    assert found == (store not in ("other_type", "nxdomain_sibling"))
+    assert cache.may_answer(name, QTYPE.A) or not found
+    if store in ("other_type", "nxdomain_sibling"):
+        assert not cache.may_answer(name, QTYPE.A)
+    # Names dnslib must read (escapes) are never declared empty.
+    assert cache.may_answer("a\\.b.example.com.", QTYPE.A)
