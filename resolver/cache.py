@@ -573,6 +573,30 @@ class RRsetCache:
             return True  # its ancestors come from dnslib: let the probes find them
         return any(_negative_key(parent, None) in data for parent in plain[1:-1])
 
+    def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]]) -> bool:
+        """Whether stamp(owner, rtype) is still `stamp` for each (owner, rtype, stamp), owners
+        in canonical form: what the zone-cut memo asks on every use. The common case (the
+        same live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
+        entry's head without building a Stamp; anything else asks stamp() itself."""
+        entries = self._entries
+        data = entries.data
+        now = self._clock()
+        for owner, rtype, stamp in rrsets:
+            key = _positive_key(owner, rtype, _IN)
+            if stamp is None:
+                if key in data and self.stamp(owner, rtype) is not None:
+                    return False
+                continue
+            entry = data.get(key)
+            if (type(entry) is bytes and now < stamp.expires
+                    and cache_entry.stamp_of(entry) == (stamp.expires, stamp.serial)
+                    and _negative_key(owner, None) not in data):
+                entries.get(key)  # a use, as stamp() makes it: the zone's RRsets stay recent
+                continue
+            if self.stamp(owner, rtype) != stamp:
+                return False
+        return True
+
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
         """Forget one RRset (e.g. data a server turned out to be lame for)."""
         self._entries.pop(_positive_key(canonical_name(name), rtype, rclass))

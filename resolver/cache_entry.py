@@ -75,6 +75,14 @@ def expires_of(entry: bytes) -> float:
     return _HEAD.unpack_from(entry)[0]
 
 
+_STAMP = struct.Struct("!dQ")  # HEAD's first two fields
+
+
+def stamp_of(entry: bytes) -> tuple[float, int]:
+    """An entry's expiry and serial (HEAD's first two fields), without the rest of its head."""
+    return _STAMP.unpack_from(entry)  # type: ignore[return-value]
+
+
 def same_but_serial(a: bytes, b: bytes) -> bool:
     """Whether two entries differ at most in their serial (HEAD's second field)."""
     return a[:8] == b[:8] and a[16:] == b[16:]  # expires: 8 octets, then serial: 8 octets

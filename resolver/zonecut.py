@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from resolver.cache import canonical_name
 from resolver.classify import in_bailiwick
 from resolver.lru import ByteLRU
 
@@ -293,6 +294,10 @@ RRsetStamp = tuple[str, int, "Stamp | None"]  # (owner, type, the cache's stamp 
 class StampedCache(Protocol):
     def stamp(self, name: str, rtype: int) -> Stamp | None: ...
 
+    def stamps_hold(self, rrsets: Iterable[RRsetStamp]) -> bool:
+        """Whether stamp(owner, rtype) == stamp for every (owner, rtype, stamp)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Memo:
@@ -342,7 +347,7 @@ class ZoneCutMemo:
         if entry is None:
             return None
         if (self._clock() >= entry.expires or delegations.stamp(zone) != entry.delegation
-                or any(cache.stamp(owner, rtype) != stamp for owner, rtype, stamp in entry.rrsets)):
+                or not cache.stamps_hold(entry.rrsets)):
             self._forget(zone)
             return None
         self._entries.move_to_end(zone)
@@ -352,7 +357,7 @@ class ZoneCutMemo:
             delegation: int | None, expires: float) -> None:
         """Remember `cut` (copied) as built from `rrsets` and the delegation with that stamp,
         until `expires`."""
-        rrsets = tuple(rrsets)
+        rrsets = tuple((canonical_name(owner), rtype, stamp) for owner, rtype, stamp in rrsets)
         size = _estimated_size(cut, rrsets)
         self._forget(zone)
         if size > self.max_bytes or expires <= self._clock():

@@ -963,3 +963,33 @@ def test_may_answer_is_false_only_when_every_probe_finds_nothing(
         assert not cache.may_answer(name, QTYPE.A)
     # Names dnslib must read (escapes) are never declared empty.
     assert cache.may_answer("a\\.b.example.com.", QTYPE.A)
+
+
+def test_stamps_hold_while_each_rrset_is_the_one_stamped(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
+    cache.put([a("ns1.example.com.", "192.0.2.1")], Trust.ADDITIONAL)
+
+    def stamps() -> list[tuple[str, int, object]]:
+        return [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
+                (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
+                 ("ns1.example.com.", QTYPE.AAAA))]
+
+    taken = stamps()
+    assert taken[2][2] is None and cache.stamps_hold(taken)
+    clock.advance(10)
+    assert cache.stamps_hold(taken)  # the same entries, older
+    cache.put([a("ns1.example.com.", "192.0.2.2")], Trust.ADDITIONAL)  # replaced
+    assert not cache.stamps_hold(taken)
+    taken = stamps()
+    cache.put([RR(DNSLabel("ns1.example.com."), QTYPE.AAAA, ttl=60, rdata=AAAA("2001:db8::1"))],
+              Trust.ADDITIONAL)  # absent, now stored
+    assert not cache.stamps_hold(taken)
+    taken = stamps()
+    cache.put_negative("ns1.example.com.", None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+    assert not cache.stamps_hold(taken)  # the name was since found not to exist
+    taken = stamps()
+    assert cache.stamps_hold(taken)
+    clock.advance(3600)  # the NS RRset expired
+    assert not cache.stamps_hold(taken)
