@@ -42,7 +42,8 @@ Clock = Callable[[], float]
 _TTL_EPSILON = 1e-6
 
 # dnslib's CLASS and QTYPE look their names up on every use: plain numbers on hot paths.
-_IN, _CNAME = 1, 5
+_IN, _CNAME, _SOA = 1, 5, 6
+_NOERROR, _NXDOMAIN = 0, 3
 
 DEFAULT_MAX_TTL = 86_400  # a day: bounds how long bad data can live (Unbound's cache-max-ttl)
 DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours for negative data
@@ -261,7 +262,7 @@ def _remaining(expires: float, now: float) -> int:
 
 def _with_ttl(rr: RR, ttl: int) -> RR:
     # rdata is shared, not copied: cached records are treated as immutable by every caller.
-    return RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata)
+    return cache_entry.with_ttl(rr, ttl)
 
 
 def _dedupe(records: Iterable[RR]) -> tuple[RR, ...]:
@@ -398,10 +399,9 @@ class RRsetCache:
         max_ttl. Both SOA fields are unsigned 32-bit values; one with the high bit set is large
         and so loses to the caps (RFC 8767 §4). Raises ValueError for a non-SOA record.
         """
-        if soa.rtype != QTYPE.SOA:
+        if soa.rtype != _SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")
-        minimum = soa.rdata.times[4]
-        return max(0, min(soa.ttl, minimum, self.max_negative_ttl, self.max_ttl))
+        return max(0, min(soa.ttl, soa.rdata.times[4], self.max_negative_ttl, self.max_ttl))
 
     def clamp_negative(self, soa: RR) -> RR:
         """A copy of `soa` with the negative TTL, as the authority section of a negative answer
@@ -633,12 +633,12 @@ class RRsetCache:
         (name, rtype), even when the answer itself is not cached.
         Raises ValueError for a non-SOA record or NOERROR without rtype.
         """
-        if soa.rtype != QTYPE.SOA:
+        if soa.rtype != _SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")
         question_type = rtype
-        if rcode == RCODE.NXDOMAIN:
+        if rcode == _NXDOMAIN:
             rtype = None
-        elif rcode == RCODE.NOERROR:
+        elif rcode == _NOERROR:
             if rtype is None:
                 raise ValueError("a NODATA answer is cached for one rtype")
         else:

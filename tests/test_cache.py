@@ -993,3 +993,17 @@ def test_stamps_hold_while_each_rrset_is_the_one_stamped(
     assert cache.stamps_hold(taken)
     clock.advance(3600)  # the NS RRset expired
     assert not cache.stamps_hold(taken)
+
+
+def test_records_built_directly_are_dnslib_records_alike() -> None:
+    from resolver.cache_entry import new_rr, new_soa, with_ttl
+
+    owner, mname, rname = DNSLabel("Example.com."), DNSLabel("ns1.example.com."), DNSLabel("h.")
+    times = (1, 7200, 3600, 1209600, 4294967295)
+    built = new_rr(owner, QTYPE.SOA, 1, 300, new_soa(mname, rname, times))
+    made = RR(owner, QTYPE.SOA, 1, 300, SOA(mname, rname, times))
+    assert vars(built).keys() == vars(made).keys() and vars(built.rdata) == vars(made.rdata)
+    assert built == made and built.ttl == 300 and built.toZone() == made.toZone()
+    copy = with_ttl(made, 60)
+    assert copy == made and copy.ttl == 60 and made.ttl == 300 and copy.rdata is made.rdata
+    assert vars(copy).keys() == vars(made).keys()
