@@ -183,15 +183,21 @@ def _labels_wire(labels: tuple[bytes, ...]) -> bytes:
 def _soa_wire(rr: RR) -> bytes | None:
     """A whole SOA record as RR.pack writes it without compression, without a DNSBuffer
     (a negative answer caches one per cache miss); None unless its names are DNSLabels."""
+    if _DIRECT and type(rr) is RR:  # its fields as stored, without dnslib's property calls
+        fields = rr.__dict__
+        owner, rtype, rclass, ttl = (fields["_rname"], fields["_rtype"], fields["_rclass"],
+                                     fields["_ttl"])
+    else:
+        owner, rtype, rclass, ttl = rr.rname, rr.rtype, rr.rclass, rr.ttl
     soa = rr.rdata
     if type(soa) is not SOA:
         return None
-    owner, mname, rname = rr.rname, soa.mname, soa.rname
+    mname, rname = soa.mname, soa.rname
     if type(owner) is not DNSLabel or type(mname) is not DNSLabel \
             or type(rname) is not DNSLabel:
         return None
     rdata = _name_wire(mname) + _name_wire(rname) + _SOA_TIMES.pack(*soa.times)
-    return _name_wire(owner) + _RR_FIXED.pack(rr.rtype, rr.rclass, rr.ttl, len(rdata)) + rdata
+    return _name_wire(owner) + _RR_FIXED.pack(rtype, rclass, ttl, len(rdata)) + rdata
 
 
 def pack(
