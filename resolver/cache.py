@@ -584,15 +584,15 @@ class RRsetCache:
         data = entries.data
         now = self._clock()
         for owner, rtype, stamp in rrsets:
-            key = _positive_key(owner, rtype, _IN)
-            if stamp is None:
-                if key in data and self.stamp(owner, rtype) is not None:
-                    return False
-                continue
+            key = f"{owner} {rtype} 1"  # _positive_key(owner, rtype, IN)
             entry = data.get(key)
-            if (type(entry) is bytes and now < stamp.expires
-                    and cache_entry.stamp_of(entry) == (stamp.expires, stamp.serial)
-                    and _negative_key(owner, None) not in data):
+            if entry is None:  # stamp() finds nothing either
+                if stamp is None:
+                    continue
+                return False
+            if (stamp is not None and now < stamp.expires
+                    and cache_entry.stamp_of(entry) == (stamp.expires, stamp.serial)  # type: ignore[arg-type]
+                    and f"{owner} -" not in data):  # no NXDOMAIN that could hide it
                 entries.get(key)  # a use, as stamp() makes it: the zone's RRsets stay recent
                 continue
             if self.stamp(owner, rtype) != stamp:

@@ -96,13 +96,17 @@ class ZoneCut:
         """Address -> (NS name, side) for the addresses to try first: per NS name the child's
         addresses when it published any, else the parent's glue; the hints for the root."""
         chosen: dict[str, tuple[str, Side]] = {}
+        hints, child, parent = self.hints, self.child, self.parent
         for name in self.ns_names:
-            for side, table in ((Side.HINTS, self.hints), (Side.CHILD, self.child)):
-                for address in table.get(name, ()):
-                    chosen.setdefault(address, (name, side))
-            if not self.child.get(name):
-                for address in self.parent.get(name, ()):
-                    chosen.setdefault(address, (name, Side.PARENT))
+            if hints:  # the root's cut only
+                for address in hints.get(name, ()):
+                    chosen.setdefault(address, (name, Side.HINTS))
+            addresses = child.get(name)
+            side = Side.CHILD
+            if not addresses:
+                addresses, side = parent.get(name), Side.PARENT
+            for address in addresses or ():
+                chosen.setdefault(address, (name, side))
         return chosen
 
     def last_resort(self) -> dict[str, tuple[str, Side]]:
@@ -180,13 +184,11 @@ class ZoneCut:
 
     def copy(self) -> ZoneCut:
         """The same servers and addresses, with nothing tried yet in any walk."""
-        return ZoneCut(self.zone, list(self.ns_names), _copy_table(self.child),
-                       _copy_table(self.parent), _copy_table(self.hints), source=self.source,
-                       ns_cached=self.ns_cached)
-
-
-def _copy_table(table: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {name: list(addresses) for name, addresses in table.items()}
+        return ZoneCut(self.zone, list(self.ns_names),
+                       {name: list(addresses) for name, addresses in self.child.items()},
+                       {name: list(addresses) for name, addresses in self.parent.items()},
+                       {name: list(addresses) for name, addresses in self.hints.items()},
+                       source=self.source, ns_cached=self.ns_cached)
 
 
 @dataclass(frozen=True)
