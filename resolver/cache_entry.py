@@ -80,7 +80,7 @@ _STAMP = struct.Struct("!dQ")  # HEAD's first two fields
 
 def stamp_of(entry: bytes) -> tuple[float, int]:
     """An entry's expiry and serial (HEAD's first two fields), without the rest of its head."""
-    return _STAMP.unpack_from(entry)  # type: ignore[return-value]
+    return _STAMP.unpack_from(entry)
 
 
 def same_but_serial(a: bytes, b: bytes) -> bool:
