@@ -117,6 +117,16 @@ def _attributes_as_expected() -> bool:
 _DIRECT = _attributes_as_expected()
 
 
+def record_fields(rr: RR) -> tuple[DNSLabel, int, int, int, Any]:
+    """A record's (rname, rtype, rclass, ttl, rdata), read as stored where dnslib's
+    properties would each take a call."""
+    if _DIRECT and type(rr) is RR:
+        fields = rr.__dict__
+        return fields["_rname"], fields["_rtype"], fields["_rclass"], fields["_ttl"], \
+            fields["rdata"]
+    return rr.rname, rr.rtype, rr.rclass, rr.ttl, rr.rdata
+
+
 def new_rr(rname: DNSLabel, rtype: int, rclass: int, ttl: int, rdata: RD) -> RR:
     """RR(rname, rtype, rclass, ttl, rdata) for fields known valid: a DNSLabel owner, 16-bit
     type (not OPT) and class, a TTL of 0 to 2**32 - 1, and rdata of that type."""
@@ -183,13 +193,7 @@ def _labels_wire(labels: tuple[bytes, ...]) -> bytes:
 def _soa_wire(rr: RR) -> bytes | None:
     """A whole SOA record as RR.pack writes it without compression, without a DNSBuffer
     (a negative answer caches one per cache miss); None unless its names are DNSLabels."""
-    if _DIRECT and type(rr) is RR:  # its fields as stored, without dnslib's property calls
-        fields = rr.__dict__
-        owner, rtype, rclass, ttl = (fields["_rname"], fields["_rtype"], fields["_rclass"],
-                                     fields["_ttl"])
-    else:
-        owner, rtype, rclass, ttl = rr.rname, rr.rtype, rr.rclass, rr.ttl
-    soa = rr.rdata
+    owner, rtype, rclass, ttl, soa = record_fields(rr)
     if type(soa) is not SOA:
         return None
     mname, rname = soa.mname, soa.rname
