@@ -1007,3 +1007,22 @@ def test_records_built_directly_are_dnslib_records_alike() -> None:
     copy = with_ttl(made, 60)
     assert copy == made and copy.ttl == 60 and made.ttl == 300 and copy.rdata is made.rdata
     assert vars(copy).keys() == vars(made).keys()
+
+
+def test_a_negative_entry_holds_its_soa_as_dnslib_writes_it_uncompressed() -> None:
+    from dnslib import DNSBuffer
+
+    from resolver import cache_entry
+
+    class Uncompressed(DNSBuffer):
+        def encode_name(self, name: DNSLabel | str) -> None:
+            self.encode_name_nocompress(name)
+
+    for record in (soa("Example.com.", 300, 60),
+                   RR(DNSLabel("."), QTYPE.SOA, ttl=4294967295,
+                      rdata=SOA("a.root-servers.net.", "nstld.", (1, 2, 3, 4, 4294967295)))):
+        written = Uncompressed()
+        record.pack(written)
+        entry = cache_entry.pack(expires=1.0, serial=1, ttl=0, trust=4, rcode=3, security=None,
+                                 records=(record,))
+        assert entry[cache_entry.HEAD_SIZE:] == written.data
