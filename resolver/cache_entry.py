@@ -289,9 +289,10 @@ def unpack_rdatas(
     buffer = DNSBuffer(entry)
     buffer.offset = offset
     parse = RDMAP.get(QTYPE.get(rtype), RD).parse
+    make = RR if rtype == _OPT else new_rr  # an OPT record carries EDNS fields of its own
     while offset < end:
         (length,) = buffer.unpack("!H")
-        records.append(RR(label, rtype, rclass, ttl, parse(buffer, length)))
+        records.append(make(label, rtype, rclass, ttl, parse(buffer, length)))
         offset += 2 + length
         buffer.offset = offset  # whatever the rdata parser read, the next record starts here
     return tuple(records)
