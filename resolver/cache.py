@@ -41,6 +41,10 @@ Clock = Callable[[], float]
 # this slack absorbs float error in (expires - now) so 299.0000000001 still reads as 299.
 _TTL_EPSILON = 1e-6
 
+# dnslib's CLASS and QTYPE look their names up on every use: plain numbers on hot paths.
+_IN, _SOA = 1, 6
+_NOERROR, _NXDOMAIN = 0, 3
+
 DEFAULT_MAX_TTL = 86_400  # a day: bounds how long bad data can live (Unbound's cache-max-ttl)
 DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours for negative data
 MAX_RFC2181_TTL = 2**31 - 1  # RFC 2181 §8: the largest TTL; no configured maximum may exceed it
@@ -175,7 +179,8 @@ class Stamp:
 
 # Keys of the compact store (strings, since canonical names never contain a space):
 # "owner rtype rclass" for an RRset, "owner -rtype" for NODATA, "owner -" for NXDOMAIN,
-# "owner !rtype" for a resolution failure. items() and discard() show the tuple form.
+# "owner !rtype" for a resolution failure. items() and discard() show the tuple form;
+# may_answer() writes the forms out itself.
 def _positive_key(owner: str, rtype: int, rclass: int) -> str:
     return f"{owner} {rtype} {rclass}"
 
@@ -258,7 +263,7 @@ def _remaining(expires: float, now: float) -> int:
 
 def _with_ttl(rr: RR, ttl: int) -> RR:
     # rdata is shared, not copied: cached records are treated as immutable by every caller.
-    return RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata)
+    return cache_entry.with_ttl(rr, ttl)
 
 
 def _dedupe(records: Iterable[RR]) -> tuple[RR, ...]:
@@ -395,10 +400,10 @@ class RRsetCache:
         max_ttl. Both SOA fields are unsigned 32-bit values; one with the high bit set is large
         and so loses to the caps (RFC 8767 §4). Raises ValueError for a non-SOA record.
         """
-        if soa.rtype != QTYPE.SOA:
+        _, rtype, _, ttl, rdata = cache_entry.record_fields(soa)
+        if rtype != _SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")
-        minimum = soa.rdata.times[4]
-        return max(0, min(soa.ttl, minimum, self.max_negative_ttl, self.max_ttl))
+        return max(0, min(ttl, rdata.times[4], self.max_negative_ttl, self.max_ttl))
 
     def clamp_negative(self, soa: RR) -> RR:
         """A copy of `soa` with the negative TTL, as the authority section of a negative answer
@@ -553,6 +558,51 @@ class RRsetCache:
             return None
         return Stamp(found[1].serial, found[1].expires)
 
+    def may_answer(self, name: str, qtype: int) -> bool:
+        """Whether anything is stored that could answer or deny name/qtype from the cache: its
+        RRset, a CNAME at name, an NXDOMAIN at name or at a proper ancestor but the root
+        (RFC 8020), a NODATA for qtype, a resolution failure (RFC 9520). Keys only, neither
+        liveness nor trust: False means get, get_negative, nxdomain_above and get_failure
+        would all find nothing, so a cache miss costs a few dict probes instead of them."""
+        owner = canonical_name(name)
+        data = self._entries.data
+        # The keys of _positive_key, _negative_key and _failure_key, written out: a miss
+        # costs these five probes and one per ancestor.
+        if (f"{owner} {qtype} 1" in data or f"{owner} -" in data or f"{owner} -{qtype}" in data
+                or f"{owner} !{qtype}" in data or f"{owner} 5 1" in data):
+            return True
+        plain = _plain_ancestors(owner)
+        if plain is None:
+            return True  # its ancestors come from dnslib: let the probes find them
+        for parent in plain[1:-1]:  # noqa: SIM110 (any() over a generator costs a third more)
+            if f"{parent} -" in data:
+                return True
+        return False
+
+    def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]]) -> bool:
+        """Whether stamp(owner, rtype) is still `stamp` for each (owner, rtype, stamp), owners
+        in canonical form: what the zone-cut memo asks on every use. The common case (the
+        same live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
+        entry's head without building a Stamp; anything else asks stamp() itself."""
+        entries = self._entries
+        data = entries.data
+        now = self._clock()
+        for owner, rtype, stamp in rrsets:
+            key = f"{owner} {rtype} 1"  # _positive_key(owner, rtype, IN)
+            entry = data.get(key)
+            if entry is None:  # stamp() finds nothing either
+                if stamp is None:
+                    continue
+                return False
+            if (stamp is not None and now < stamp.expires
+                    and cache_entry.stamp_of(entry) == (stamp.expires, stamp.serial)  # type: ignore[arg-type]
+                    and f"{owner} -" not in data):  # no NXDOMAIN that could hide it
+                entries.get(key)  # a use, as stamp() makes it: the zone's RRsets stay recent
+                continue
+            if self.stamp(owner, rtype) != stamp:
+                return False
+        return True
+
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
         """Forget one RRset (e.g. data a server turned out to be lame for)."""
         self._entries.pop(_positive_key(canonical_name(name), rtype, rclass))
@@ -589,12 +639,11 @@ class RRsetCache:
         (name, rtype), even when the answer itself is not cached.
         Raises ValueError for a non-SOA record or NOERROR without rtype.
         """
-        if soa.rtype != QTYPE.SOA:
-            raise ValueError("negative answers are cached with their zone's SOA record")
+        ttl = self.negative_ttl(soa)  # ValueError for a record that is no SOA
         question_type = rtype
-        if rcode == RCODE.NXDOMAIN:
+        if rcode == _NXDOMAIN:
             rtype = None
-        elif rcode == RCODE.NOERROR:
+        elif rcode == _NOERROR:
             if rtype is None:
                 raise ValueError("a NODATA answer is cached for one rtype")
         else:
@@ -602,7 +651,6 @@ class RRsetCache:
         owner = canonical_name(name)
         if question_type is not None:
             self._entries.pop(_failure_key(owner, question_type))
-        ttl = self.negative_ttl(soa)
         if ttl <= 0:
             return
         key = _negative_key(owner, rtype)

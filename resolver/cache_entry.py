@@ -75,6 +75,14 @@ def expires_of(entry: bytes) -> float:
     return _HEAD.unpack_from(entry)[0]
 
 
+_STAMP = struct.Struct("!dQ")  # HEAD's first two fields
+
+
+def stamp_of(entry: bytes) -> tuple[float, int]:
+    """An entry's expiry and serial (HEAD's first two fields), without the rest of its head."""
+    return _STAMP.unpack_from(entry)
+
+
 def same_but_serial(a: bytes, b: bytes) -> bool:
     """Whether two entries differ at most in their serial (HEAD's second field)."""
     return a[:8] == b[:8] and a[16:] == b[16:]  # expires: 8 octets, then serial: 8 octets
@@ -86,6 +94,69 @@ def security_code(security: str | None) -> int:
         return _SECURITY[security]
     except KeyError:
         raise ValueError(f"unknown DNSSEC status {security!r}") from None
+
+
+# dnslib checks every field of an RR and an SOA through a property as it is set (several Python
+# calls each). Records rebuilt from the cache or read from the wire here have fields already
+# known valid, so their attributes are set as dnslib's own constructors leave them: the same
+# objects, equal and alike in every attribute, in a fraction of the time. Should a dnslib
+# release name its attributes otherwise, the constructors themselves are used (checked once).
+_RR_FIELDS = ("_rname", "_rtype", "_rclass", "_ttl", "rdata")
+_SOA_FIELDS = ("_mname", "_rname", "_times")
+_new_object = object.__new__
+_OPT = 41  # QTYPE.OPT: its RR carries EDNS fields of its own
+
+
+def _attributes_as_expected() -> bool:
+    label = DNSLabel("a.")
+    soa = SOA(label, label, (1, 2, 3, 4, 5))
+    return (tuple(vars(soa)) == _SOA_FIELDS
+            and tuple(vars(RR(label, QTYPE.SOA, 1, 1, soa))) == _RR_FIELDS)
+
+
+_DIRECT = _attributes_as_expected()
+
+
+def record_fields(rr: RR) -> tuple[DNSLabel, int, int, int, Any]:
+    """A record's (rname, rtype, rclass, ttl, rdata), read as stored where dnslib's
+    properties would each take a call."""
+    if _DIRECT and type(rr) is RR:
+        fields = rr.__dict__
+        return fields["_rname"], fields["_rtype"], fields["_rclass"], fields["_ttl"], \
+            fields["rdata"]
+    return rr.rname, rr.rtype, rr.rclass, rr.ttl, rr.rdata
+
+
+def new_rr(rname: DNSLabel, rtype: int, rclass: int, ttl: int, rdata: RD) -> RR:
+    """RR(rname, rtype, rclass, ttl, rdata) for fields known valid: a DNSLabel owner, 16-bit
+    type (not OPT) and class, a TTL of 0 to 2**32 - 1, and rdata of that type."""
+    if not _DIRECT:
+        return RR(rname, rtype, rclass, ttl, rdata)
+    rr = _new_object(RR)
+    rr.__dict__ = {"_rname": rname, "_rtype": rtype, "_rclass": rclass, "_ttl": ttl,
+                   "rdata": rdata}
+    return rr
+
+
+def new_soa(mname: DNSLabel, rname: DNSLabel, times: tuple[int, int, int, int, int]) -> SOA:
+    """SOA(mname, rname, times) for DNSLabel names and five unsigned 32-bit numbers."""
+    if not _DIRECT:
+        return SOA(mname, rname, times)
+    soa = _new_object(SOA)
+    soa.__dict__ = {"_mname": mname, "_rname": rname, "_times": times}
+    return soa
+
+
+def with_ttl(rr: RR, ttl: int) -> RR:
+    """A copy of a record with another TTL (0 to 2**32 - 1); its rdata is shared, not
+    copied: cached records are treated as immutable by every caller."""
+    fields = rr.__dict__
+    if not _DIRECT or type(rr) is not RR or fields["_rtype"] == _OPT:
+        return RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata)
+    copy = _new_object(RR)
+    copy.__dict__ = {"_rname": fields["_rname"], "_rtype": fields["_rtype"],
+                     "_rclass": fields["_rclass"], "_ttl": ttl, "rdata": fields["rdata"]}
+    return copy
 
 
 class _PlainBuffer(DNSBuffer):
@@ -119,13 +190,18 @@ def _labels_wire(labels: tuple[bytes, ...]) -> bytes:
     return bytes(out)
 
 
-def _soa_wire(rr: RR) -> bytes:
+def _soa_wire(rr: RR) -> bytes | None:
     """A whole SOA record as RR.pack writes it without compression, without a DNSBuffer
-    (a negative answer caches one per cache miss)."""
-    soa = rr.rdata
-    owner = _name_wire(rr.rname)
-    rdata = _name_wire(soa.mname) + _name_wire(soa.rname) + _SOA_TIMES.pack(*soa.times)
-    return owner + _RR_FIXED.pack(rr.rtype, rr.rclass, rr.ttl, len(rdata)) + rdata
+    (a negative answer caches one per cache miss); None unless its names are DNSLabels."""
+    owner, rtype, rclass, ttl, soa = record_fields(rr)
+    if type(soa) is not SOA:
+        return None
+    mname, rname = soa.mname, soa.rname
+    if type(owner) is not DNSLabel or type(mname) is not DNSLabel \
+            or type(rname) is not DNSLabel:
+        return None
+    rdata = _name_wire(mname) + _name_wire(rname) + _SOA_TIMES.pack(*soa.times)
+    return _name_wire(owner) + _RR_FIXED.pack(rtype, rclass, ttl, len(rdata)) + rdata
 
 
 def pack(
@@ -136,14 +212,12 @@ def pack(
     """An entry from its fields. `rdatas`: an RRset's records, kept as rdata only; `records`:
     whole records (a negative answer's SOA); `extra`: whole records kept beside them."""
     if name_wire is None and name_text is None and not rdatas and not extra \
-            and isinstance(records, tuple) and len(records) == 1 \
-            and type(records[0].rdata) is SOA and type(records[0].rname) is DNSLabel \
-            and type(records[0].rdata.mname) is DNSLabel \
-            and type(records[0].rdata.rname) is DNSLabel:
+            and type(records) is tuple and len(records) == 1:
         # A plain negative answer: the head and its SOA, nothing else.
         body = _soa_wire(records[0])
-        return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
-                          HEAD_SIZE, HEAD_SIZE + len(body)) + body
+        if body is not None:
+            return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
+                              HEAD_SIZE, HEAD_SIZE + len(body)) + body
     buffer = _PlainBuffer()
     buffer.append(bytes(HEAD_SIZE))  # filled in below
     flags = 0
@@ -209,15 +283,16 @@ def unpack_rdatas(
         while offset < end:
             length = (entry[offset] << 8) | entry[offset + 1]
             rdata = name_rdata(_wire_label(entry, offset + 2))
-            records.append(RR(label, rtype, rclass, ttl, rdata))
+            records.append(new_rr(label, rtype, rclass, ttl, rdata))
             offset += 2 + length
         return tuple(records)
     buffer = DNSBuffer(entry)
     buffer.offset = offset
     parse = RDMAP.get(QTYPE.get(rtype), RD).parse
+    make = RR if rtype == _OPT else new_rr  # an OPT record carries EDNS fields of its own
     while offset < end:
         (length,) = buffer.unpack("!H")
-        records.append(RR(label, rtype, rclass, ttl, parse(buffer, length)))
+        records.append(make(label, rtype, rclass, ttl, parse(buffer, length)))
         offset += 2 + length
         buffer.offset = offset  # whatever the rdata parser read, the next record starts here
     return tuple(records)

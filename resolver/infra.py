@@ -229,7 +229,12 @@ class ServerRecords:
         )
 
     def _server(self, address: str) -> _Server | None:
-        return self._servers.get(address)
+        """The live record of a server, now the most recently used; None without one."""
+        # TLRUCache.get would check liveness twice (`in`, then `[]`): `[]` alone does it once.
+        try:
+            return self._servers[address]
+        except KeyError:
+            return None
 
     # -- feedback -----------------------------------------------------------------------------
 
@@ -244,13 +249,14 @@ class ServerRecords:
         for NO_EDNS_TTL. TRUNCATED costs the server nothing. Give a reply's rtt once, so that
         one reply is one RTT sample.
         """
-        feedback = Feedback(feedback)
+        if type(feedback) is not Feedback:
+            feedback = Feedback(feedback)
         if feedback is Feedback.OK and rtt is None:
             raise ValueError("Feedback.OK needs the round-trip time")
         if rtt is not None and not (math.isfinite(rtt) and rtt >= 0):
             raise ValueError(f"not a round-trip time: {rtt!r}")
         now = self._clock()
-        server = self._servers.get(address)  # also makes it the most recently used
+        server = self._server(address)  # also makes it the most recently used
         if server is not None and feedback is Feedback.OK and now - server.stored < REINSERT_AFTER:
             # A reply from a server heard from just now: its forget-by time would move by
             # less than REINSERT_AFTER, so update it in place (no re-insertion per reply).

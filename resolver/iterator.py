@@ -394,6 +394,8 @@ class Iterator:
         # Answers from forward zones are not validated (forwarder.py): they are used as cached.
         forwarded = forwarder.closest(self.forward_zones, name) is not None
         validating = self._validating(query) and not forwarded
+        if not self.cache.may_answer(name, qtype):  # a miss: every probe below finds nothing
+            return None if validating else self._dname_from_cache(query, name)
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
         if hit and (not validating or hit.security is not None):
             self._cache_hit(query, name, qtype, trace.CacheWhat.ANSWER, hit.ttl, hit.records)

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import struct
 
-from dnslib import RR, SOA, DNSLabel
+from dnslib import DNSLabel
 
+from resolver.cache_entry import new_rr, new_soa
 from resolver.classify import Classified, Kind
 from resolver.scrub import in_bailiwick
 from resolver.wire import HEADER_SIZE, OPT, WireError, decode_labels, name_from_labels
 
 _HEADER = struct.Struct("!6H")
-_TYPE_CLASS = struct.Struct("!HH")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
 _SOA_TIMES = struct.Struct("!5I")
 _SOA_TIMES_SIZE = _SOA_TIMES.size
@@ -63,13 +63,13 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
             or nscount != 1 or arcount > 1 or rcode not in (_NOERROR, _NXDOMAIN):
         return None
     # The question: only its class matters (the transport checked it answers ours).
-    _, pos = _labels(raw, HEADER_SIZE)
+    question, pos = decode_labels(raw, HEADER_SIZE)
     if pos + 4 > n:
         return None
-    _, qclass = _TYPE_CLASS.unpack_from(raw, pos)
+    qclass = (raw[pos + 2] << 8) | raw[pos + 3]
     pos += 4
     # The SOA.
-    owner_labels, pos = _labels(raw, pos)
+    owner_labels, pos = decode_labels(raw, pos)
     if pos + 10 > n:
         return None
     rtype, rclass, ttl, rdlength = _RR_FIXED.unpack_from(raw, pos)
@@ -77,36 +77,30 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
     end = pos + rdlength
     if rtype != _SOA or rclass != qclass or end > n:
         return None
+    mname, pos = decode_labels(raw, pos)
+    rname, pos = decode_labels(raw, pos)
+    if pos + _SOA_TIMES_SIZE != end:
+        return None  # dnslib reads SOA data by its content, not by RDLENGTH
+    # Octets dnslib reads or renders otherwise than we do, in any of the four names: beyond
+    # printable ASCII (dnslib wants UTF-8), '.' or '\' inside a label.
+    if b"".join(question + owner_labels + mname + rname).translate(None, _PLAIN):
+        return None
     owner = name_from_labels(owner_labels).lower()  # plain labels: dnslib's text too
     if not in_bailiwick(owner, zone) or not in_bailiwick(qname, owner):
         return None
-    mname, pos = _labels(raw, pos)
-    rname, pos = _labels(raw, pos)
-    if pos + _SOA_TIMES_SIZE != end:
-        return None  # dnslib reads SOA data by its content, not by RDLENGTH
     times = _SOA_TIMES.unpack_from(raw, pos)
     pos = end
-    if arcount and not _bare_opt(raw, pos):
-        return None
     if arcount:
+        if not _bare_opt(raw, pos):
+            return None
         pos += 11
     if pos != n:
         return None
-    soa = RR(DNSLabel(owner_labels), _SOA, rclass, ttl,
-             SOA(DNSLabel(mname), DNSLabel(rname), times))
+    soa = new_rr(DNSLabel(owner_labels), _SOA, rclass, ttl,
+                 new_soa(DNSLabel(mname), DNSLabel(rname), times))
     kind = Kind.NXDOMAIN if rcode == _NXDOMAIN else Kind.NODATA
     return Classified(kind=kind, zone=zone, aa=bool(flags & _FLAGS_AA), rcode=rcode,
                       authority=[soa], canonical_name=qname)
-
-
-def _labels(raw: bytes, offset: int) -> tuple[list[bytes], int]:
-    """The labels of the name at `offset` and the offset after it; WireError for a name our
-    decoder refuses or one with octets dnslib reads or renders otherwise than we do (beyond
-    printable ASCII: dnslib wants UTF-8; '.' or '\\' inside a label)."""
-    labels, end = decode_labels(raw, offset)
-    if b"".join(labels).translate(None, _PLAIN):
-        raise WireError("a label with octets outside printable ASCII, or '.' or '\\'")
-    return labels, end
 
 
 def _bare_opt(raw: bytes, pos: int) -> bool:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from resolver.cache import canonical_name
 from resolver.classify import in_bailiwick
 from resolver.lru import ByteLRU
 
@@ -95,13 +96,17 @@ class ZoneCut:
         """Address -> (NS name, side) for the addresses to try first: per NS name the child's
         addresses when it published any, else the parent's glue; the hints for the root."""
         chosen: dict[str, tuple[str, Side]] = {}
+        hints, child, parent = self.hints, self.child, self.parent
         for name in self.ns_names:
-            for side, table in ((Side.HINTS, self.hints), (Side.CHILD, self.child)):
-                for address in table.get(name, ()):
-                    chosen.setdefault(address, (name, side))
-            if not self.child.get(name):
-                for address in self.parent.get(name, ()):
-                    chosen.setdefault(address, (name, Side.PARENT))
+            if hints:  # the root's cut only
+                for address in hints.get(name, ()):
+                    chosen.setdefault(address, (name, Side.HINTS))
+            addresses = child.get(name)
+            side = Side.CHILD
+            if not addresses:
+                addresses, side = parent.get(name), Side.PARENT
+            for address in addresses or ():
+                chosen.setdefault(address, (name, side))
         return chosen
 
     def last_resort(self) -> dict[str, tuple[str, Side]]:
@@ -179,13 +184,11 @@ class ZoneCut:
 
     def copy(self) -> ZoneCut:
         """The same servers and addresses, with nothing tried yet in any walk."""
-        return ZoneCut(self.zone, list(self.ns_names), _copy_table(self.child),
-                       _copy_table(self.parent), _copy_table(self.hints), source=self.source,
-                       ns_cached=self.ns_cached)
-
-
-def _copy_table(table: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {name: list(addresses) for name, addresses in table.items()}
+        return ZoneCut(self.zone, list(self.ns_names),
+                       {name: list(addresses) for name, addresses in self.child.items()},
+                       {name: list(addresses) for name, addresses in self.parent.items()},
+                       {name: list(addresses) for name, addresses in self.hints.items()},
+                       source=self.source, ns_cached=self.ns_cached)
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,10 @@ RRsetStamp = tuple[str, int, "Stamp | None"]  # (owner, type, the cache's stamp 
 class StampedCache(Protocol):
     def stamp(self, name: str, rtype: int) -> Stamp | None: ...
 
+    def stamps_hold(self, rrsets: Iterable[RRsetStamp]) -> bool:
+        """Whether stamp(owner, rtype) == stamp for every (owner, rtype, stamp)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Memo:
@@ -342,7 +349,7 @@ class ZoneCutMemo:
         if entry is None:
             return None
         if (self._clock() >= entry.expires or delegations.stamp(zone) != entry.delegation
-                or any(cache.stamp(owner, rtype) != stamp for owner, rtype, stamp in entry.rrsets)):
+                or not cache.stamps_hold(entry.rrsets)):
             self._forget(zone)
             return None
         self._entries.move_to_end(zone)
@@ -352,7 +359,7 @@ class ZoneCutMemo:
             delegation: int | None, expires: float) -> None:
         """Remember `cut` (copied) as built from `rrsets` and the delegation with that stamp,
         until `expires`."""
-        rrsets = tuple(rrsets)
+        rrsets = tuple((canonical_name(owner), rtype, stamp) for owner, rtype, stamp in rrsets)
         size = _estimated_size(cut, rrsets)
         self._forget(zone)
         if size > self.max_bytes or expires <= self._clock():

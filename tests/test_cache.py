@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from dnslib import AAAA, NS, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel
+from dnslib import AAAA, CNAME, NS, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -920,3 +920,109 @@ def test_an_rrset_hidden_by_a_newer_nxdomain_comes_back_when_sent_again(
     assert cache.get("gone.example.", QTYPE.NS) is None
     assert cache.put([ns("gone.example.", "ns.gone.example.")], Trust.AUTHORITY)
     assert cache.get("gone.example.", QTYPE.NS) is not None
+
+
+def _probes_find(cache: RRsetCache, name: str, qtype: int) -> bool:
+    """Whether any probe of the cache-answer path finds something for name/qtype."""
+    from resolver.nxcut import nxdomain_above
+
+    return any((cache.get(name, qtype), cache.get(name, QTYPE.CNAME),
+                cache.get_negative(name, qtype), nxdomain_above(cache, name, qtype),
+                cache.get_failure(name, qtype)))
+
+
+@pytest.mark.parametrize("store", ["rrset", "cname", "nxdomain", "nxdomain_above", "nodata",
+                                   "failure", "other_type", "nxdomain_sibling"])
+def test_may_answer_is_false_only_when_every_probe_finds_nothing(
+    cache: RRsetCache, store: str
+) -> None:
+    name = "www.Example.com."
+    if store == "rrset":
+        cache.put([a(name, "192.0.2.1")], Trust.AUTH_ANSWER)
+    elif store == "cname":
+        cache.put([RR(DNSLabel(name), QTYPE.CNAME, ttl=60, rdata=CNAME("x.test."))],
+                  Trust.AUTH_ANSWER)
+    elif store == "nxdomain":
+        cache.put_negative(name, None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+    elif store == "nxdomain_above":
+        cache.put_negative("example.com.", None, RCODE.NXDOMAIN, soa("com.", 300, 300))
+    elif store == "nodata":
+        cache.put_negative(name, QTYPE.A, RCODE.NOERROR, soa("example.com.", 300, 300))
+    elif store == "failure":
+        cache.put_failure(name, QTYPE.A, "servers-failed")
+    elif store == "other_type":
+        cache.put([RR(DNSLabel(name), QTYPE.AAAA, ttl=60, rdata=AAAA("2001:db8::1"))],
+                  Trust.AUTH_ANSWER)
+    else:
+        cache.put_negative("ftp.example.com.", None, RCODE.NXDOMAIN,
+                           soa("example.com.", 300, 300))
+    found = _probes_find(cache, name, QTYPE.A)
+    assert found == (store not in ("other_type", "nxdomain_sibling"))
+    assert cache.may_answer(name, QTYPE.A) or not found
+    if store in ("other_type", "nxdomain_sibling"):
+        assert not cache.may_answer(name, QTYPE.A)
+    # Names dnslib must read (escapes) are never declared empty.
+    assert cache.may_answer("a\\.b.example.com.", QTYPE.A)
+
+
+def test_stamps_hold_while_each_rrset_is_the_one_stamped(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
+    cache.put([a("ns1.example.com.", "192.0.2.1")], Trust.ADDITIONAL)
+
+    def stamps() -> list[tuple[str, int, object]]:
+        return [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
+                (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
+                 ("ns1.example.com.", QTYPE.AAAA))]
+
+    taken = stamps()
+    assert taken[2][2] is None and cache.stamps_hold(taken)
+    clock.advance(10)
+    assert cache.stamps_hold(taken)  # the same entries, older
+    cache.put([a("ns1.example.com.", "192.0.2.2")], Trust.ADDITIONAL)  # replaced
+    assert not cache.stamps_hold(taken)
+    taken = stamps()
+    cache.put([RR(DNSLabel("ns1.example.com."), QTYPE.AAAA, ttl=60, rdata=AAAA("2001:db8::1"))],
+              Trust.ADDITIONAL)  # absent, now stored
+    assert not cache.stamps_hold(taken)
+    taken = stamps()
+    cache.put_negative("ns1.example.com.", None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+    assert not cache.stamps_hold(taken)  # the name was since found not to exist
+    taken = stamps()
+    assert cache.stamps_hold(taken)
+    clock.advance(3600)  # the NS RRset expired
+    assert not cache.stamps_hold(taken)
+
+
+def test_records_built_directly_are_dnslib_records_alike() -> None:
+    from resolver.cache_entry import new_rr, new_soa, with_ttl
+
+    owner, mname, rname = DNSLabel("Example.com."), DNSLabel("ns1.example.com."), DNSLabel("h.")
+    times = (1, 7200, 3600, 1209600, 4294967295)
+    built = new_rr(owner, QTYPE.SOA, 1, 300, new_soa(mname, rname, times))
+    made = RR(owner, QTYPE.SOA, 1, 300, SOA(mname, rname, times))
+    assert vars(built).keys() == vars(made).keys() and vars(built.rdata) == vars(made.rdata)
+    assert built == made and built.ttl == 300 and built.toZone() == made.toZone()
+    copy = with_ttl(made, 60)
+    assert copy == made and copy.ttl == 60 and made.ttl == 300 and copy.rdata is made.rdata
+    assert vars(copy).keys() == vars(made).keys()
+
+
+def test_a_negative_entry_holds_its_soa_as_dnslib_writes_it_uncompressed() -> None:
+    from dnslib import DNSBuffer
+
+    from resolver import cache_entry
+
+    class Uncompressed(DNSBuffer):
+        def encode_name(self, name: DNSLabel | str) -> None:
+            self.encode_name_nocompress(name)
+
+    for record in (soa("Example.com.", 300, 60),
+                   RR(DNSLabel("."), QTYPE.SOA, ttl=4294967295,
+                      rdata=SOA("a.root-servers.net.", "nstld.", (1, 2, 3, 4, 4294967295)))):
+        written = Uncompressed()
+        record.pack(written)
+        entry = cache_entry.pack(expires=1.0, serial=1, ttl=0, trust=4, rcode=3, security=None,
+                                 records=(record,))
+        assert entry[cache_entry.HEAD_SIZE:] == written.data

@@ -211,3 +211,25 @@ def test_damaged_replies_are_classified_from_the_wire_only_as_the_full_path_woul
         full = full_path(raw, zone, qname, qtype)
         assert full is not None
         assert facts(fast) == facts(full)
+
+
+def test_a_denial_read_from_the_wire_is_cached_and_served_as_the_full_paths() -> None:
+    """The SOA built from the wire is stored (cache_entry) and handed out (clamp_negative)
+    byte for byte as the one dnslib parsed would be."""
+    from resolver.cache import RRsetCache
+    from tests.fakenet import FakeClock
+
+    for shape, (raw, zone, qname, qtype) in ACCEPTED.items():
+        fast = classify_negative(raw, zone, qname, qtype)
+        full = full_path(raw, zone, qname, qtype)
+        assert fast is not None and full is not None and fast.soa is not None, shape
+        assert full.soa is not None, shape
+        served = []
+        for soa in (fast.soa, full.soa):
+            cache = RRsetCache(clock=FakeClock())
+            cache.put_negative(qname, qtype, fast.rcode, soa)
+            denial = cache.get_negative(qname, qtype)  # None for TTL 0: not cached
+            # The stored bytes themselves: the SOA's TTL in them is never read back.
+            served.append((dict(cache._entries.data), facts(cache.clamp_negative(soa)),
+                           denial and (facts(list(denial.soa)), denial.ttl)))
+        assert served[0] == served[1], shape

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dnslib import QTYPE
 
 from resolver.zonecut import DelegationStore, Side, ZoneCut, ZoneCutMemo
@@ -16,6 +18,9 @@ class Stamps:
 
     def stamp(self, name: str, rtype: int) -> int | None:
         return self.stamps.get((name, rtype))
+
+    def stamps_hold(self, rrsets: Iterable[tuple[str, int, int | None]]) -> bool:
+        return all(self.stamp(owner, rtype) == stamp for owner, rtype, stamp in rrsets)
 
 
 def example_cut() -> ZoneCut:
