@@ -305,5 +305,5 @@ def test_query_ids_cover_the_16_bit_space_without_a_pattern():
     assert all(0 <= i < 65536 for i in ids)
     assert len(set(ids)) > 3900  # about 3 970 expected from 4 096 random draws
     assert len({i >> 8 for i in ids}) > 240 and len({i & 0xFF for i in ids}) > 240
-    steps = {(b - a) % 65536 for a, b in zip(ids, ids[1:])}
+    steps = {(b - a) % 65536 for a, b in zip(ids, ids[1:], strict=False)}
     assert len(steps) > 3900
