@@ -118,9 +118,8 @@ def answer_reply_and_ttls(query: ClientQuery, answer: Answer) -> tuple[bytes, li
     """answer_reply's bytes, and the offsets of its records' TTLs when they are known from
     writing it (a negative answer written from bytes), else None: then only reading the reply
     finds them (wire.rr_ttl_offsets)."""
-    rr, auth = dnssec_sections(
-        query.do, answer, list(answer.answer_records), list(answer.authority_records)
-    )
+    # Neither is changed here (dnssec_sections and records_reply make new lists): no copies.
+    rr, auth = dnssec_sections(query.do, answer, answer.answer_records, answer.authority_records)
     packed = None
     offsets = None
     if not rr and len(auth) == 1:  # NXDOMAIN or NODATA: most misses end here
