@@ -353,7 +353,10 @@ class Nameserver:
             reply = records_reply(query, local.rcode, local.answer, local.authority)
             note = f"local {local.kind}"
             return self._reply_now(query, client, channel, start, local.rcode, note, reply)
-        entry = self.cache.get(query.key, start)
+        # `handle` found no live entry under fast_key's key: only an expired one is left to drop.
+        entry = None
+        if found is None or found[0] in self._entries:
+            entry = self.cache.get(query.key, start)
         if entry is not None:
             stats.cache_hits += 1
             question_end = query.question_end

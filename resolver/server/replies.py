@@ -182,7 +182,8 @@ def _negative_reply(
     # (compression), which its first label changes only by its length, unless a name of the
     # SOA ends with the whole question name: then the record is written for this name only.
     count = len(labels)
-    if count and any(name[-count:] == labels for name in (owner, mname, rname)):
+    if count and (owner[-count:] == labels or mname[-count:] == labels
+                  or rname[-count:] == labels):
         written = _soa_record(labels, owner, soa.rclass, soa.ttl, mname, rname, rdata.times)
     else:
         key = (labels[1:], len(labels[0]) if count else -1, owner, soa.rclass, soa.ttl, mname,
