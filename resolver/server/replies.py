@@ -79,6 +79,12 @@ def pack_message(message: DNSRecord) -> bytes:
 def opt_record(do: bool, extended_rcode: int = 0, options: bytes = b"") -> bytes:
     """Our OPT pseudo-record: root owner, type 41, size 1232, version 0, DO copied, and the
     given options (an Extended DNS Error on SERVFAIL, RFC 8914)."""
+    if not options and not extended_rcode:  # nearly every reply: made once
+        return _BARE_OPT_DO if do else _BARE_OPT
+    return _opt_record(do, extended_rcode, options)
+
+
+def _opt_record(do: bool, extended_rcode: int, options: bytes) -> bytes:
     return (
         b"\x00\x00\x29"
         + EDNS_UDP_SIZE.to_bytes(2, "big")
@@ -86,6 +92,10 @@ def opt_record(do: bool, extended_rcode: int = 0, options: bytes = b"") -> bytes
         + len(options).to_bytes(2, "big")
         + options
     )
+
+
+_BARE_OPT = _opt_record(False, 0, b"")
+_BARE_OPT_DO = _opt_record(True, 0, b"")
 
 
 def reply_flags(query_flags: int, rcode: int, *, truncated: bool = False) -> bytes:
