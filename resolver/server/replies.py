@@ -218,7 +218,7 @@ def _negative_reply(
 
 # Negative answers' SOA records as written after a question (_negative_reply's key): a miss of
 # a never-seen name in a known zone finds its record here instead of writing it again.
-_SOA_WRITTEN: dict[tuple, tuple[bytes, int]] = {}
+_SOA_WRITTEN: dict[tuple[object, ...], tuple[bytes, int]] = {}
 MAX_SOA_WRITTEN = 1024  # cleared when full: a few hundred octets each
 _COUNTS = bytes((0, 1, 0, 0, 0, 1, 0, 0))  # one question, one authority record
 _COUNTS_EDNS = bytes((0, 1, 0, 0, 0, 1, 0, 1))  # and OPT
