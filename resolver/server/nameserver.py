@@ -649,7 +649,7 @@ class Nameserver:
             return None
         try:
             reply, ttl_offsets = answer_reply_and_ttls(query, answer)
-            ede = answer.ede
+            ede = answer.ede if query.edns else None  # only an OPT record carries it
             entry = PackedReply(
                 reply,
                 query.question_end,

@@ -132,13 +132,14 @@ def answer_reply_and_ttls(query: ClientQuery, answer: Answer) -> tuple[bytes, li
     rr, auth = dnssec_sections(query.do, answer, answer.answer_records, answer.authority_records)
     packed = None
     offsets = None
+    ede = answer.ede if query.edns else None  # carried in OPT: none without EDNS
     if not rr and len(auth) == 1:  # NXDOMAIN or NODATA: most misses end here
-        written = _negative_reply(query, answer.rcode, auth[0], answer.ede)
+        written = _negative_reply(query, answer.rcode, auth[0], ede)
         if written is not None:
             packed, ttl_offset = written
             offsets = [ttl_offset]
     if packed is None:
-        packed = records_reply(query, answer.rcode, rr, auth, answer.ede)
+        packed = records_reply(query, answer.rcode, rr, auth, ede)
     if authenticated(query.flags, query.do, answer):
         packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
     return packed, offsets
