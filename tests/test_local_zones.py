@@ -164,3 +164,16 @@ def test_the_nameserver_answers_local_data_before_resolving():
         assert fake.calls == []  # nothing above reached the resolver
         counters = server.nameserver.snapshot()["local_answers"]
         assert counters == {"always_nxdomain": 1, "deny": 1, "static": 2}
+
+
+def test_a_zone_at_the_root_or_a_top_level_domain_covers_every_name_below_it():
+    # Most names are found outside every zone by their last label alone: these are not.
+    root = zones(local_zones=[(".", "refuse")])
+    assert root.lookup("www.example.com.", QTYPE.A).rcode == REFUSED
+    assert root.lookup(".", QTYPE.NS).rcode == REFUSED
+    tld = zones(local_zones=[("corp.", "static")], local_data=["x.lan. IN A 192.0.2.8"])
+    assert tld.lookup("a.b.CORP.".lower(), QTYPE.A).rcode == NXDOMAIN
+    assert tld.lookup("x.lan.", QTYPE.A).answer[0].rdata is not None
+    assert tld.lookup("a.example.", QTYPE.A) is None
+    assert tld.lookup("corp\\.x.", QTYPE.A) is None  # one label "corp.x": not under corp.
+    assert tld.lookup(".", QTYPE.NS) is None

@@ -271,3 +271,18 @@ def test_records_dnslib_cannot_pack_are_left_to_dnslib() -> None:
         assert negative_reply(query, RCODE.NXDOMAIN, record) is None
     with pytest.raises(Exception):  # noqa: B017 - what dnslib raises, _pack makes SERVFAIL
         records_reply(query, RCODE.NXDOMAIN, [], [too_long])
+
+
+def test_a_negative_reply_written_for_one_name_serves_only_names_it_fits() -> None:
+    # An SOA record once written is reused for names differing only in their first label (of
+    # the same length), but never for one that an SOA name points into.
+    into_a = RR(DNSLabel("example."), QTYPE.SOA, ttl=300,
+                rdata=SOA("ns.a.example.", "h.a.example.", (1, 2, 3, 4, 5)))
+    plain = RR(DNSLabel("example."), QTYPE.SOA, ttl=300,
+               rdata=SOA("ns.example.", "h.example.", (1, 2, 3, 4, 5)))
+    for soa in (into_a, plain):
+        for first in (b"b", b"a", b"c", b"a", b"B", b"aa"):
+            query = _client_query((first, b"example"), QTYPE.A, edns=True, do=False, rd=True,
+                                  cd=False)
+            assert negative_reply(query, RCODE.NXDOMAIN, soa) == records_reply(
+                query, RCODE.NXDOMAIN, [], [soa])

@@ -194,6 +194,13 @@ def test_name_round_trip(labels):
 
 
 @SETTINGS
+@given(any_labels)
+def test_a_names_text_lowered_is_the_text_of_its_labels_lowered(labels):
+    # The server lowers a question's name as text (ASCII letters only; escapes unchanged).
+    assert name_from_labels(labels).lower() == name_from_labels([x.lower() for x in labels])
+
+
+@SETTINGS
 @given(st.text(st.sampled_from("aZ09.\\- \x7f\xe9"), max_size=40))
 def test_arbitrary_text_is_canonicalised_or_refused(text):
     try:

@@ -100,17 +100,24 @@ class PackedReply:
         (RFC 6840 §5.7). `ttl_offsets`: where the records' TTLs are, when the caller wrote the
         reply and knows (else the reply is read for them)."""
         offsets = rr_ttl_offsets(reply) if ttl_offsets is None else ttl_offsets
-        ttls = [_TTL.unpack_from(reply, offset)[0] for offset in offsets]
-        smallest = min(ttls, default=0)
-        if lifetime is not None:
-            smallest = min(smallest, lifetime)
+        # Flat (offset in tail, original TTL, ...): smaller than a list of pairs.
+        flat: list[int] = []
+        smallest = None
+        unpack = _TTL.unpack_from
+        for offset in offsets:
+            ttl = unpack(reply, offset)[0]
+            flat += (offset - question_end, ttl)
+            if smallest is None or ttl < smallest:
+                smallest = ttl
+        if smallest is None:
+            smallest = 0
+        if lifetime is not None and lifetime < smallest:
+            smallest = lifetime
         self.headers, self.truncated_headers = _headers(reply[2:12], edns, secure, do)
         self.opt = _share(reply[-opt_size:]) if edns else b""
         self.template = reply[question_end:]
         self.tail = self.template
-        # Flat (offset in tail, original TTL, ...): smaller than a list of pairs.
-        pairs = zip(offsets, ttls, strict=True)
-        self.ttls = tuple(x for offset, ttl in pairs for x in (offset - question_end, ttl))
+        self.ttls = tuple(flat)
         self.stored = now
         self.expires = now + smallest
         self.age = 0

@@ -83,6 +83,9 @@ class LocalZones:
         self.blocked: set[str] = set()
         self.block_addresses: list[str] = []
         self.hits: Counter[str] = Counter()  # kind -> answers given
+        # The last labels of every zone, owner and blocked name (None: not worked out since the
+        # last change), so most names are found to be outside them all with one set test.
+        self._tops: frozenset[str] | None = None
 
     def __len__(self) -> int:
         return len(self.zones) + len(self.data) + len(self.blocked)
@@ -91,9 +94,11 @@ class LocalZones:
 
     def add_zone(self, zone: str, kind: str) -> None:
         self.zones[zone.lower()] = kind
+        self._tops = None
 
     def add_record(self, record: RR) -> None:
         owner = str(record.rname).lower()
+        self._tops = None
         records = self.data.setdefault(owner, {}).setdefault(record.rtype, [])
         if all(existing.rdata != record.rdata for existing in records):
             records.append(record)
@@ -116,6 +121,11 @@ class LocalZones:
     def lookup(self, qname: str, qtype: int) -> LocalAnswer | None:
         """The local answer to (qname, qtype), or None: resolve as usual. qname lower case,
         with its trailing dot."""
+        tops = self._tops
+        if tops is None:
+            tops = self._tops = self._top_labels()
+        if _top(qname) not in tops and "." not in tops:
+            return None  # below no zone, owner or blocked name: most queries
         zone, kind = self._closest_zone(qname)
         if kind is None:
             return None
@@ -145,6 +155,11 @@ class LocalZones:
         return self._count(
             LocalAnswer(NOERROR if exists else NXDOMAIN, authority=self._soa(zone)), kind
         )
+
+    def _top_labels(self) -> frozenset[str]:
+        """`_top` of every name `_closest_zone` may find ("." when the root is one of them)."""
+        return frozenset(_top(name) for names in (self.zones, self.data, self.blocked)
+                         for name in names)
 
     def _closest_zone(self, qname: str) -> tuple[str, str | None]:
         name, data_owner = qname, None
@@ -188,6 +203,12 @@ class LocalZones:
         return answer
 
 
+def _top(name: str) -> str:
+    """The text after a name's last inner dot ("com." of "www.example.com.", "." of "."):
+    every suffix `_closest_zone` tries but the root has the same `_top` as the name."""
+    return name[name.rfind(".", 0, -1) + 1 :]
+
+
 def _renamed(record: RR, qname: str) -> RR:
     if str(record.rname).lower() == qname:
         return record
@@ -223,6 +244,7 @@ def build(config: ServerConfig) -> LocalZones:
         _read_hosts(local, config.hosts_file)
     if config.blocklist_file:
         local.blocked = read_blocklist(config.blocklist_file)
+        local._tops = None
         local.block_addresses = list(config.blocklist_address)
     return local
 

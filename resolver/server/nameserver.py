@@ -51,7 +51,7 @@ from resolver.server.access import ALLOW, ALLOW_SNOOP, DENY, AccessControl
 from resolver.server.answer_cache import AnswerCache, PackedReply
 from resolver.server.config import ServerConfig, ServerError
 from resolver.server.control import is_stats_query, stats_lines
-from resolver.server.dnssec_reply import checking_disabled
+from resolver.server.dnssec_reply import CD_FLAG, checking_disabled
 from resolver.server.query import (
     TYPE_OPT,
     TYPE_TKEY,
@@ -111,16 +111,20 @@ REFUSED_QTYPES = frozenset({QTYPE.AXFR, QTYPE.IXFR})
 TYPE_ANY, TYPE_SOA, CLASS_IN = QTYPE.ANY, QTYPE.SOA, CLASS.IN
 NOTIMP_QTYPES = frozenset({253, 254})  # MAILA, MAILB (RFC 1035; obsolete)
 FORMERR_QTYPES = frozenset({0, TYPE_OPT, TYPE_TKEY, TYPE_TSIG})
+# Types answered without a resolution (ANY by RFC 8482): one set test keeps them off a miss.
+SPECIAL_QTYPES = REFUSED_QTYPES | NOTIMP_QTYPES | FORMERR_QTYPES | {TYPE_ANY}
 
 
 class _Miss:
     """A question being resolved for the clients waiting on it."""
 
-    __slots__ = ("key", "query", "waiters", "cache_only", "arrived", "deadline", "future", "done")
+    __slots__ = ("key", "query", "name", "waiters", "cache_only", "arrived", "deadline",
+                 "future", "done")
 
-    def __init__(self, key: bytes, query: ClientQuery, waiters: list[tuple], cache_only: bool,
-                 arrived: float, deadline: float) -> None:  # fmt: skip
+    def __init__(self, key: bytes, query: ClientQuery, name: str, waiters: list[tuple],
+                 cache_only: bool, arrived: float, deadline: float) -> None:  # fmt: skip
         self.key, self.query, self.waiters, self.cache_only = key, query, waiters, cache_only
+        self.name = name  # the question's name in lower case, as the resolver is asked
         self.arrived = arrived  # on the nameserver's clock
         self.deadline = deadline  # the server's, on the loop's clock
         self.future: asyncio.Future[Answer] | None = None  # set once its walk starts
@@ -332,16 +336,51 @@ class Nameserver:
             return self._reply_now(query, client, channel, start, REFUSED, "refused (acl)")
         if query.problem is not None:
             return self._reply_now(query, client, channel, start, query.problem, query.reason)
-        if is_stats_query(query.labels, query.qtype, query.qclass):
-            if self.stats_readers.action(client[0]) is not ALLOW:
-                return self._reply_now(query, client, channel, start, REFUSED, "stats refused")
-            if self.gather_stats is not None:
-                self._gathered_stats_later(query, client, channel, start)
-                return None
-            reply = txt_reply(query, stats_lines(self.snapshot()))
-            return self._reply_now(query, client, channel, start, 0, "stats", reply)
         if query.qclass != CLASS_IN:
+            if is_stats_query(query.labels, query.qtype, query.qclass):
+                return self._stats_reply(query, client, channel, start)
             return self._reply_now(query, client, channel, start, REFUSED, "class not IN")
+        qtype = query.qtype
+        if qtype in SPECIAL_QTYPES:
+            return self._special_qtype(query, client, channel, start)
+        # The resolver is asked in lower case; each client still gets its own case back.
+        qname = wire.name_from_labels(query.labels).lower()
+        local = self.local.lookup(qname, qtype)
+        if local is not None:
+            if local.drop:
+                stats.dropped += 1
+                return None
+            reply = records_reply(query, local.rcode, local.answer, local.authority)
+            note = f"local {local.kind}"
+            return self._reply_now(query, client, channel, start, local.rcode, note, reply)
+        # `handle` found no live entry under fast_key's key: only an expired one is left to drop.
+        entry = None
+        if found is None or found[0] in self._entries:
+            entry = self.cache.get(query.key, start)
+        if entry is not None:
+            stats.cache_hits += 1
+            question_end = query.question_end
+            reply = entry.render(data, question_end, _limit(query, channel), start)
+            return self._finish(query, client, channel, start, entry.rcode, "hit", reply)
+        stats.cache_misses += 1
+        return self._resolve_later(query, qname, client, channel, start)
+
+    def _stats_reply(
+        self, query: ClientQuery, client: tuple, channel: Channel, start: float
+    ) -> bytes | None:
+        """CH TXT stats.resolver.: the counters, to `stats_from` clients only."""
+        if self.stats_readers.action(client[0]) is not ALLOW:
+            return self._reply_now(query, client, channel, start, REFUSED, "stats refused")
+        if self.gather_stats is not None:
+            self._gathered_stats_later(query, client, channel, start)
+            return None
+        reply = txt_reply(query, stats_lines(self.snapshot()))
+        return self._reply_now(query, client, channel, start, 0, "stats", reply)
+
+    def _special_qtype(
+        self, query: ClientQuery, client: tuple, channel: Channel, start: float
+    ) -> bytes:
+        """The reply to a question of a type never resolved (SPECIAL_QTYPES)."""
         qtype = query.qtype
         if qtype in REFUSED_QTYPES:
             return self._reply_now(query, client, channel, start, REFUSED, "zone transfer")
@@ -349,26 +388,7 @@ class Nameserver:
             return self._reply_now(query, client, channel, start, NOTIMP, "obsolete qtype")
         if qtype in FORMERR_QTYPES:
             return self._reply_now(query, client, channel, start, FORMERR, "meta-type question")
-        if qtype == TYPE_ANY:
-            return self._reply_now(query, client, channel, start, 0, "rfc8482", any_reply(query))
-        if self.local:
-            qname = wire.name_from_labels([label.lower() for label in query.labels])
-            local = self.local.lookup(qname, qtype)
-            if local is not None:
-                if local.drop:
-                    stats.dropped += 1
-                    return None
-                reply = records_reply(query, local.rcode, local.answer, local.authority)
-                note = f"local {local.kind}"
-                return self._reply_now(query, client, channel, start, local.rcode, note, reply)
-        entry = self.cache.get(query.key, start)
-        if entry is not None:
-            stats.cache_hits += 1
-            question_end = query.question_end
-            reply = entry.render(data, question_end, _limit(query, channel), start)
-            return self._finish(query, client, channel, start, entry.rcode, "hit", reply)
-        stats.cache_misses += 1
-        return self._resolve_later(query, client, channel, start)
+        return self._reply_now(query, client, channel, start, 0, "rfc8482", any_reply(query))
 
     def _reply_now(
         self,
@@ -400,7 +420,8 @@ class Nameserver:
         miss: bool = False,
     ) -> bytes:
         stats = self.stats
-        stats.count_rcode(rcode)
+        by_rcode = stats.by_rcode
+        by_rcode[rcode] = by_rcode.get(rcode, 0) + 1
         if reply[2] & 0x02:
             stats.truncated += 1
         elapsed = self.clock() - start
@@ -431,12 +452,16 @@ class Nameserver:
     # ---- misses: shared, bounded resolutions ----------------------------------------------
 
     def _resolve_later(
-        self, query: ClientQuery, client: tuple, channel: Channel, start: float
+        self, query: ClientQuery, name: str, client: tuple, channel: Channel, start: float
     ) -> bytes | None:
+        """Defer the reply to a miss of `name` (lower case): join its resolution, or queue a
+        new one, unless the server is closing or full."""
         waiter = (query, client, channel, start)
-        cache_only = not query.flags & RD_FLAG
-        key = (query.question_key + (b"/cache-only" if cache_only else b"")
-               + (b"cd" if checking_disabled(query.flags) else b""))
+        flags = query.flags
+        cache_only = not flags & RD_FLAG
+        key = query.question_key
+        if flags & (RD_FLAG | CD_FLAG) != RD_FLAG:  # not the plain RD=1 CD=0 question
+            key += (b"/cache-only" if cache_only else b"") + (b"cd" if flags & CD_FLAG else b"")
         if self.closing:
             return self._reply_now(query, client, channel, start, SERVFAIL, "shutting down")
         if self.stats.waiting >= MAX_WAITING:
@@ -453,7 +478,8 @@ class Nameserver:
                 self.stats.overloaded += 1
                 return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
             loop = asyncio.get_running_loop()
-            miss = _Miss(key, query, [waiter], cache_only, start, loop.time() + self.timeout)
+            miss = _Miss(key, query, name, [waiter], cache_only, start,
+                         loop.time() + self.timeout)
             self._inflight[key] = miss
             self._queue.append(miss)
             if self._starter is None:
@@ -493,9 +519,7 @@ class Nameserver:
     def _start(self, miss: _Miss) -> None:
         """Start a miss's resolution: the resolver's walk itself when it runs on this loop (one
         task per miss, no copy), else a task awaiting `query_async`."""
-        query = miss.query
-        # The resolver is asked in lower case; each client still gets its own case back.
-        name = wire.name_from_labels([label.lower() for label in query.labels])
+        query, name = miss.query, miss.name
         future: asyncio.Future[Answer] | None = None
         if self._query_future is not None and not miss.cache_only:
             try:
@@ -594,20 +618,26 @@ class Nameserver:
         now = self.clock()
         if answer is not None and answer.rcode == SERVFAIL:
             note = _servfail_reason(answer)
-        built: dict[bytes, PackedReply | None] = {}
+        stats = self.stats
+        # Packed once per EDNS variant; most misses have a single client, so no table.
+        built: dict[bytes, PackedReply | None] | None = {} if len(waiters) > 1 else None
         for query, client, channel, start in waiters:
-            variant = query.variant
-            if variant not in built:
-                built[variant] = self._pack(query, answer, now, keep)
-            entry = built[variant]
+            if built is None:
+                entry = self._pack(query, answer, now, keep)
+            else:
+                variant = query.variant
+                if variant in built:
+                    entry = built[variant]
+                else:
+                    entry = built[variant] = self._pack(query, answer, now, keep)
             if entry is None:
                 ede = ExtendedError(EdeCode.OTHER, note)
                 rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
-                question_end = query.question_end
-                reply = entry.render(query.data, question_end, _limit(query, channel), now)
-            self.stats.waiting -= 1
+                limit = query.udp_limit if channel.udp else MAX_TCP_MESSAGE
+                reply = entry.render(query.data, query.question_end, limit, now)
+            stats.waiting -= 1
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
 
@@ -619,7 +649,7 @@ class Nameserver:
             return None
         try:
             reply, ttl_offsets = answer_reply_and_ttls(query, answer)
-            ede = answer.ede
+            ede = answer.ede if query.edns else None  # only an OPT record carries it
             entry = PackedReply(
                 reply,
                 query.question_end,

@@ -79,6 +79,12 @@ def pack_message(message: DNSRecord) -> bytes:
 def opt_record(do: bool, extended_rcode: int = 0, options: bytes = b"") -> bytes:
     """Our OPT pseudo-record: root owner, type 41, size 1232, version 0, DO copied, and the
     given options (an Extended DNS Error on SERVFAIL, RFC 8914)."""
+    if not options and not extended_rcode:  # nearly every reply: made once
+        return _BARE_OPT_DO if do else _BARE_OPT
+    return _opt_record(do, extended_rcode, options)
+
+
+def _opt_record(do: bool, extended_rcode: int, options: bytes) -> bytes:
     return (
         b"\x00\x00\x29"
         + EDNS_UDP_SIZE.to_bytes(2, "big")
@@ -86,6 +92,10 @@ def opt_record(do: bool, extended_rcode: int = 0, options: bytes = b"") -> bytes
         + len(options).to_bytes(2, "big")
         + options
     )
+
+
+_BARE_OPT = _opt_record(False, 0, b"")
+_BARE_OPT_DO = _opt_record(True, 0, b"")
 
 
 def reply_flags(query_flags: int, rcode: int, *, truncated: bool = False) -> bytes:
@@ -118,18 +128,18 @@ def answer_reply_and_ttls(query: ClientQuery, answer: Answer) -> tuple[bytes, li
     """answer_reply's bytes, and the offsets of its records' TTLs when they are known from
     writing it (a negative answer written from bytes), else None: then only reading the reply
     finds them (wire.rr_ttl_offsets)."""
-    rr, auth = dnssec_sections(
-        query.do, answer, list(answer.answer_records), list(answer.authority_records)
-    )
+    # Neither is changed here (dnssec_sections and records_reply make new lists): no copies.
+    rr, auth = dnssec_sections(query.do, answer, answer.answer_records, answer.authority_records)
     packed = None
     offsets = None
+    ede = answer.ede if query.edns else None  # carried in OPT: none without EDNS
     if not rr and len(auth) == 1:  # NXDOMAIN or NODATA: most misses end here
-        written = _negative_reply(query, answer.rcode, auth[0], answer.ede)
+        written = _negative_reply(query, answer.rcode, auth[0], ede)
         if written is not None:
             packed, ttl_offset = written
             offsets = [ttl_offset]
     if packed is None:
-        packed = records_reply(query, answer.rcode, rr, auth, answer.ede)
+        packed = records_reply(query, answer.rcode, rr, auth, ede)
     if authenticated(query.flags, query.do, answer):
         packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
     return packed, offsets
@@ -174,9 +184,53 @@ def _negative_reply(
 ) -> tuple[bytes, int] | None:
     """negative_reply's bytes and the offset of the SOA's TTL in them."""
     rdata = soa.rdata
-    if query.question is None or soa.rtype != TYPE_SOA or type(rdata) is not SOA:
+    question = query.question
+    if question is None or soa.rtype != TYPE_SOA or type(rdata) is not SOA:
         return None
     labels = query.labels
+    owner, mname, rname = soa.rname.label, rdata.mname.label, rdata.rname.label
+    # The record's octets depend on the SOA and on where the question's name suffixes are
+    # (compression), which its first label changes only by its length, unless a name of the
+    # SOA ends with the whole question name: then the record is written for this name only.
+    count = len(labels)
+    if count and (owner[-count:] == labels or mname[-count:] == labels
+                  or rname[-count:] == labels):
+        written = _soa_record(labels, owner, soa.rclass, soa.ttl, mname, rname, rdata.times)
+    else:
+        key = (labels[1:], len(labels[0]) if count else -1, owner, soa.rclass, soa.ttl, mname,
+               rname, rdata.times)
+        written = _SOA_WRITTEN.get(key)
+        if written is None:
+            written = _soa_record(labels, owner, soa.rclass, soa.ttl, mname, rname, rdata.times)
+            if written is not None:
+                if len(_SOA_WRITTEN) >= MAX_SOA_WRITTEN:
+                    _SOA_WRITTEN.clear()
+                _SOA_WRITTEN[key] = written
+    if written is None:
+        return None
+    record, ttl_offset = written
+    ttl_offset += HEADER_SIZE + len(question)
+    flags = reply_flags(query.flags, rcode)
+    if query.edns:
+        opt = opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
+        return b"".join((query.data[0:2], flags, _COUNTS_EDNS, question, record, opt)), ttl_offset
+    return b"".join((query.data[0:2], flags, _COUNTS, question, record)), ttl_offset
+
+
+# Negative answers' SOA records as written after a question (_negative_reply's key): a miss of
+# a never-seen name in a known zone finds its record here instead of writing it again.
+_SOA_WRITTEN: dict[tuple[object, ...], tuple[bytes, int]] = {}
+MAX_SOA_WRITTEN = 1024  # cleared when full: a few hundred octets each
+_COUNTS = bytes((0, 1, 0, 0, 0, 1, 0, 0))  # one question, one authority record
+_COUNTS_EDNS = bytes((0, 1, 0, 0, 0, 1, 0, 1))  # and OPT
+
+
+def _soa_record(
+    labels: tuple[bytes, ...], owner: tuple[bytes, ...], rclass: int, ttl: int,
+    mname: tuple[bytes, ...], rname: tuple[bytes, ...], times: tuple[int, ...],
+) -> tuple[bytes, int] | None:
+    """The SOA record written after a question whose name is `labels` (pointers into it
+    where dnslib puts them), and the offset of its TTL in it; None if it cannot be packed."""
     if len(b".".join(labels)) > MAX_NAME_TEXT:
         return None
     # The question as the client sent it (its name is never compressed): only the offsets of
@@ -186,21 +240,19 @@ def _negative_reply(
     for i, label in enumerate(labels):
         names[labels[i:]] = position
         position += len(label) + 1
-    out = bytearray(query.data[0:2] + reply_flags(query.flags, rcode)
-                    + bytes((0, 1, 0, 0, 0, 1, 0, 1 if query.edns else 0)) + query.question)
+    question_end = position + 5  # the root label, type and class
+    out = bytearray(question_end)  # placeholders: the offsets of what follows are real
     try:
-        _write_name(out, soa.rname.label, names)
-        out += _RR_FIXED.pack(soa.rtype, soa.rclass, soa.ttl, 0)
+        _write_name(out, owner, names)
+        out += _RR_FIXED.pack(TYPE_SOA, rclass, ttl, 0)
         start = len(out)
-        _write_name(out, rdata.mname.label, names)
-        _write_name(out, rdata.rname.label, names)
-        out += _SOA_TIMES.pack(*rdata.times)
+        _write_name(out, mname, names)
+        _write_name(out, rname, names)
+        out += _SOA_TIMES.pack(*times)
     except (struct.error, ValueError, TypeError, AttributeError):
         return None
     out[start - 2 : start] = (len(out) - start).to_bytes(2, "big")
-    if query.edns:
-        out += opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
-    return bytes(out), start - 6  # the TTL, then RDLENGTH, precede the rdata
+    return bytes(out[question_end:]), start - 6 - question_end  # TTL and RDLENGTH: 6 octets
 
 
 def _write_name(out: bytearray, labels: tuple[bytes, ...],
