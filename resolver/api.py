@@ -234,6 +234,9 @@ class _Question:
     trace: bool = True  # False: the Answer's trace holds the final event only
 
 
+_InFlightKey = tuple[str, int, int, bool, bool, bool]  # qname, type, class, tcp, validate, trace
+
+
 @dataclasses.dataclass
 class _InFlight:
     """A shared walk: the task (or the shortcut's future) that ends with its Answer, and its
@@ -242,6 +245,12 @@ class _InFlight:
     task: asyncio.Future[Answer]
     deadline: float
     pending: Pending | None = None  # the shortcut's query in flight, if it sent one
+
+    def cancel(self) -> None:
+        """Cancel the walk (a closing resolver), and the shortcut's query with it."""
+        self.task.cancel()
+        if self.pending is not None:
+            self.pending.cancel()
 
 
 class HostAnswers(dict[int, Answer]):
@@ -379,7 +388,7 @@ class Resolver:
         """The walk engine with its caches; touched only from the resolver's loop."""
         self.dnssec = dnssec
         """Whether answers are DNSSEC-validated (`Answer.security`); bogus data is SERVFAIL."""
-        self._inflight: dict[tuple[str, int, int, bool, bool, bool], _InFlight] = {}
+        self._inflight: dict[_InFlightKey, _InFlight] = {}
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -442,7 +451,7 @@ class Resolver:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             for entry in self._inflight.values():
-                loop.call_soon_threadsafe(entry.task.cancel)
+                loop.call_soon_threadsafe(entry.cancel)
         self._inflight.clear()  # their tasks belong to that loop, never to be joined again
         self._loop, self._thread, self._adopted = None, None, False
 
@@ -535,8 +544,8 @@ class Resolver:
         """Cancel every walk in flight and let each waiting caller finish with ResolverClosed."""
         current = asyncio.current_task()
         walks = [entry.task for entry in self._inflight.values()]
-        for task in walks:
-            task.cancel()
+        for entry in list(self._inflight.values()):
+            entry.cancel()
         # On a lent loop the other tasks are its owner's: wait for our walks only.
         everything = walks if self._adopted else asyncio.all_tasks()
         pending = [task for task in everything if task is not current]
@@ -789,7 +798,7 @@ class Resolver:
 
     def _join_or_start(self, question: _Question, qname: str) -> tuple[_InFlight, bool]:
         """The walk in flight for this question, joined, or a new one started as a task of
-        its own; True when joined."""
+        its own (or first as the known-cut shortcut); True when joined."""
         key = (qname.lower(), question.rdtype, question.rdclass, question.tcp, question.validate,
                question.trace)  # fmt: skip
         self._counters["queries"] += 1
@@ -797,44 +806,56 @@ class Resolver:
         if entry is not None:
             self._counters["deduplicated"] += 1
             return entry, True
-        task, pending = self._start_walk(question, qname)
-        entry = _InFlight(task, self._clock() + question.lifetime, pending)
-        self._inflight[key] = entry
-        task.add_done_callback(functools.partial(self._walk_done, key, entry))
-        return entry, False
-
-    def _start_walk(
-        self, question: _Question, qname: str
-    ) -> tuple[asyncio.Future[Answer], Pending | None]:
-        """The walk for a question: a task of its own, or first the known-cut shortcut
-        (shortcut.py) for an untraced one, whose single exchange runs on callbacks (then also
-        its query in flight, to stop if the walk is cancelled)."""
         loop = asyncio.get_running_loop()
         if question.trace or not self.use_cache or question.rdclass != _CLASS_IN:
-            return loop.create_task(
+            task = loop.create_task(
                 self._walk(qname, question.rdtype, question.rdclass, question.tcp,
                            question.lifetime, validate=question.validate, trace=question.trace),
-            ), None  # fmt: skip
+            )  # fmt: skip
+            return self._in_flight(key, task, question.lifetime), False
+        entry = self._in_flight(key, loop.create_future(), question.lifetime, watch=False)
+        self._start_shortcut(question, qname, key, entry)
+        return entry, False
+
+    def _in_flight(self, key: _InFlightKey, task: asyncio.Future[Answer], lifetime: float,
+                   watch: bool = True) -> _InFlight:
+        entry = _InFlight(task, self._clock() + lifetime)
+        self._inflight[key] = entry
+        if watch:
+            task.add_done_callback(functools.partial(self._walk_done, key, entry))
+        return entry
+
+    def _start_shortcut(self, question: _Question, qname: str, key: _InFlightKey,
+                        entry: _InFlight) -> None:
+        """An untraced question's walk begins as the known-cut shortcut (shortcut.py), whose
+        single exchange runs on callbacks; it settles `entry`'s future itself (no done-callback
+        per miss), or hands the question to a walk task."""
         iterator = self.iterator
+        future = entry.task
         walk = iterator.resolution(qname, question.rdtype, tcp=question.tcp,
                                    lifetime=question.lifetime, validate=question.validate,
                                    tracing=False)
-        future: asyncio.Future[Answer] = loop.create_future()
 
         def done(outcome: Outcome | None) -> None:
             if future.cancelled():
                 return
-            if outcome is not None:
-                future.set_result(self._answer(qname, question.rdclass, walk, outcome))
+            if outcome is None:  # the walk takes over, in flight under the same entry
+                task = asyncio.get_running_loop().create_task(
+                    self._walk(qname, question.rdtype, question.rdclass, question.tcp,
+                               question.lifetime, resolution=walk))
+                task.add_done_callback(functools.partial(self._walk_done, key, entry))
+                _chain(task, future)
                 return
-            task = loop.create_task(self._walk(qname, question.rdtype, question.rdclass,
-                                               question.tcp, question.lifetime, resolution=walk))
-            _chain(task, future)
+            if self._inflight.get(key) is entry:
+                del self._inflight[key]
+            try:
+                future.set_result(self._answer(qname, question.rdclass, walk, outcome))
+            except Exception as error:  # a bug: the callers see it, as a task's would be seen
+                future.set_exception(error)
 
-        pending = shortcut.start(iterator, walk, done)
-        if pending is None:
+        entry.pending = shortcut.start(iterator, walk, done)
+        if entry.pending is None:
             done(None)
-        return future, pending
 
     def query_future(
         self, name: NameLike, rdtype: str | int = "A", rdclass: str | int = "IN", *,
@@ -915,13 +936,11 @@ class Resolver:
         return answer
 
     def _walk_done(
-        self, key: tuple[str, int, int, bool, bool, bool], entry: _InFlight,
+        self, key: _InFlightKey, entry: _InFlight,
         task: asyncio.Future[Answer],
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
-        if task.cancelled() and entry.pending is not None:
-            entry.pending.cancel()  # the shortcut's query: its socket closes now
         if not task.cancelled():
             task.exception()  # retrieved here: each caller re-raises it on its own
 

@@ -12,6 +12,7 @@ walk alone), and compares.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -226,19 +227,33 @@ def test_a_name_two_labels_below_the_cut_is_minimised_by_the_walk(taken):
 def test_closing_the_resolver_while_a_shortcut_waits_ends_it(taken):
     net = internet()
     resolver = net.resolver(ROOTS)
+    sends = []
+    send_udp = net.send_udp
+
+    def recording(*args):
+        sends.append(send_udp(*args))
+        return sends[-1]
+
+    net.send_udp = recording  # type: ignore[method-assign]
 
     async def run():
         assert resolver.bind_to_running_loop()
         await resolver.query_async("www.example.com.", "A")
-        net.host(EXAMPLE1, dead=True)
-        net.host(EXAMPLE2, dead=True)
+        net.host(EXAMPLE1, hold=held)  # both answer only when the test says so
+        net.host(EXAMPLE2, hold=held)
         future = resolver.query_future("nx7.example.com.", "A", trace=False)
         await asyncio.sleep(0)
-        future.cancel()  # what closing the resolver does to every walk in flight
+        resolver.close()  # on its own loop: every walk in flight is cancelled soon
         await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        held.set()  # the scripted servers' waiting threads end (the waits were cancelled)
         return future
 
-    future = asyncio.run(run())
-    resolver.close()
+    held = threading.Event()
+    try:
+        future = asyncio.run(run())
+    finally:
+        held.set()
     assert future.cancelled()
     assert taken["sent"] == 1
+    assert sends and sends[-1].cancelled()  # the shortcut's query stopped waiting too
