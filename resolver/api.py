@@ -479,9 +479,9 @@ class Resolver:
             return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _on_own_loop(self) -> bool:
-        if self._thread is None or threading.current_thread() is not self._thread:
-            return False
-        return not self._adopted or _running_loop() is self._loop
+        if self._adopted:  # a lent loop runs in one thread: being on it is enough
+            return self._loop is not None and _running_loop() is self._loop
+        return self._thread is not None and threading.current_thread() is self._thread
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the resolver's loop and wait for it, from any other thread."""

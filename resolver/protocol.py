@@ -5,6 +5,8 @@ One place, so the iterator, the nameserver and the renderers agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 # No dnslib at import: the server's config (and so `resolve --help`) reads these constants.
 
 # DNS flag day 2020: 1232 octets avoids IP fragmentation on common paths; we advertise it
@@ -21,15 +23,25 @@ BADVERS = 16
 
 def type_name(rtype: int) -> str:
     """"A", "MX", ... or RFC 3597's "TYPE65280" for types without a mnemonic."""
-    from dnslib import QTYPE
-
-    return QTYPE.get(rtype, f"TYPE{rtype}")
+    return _dnslib().QTYPE.get(rtype, f"TYPE{rtype}")
 
 
 def rcode_name(rcode: int) -> str:
     """"NOERROR", "SERVFAIL", ... "BADVERS", or "RCODE23" for codes without a mnemonic."""
     if rcode == BADVERS:
         return "BADVERS"
-    from dnslib import RCODE
+    return _dnslib().RCODE.get(rcode, f"RCODE{rcode}")
 
-    return RCODE.get(rcode, f"RCODE{rcode}")
+
+def _dnslib() -> Any:
+    """dnslib, imported on first use (not at import: see above) and then kept at hand: an
+    import statement on every call costs more than the lookup."""
+    global _DNSLIB
+    if _DNSLIB is None:
+        import dnslib
+
+        _DNSLIB = dnslib
+    return _DNSLIB
+
+
+_DNSLIB: Any = None
