@@ -69,3 +69,11 @@ class Minimiser:
 
     def stop(self) -> None:
         self.stopped = True
+
+
+def asks_in_full(qname: str, zone: str) -> bool:
+    """Whether a minimising walk at `zone`'s servers asks for qname itself straight away: it
+    is at most one label below the zone (what Minimiser.question gives first)."""
+    if "\\" in qname or "\\" in zone:  # an escaped dot is no label separator: count properly
+        return len(ancestors(qname)) - len(ancestors(zone)) <= 1
+    return qname.count(".") - (zone.count(".") if zone != "." else 0) <= 1

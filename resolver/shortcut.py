@@ -38,7 +38,7 @@ from resolver.iterator import (
     lame_feedback,
     unusable,
 )
-from resolver.minimise import Minimiser
+from resolver.minimise import asks_in_full
 from resolver.trace import SendReason
 from resolver.transport import Pending, QueryTimeout, TransportError
 from resolver.zonecut import SendTo, ZoneCut
@@ -136,11 +136,8 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
     cut = iterator.known_cut(query, name)
     if cut is None:
         return None
-    if iterator.qname_minimisation:
-        minimiser = Minimiser(name, qtype)
-        minimiser.at_zone(cut.zone)
-        if minimiser.question() != (name, qtype):
-            return None  # a shortened question first
+    if iterator.qname_minimisation and not asks_in_full(name, cut.zone):
+        return None  # a shortened question first
     zone = cut.zone
     infra = iterator.infra
     choice = cut.next_choice(choose=lambda c: infra.choose(c, zone), usable=_as_given,
