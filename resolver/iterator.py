@@ -30,7 +30,7 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 from resolver import case0x20, forwarder, protocol, trace, wire
 from resolver.cache import NegativeEntry, RRsetCache, Trust, ancestors
 from resolver.classify import Classified, Kind, classify, name_of, target_of
-from resolver.dnssec import EDE, Security, ValidationBudget
+from resolver.dnssec import EDE, Security, ValidationBudget, Verdict
 from resolver.hints import RootHints
 from resolver.limits import DEFAULT_LIMITS, Limits
 from resolver.minimise import Minimiser
@@ -526,13 +526,8 @@ class Iterator:
         if self._validating(query) and self.validator is not None:
             result = within_zone(result)
             verdict = await self.validator.check(self, query, result, name)
-            if verdict.bogus:  # never cached, never used: SERVFAIL (RFC 4035 §5.5)
-                failure = Failure(
-                    Cause.DNSSEC_BOGUS, zone=result.zone, subject=name,
-                    reason=verdict.reason.value if verdict.reason else "", ede=verdict.ede,
-                )  # fmt: skip
-                return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure,
-                               security=Security.BOGUS)
+            if verdict.bogus:
+                return bogus_outcome(result, name, verdict)
             security = verdict.security
         return self.settled(result, query.qtype, security)
 
@@ -1151,6 +1146,15 @@ class Iterator:
         elif result.kind == Kind.NODATA:
             self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust,
                                     security=status, proof=result.proof)
+
+
+def bogus_outcome(result: Classified, name: str, verdict: Verdict) -> Outcome:
+    """A reply validation found bogus: never cached, never used, SERVFAIL (RFC 4035 §5.5)."""
+    failure = Failure(
+        Cause.DNSSEC_BOGUS, zone=result.zone, subject=name,
+        reason=verdict.reason.value if verdict.reason else "", ede=verdict.ede,
+    )  # fmt: skip
+    return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure, security=Security.BOGUS)
 
 
 def unusable(result: Classified) -> bool:

@@ -13,8 +13,10 @@ Whenever the walk would do more than that — no cut known (priming), a shortene
 name server to resolve first, a timeout, a truncated or malformed reply, a lame server, a
 referral, a CNAME to follow — the shortcut hands the resolution over to the walk, with what it
 learned already cached (a referral, a CNAME) and the queries it sent counted, so the walk goes
-on from there instead of asking again. Traced, validating, TCP, cache-only and refresh
-resolutions always take the walk.
+on from there instead of asking again. A validating resolution takes the shortcut when its
+zone's chain of trust is already known (`Validator.known_trust`, then `check_known`: the same
+verdict `check` gives, with no query to make). Traced, TCP, cache-only and refresh resolutions
+always take the walk.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from resolver.iterator import (
     Reply,
     Resolution,
     WalkAborted,
+    bogus_outcome,
     lame_feedback,
     unusable,
 )
 from resolver.minimise import asks_in_full
 from resolver.trace import SendReason
 from resolver.transport import Pending, QueryTimeout, TransportError
+from resolver.validator import ZoneTrust, within_zone
 from resolver.zonecut import SendTo, ZoneCut
 
 log = logging.getLogger(__name__)
@@ -52,12 +56,12 @@ Done = Callable[[Outcome | None], None]
 class _Exchange:
     """The one query of a shortcut in flight."""
 
-    __slots__ = ("iterator", "query", "cut", "choice", "sending", "done", "pending")
+    __slots__ = ("iterator", "query", "cut", "choice", "sending", "done", "pending", "trust")
 
     def __init__(self, iterator: Iterator, query: Query, cut: ZoneCut, choice: SendTo,
-                 sending: Outgoing, done: Done) -> None:
+                 sending: Outgoing, done: Done, trust: ZoneTrust | None) -> None:
         self.iterator, self.query, self.cut, self.choice = iterator, query, cut, choice
-        self.sending, self.done = sending, done
+        self.sending, self.done, self.trust = sending, done, trust
         self.pending: Pending | None = None
 
     def on_reply(self, raw: bytes | None, rtt: float, error: TransportError | None) -> None:
@@ -100,7 +104,15 @@ class _Exchange:
         if result.kind == Kind.REFERRAL:
             iterator.followed(query, zone, result, name, qtype)  # cached: the walk starts below
             return None
-        outcome = iterator.settled(result, qtype, None)
+        security = None
+        if self.trust is not None:  # validating, with the zone's trust known when sent
+            result = within_zone(result)
+            verdict = iterator.validator.check_known(  # type: ignore[union-attr]
+                query, result, name, self.trust)
+            if verdict.bogus:
+                return bogus_outcome(result, name, verdict)
+            security = verdict.security
+        outcome = iterator.settled(result, qtype, security)
         if outcome.rcode == NOERROR and outcome.target:
             return None  # the CNAME is cached: the walk follows it from there
         outcome.canonical_name = outcome.canonical_name or name
@@ -121,8 +133,6 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
             or resolution.refresh or resolution.qtype == DS_TYPE):
         return None
     query = iterator.top_query(resolution)
-    if iterator.validating(query):
-        return None
     name, qtype = query.qname, query.qtype
     if iterator.forward_zones and forwarder.closest(iterator.forward_zones, name) is not None:
         return None
@@ -136,6 +146,12 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
     cut = iterator.known_cut(query, name)
     if cut is None:
         return None
+    trust = None
+    validator = iterator.validator
+    if validator is not None and iterator.validating(query):
+        trust = validator.known_trust(query, cut.zone, iterator.clock())
+        if trust is None:
+            return None  # the walk establishes the zone's chain of trust first
     if iterator.qname_minimisation and not asks_in_full(name, cut.zone):
         return None  # a shortened question first
     zone = cut.zone
@@ -152,7 +168,7 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
                                     cut.attempt(address), why, infra.edns_ok(address), False)
     except WalkAborted:
         return None  # the walk meets the same limit and says so
-    exchange = _Exchange(iterator, query, cut, choice, sending, done)
+    exchange = _Exchange(iterator, query, cut, choice, sending, done, trust)
     try:
         exchange.pending = send(address, sending.port, sending.message, sending.timeout,
                                 exchange.on_reply)

@@ -136,29 +136,50 @@ class Validator:
         """The verdict on `result`, the reply of result.zone's server to qname/query.qtype.
         Records our typed layer cannot read (malformed RDATA) make it bogus, never a crash."""
         try:
-            return await self._check(iterator, query, result, qname)
+            trust = await self._trust(iterator, query, Name.from_text(result.zone),
+                                      query.resolution.budget)
+            return self._judge(query, result, qname, trust)
         except (ResolverError, ValueError):
-            verdict = bogus(Reason.MALFORMED, Name.from_text(qname), query.qtype)
-            query.emit(
-                trace.AnswerValidated, zone=result.zone, qname=qname,
-                qtype=protocol.type_name(query.qtype), response=_kind(result).value,
-                security=verdict.security.value, reason=Reason.MALFORMED.value,
-            )  # fmt: skip
-            return verdict
+            return self._malformed(query, result, qname)
 
-    async def _check(
-        self, iterator: Iterator, query: Query, result: Classified, qname: str
-    ) -> Verdict:
+    def known_trust(self, query: Query, zone: str, now: float) -> ZoneTrust | None:
+        """The zone's trust as `check` would find it without asking anyone: cached, or an
+        insecure ancestor's; None when establishing it takes queries (the walk does that)."""
+        name = Name.from_text(zone)
+        cached = self._zones.get(name)
+        if cached is not None and cached.expires > now:
+            self._report(query, cached, cached=True)
+            return cached
+        return self._insecure_above(name, now)
+
+    def check_known(self, query: Query, result: Classified, qname: str,
+                    trust: ZoneTrust) -> Verdict:
+        """`check` with result.zone's trust already known (`known_trust`): no coroutine."""
+        try:
+            return self._judge(query, result, qname, trust)
+        except (ResolverError, ValueError):
+            return self._malformed(query, result, qname)
+
+    def _malformed(self, query: Query, result: Classified, qname: str) -> Verdict:
+        verdict = bogus(Reason.MALFORMED, Name.from_text(qname), query.qtype)
+        query.emit(
+            trace.AnswerValidated, zone=result.zone, qname=qname,
+            qtype=protocol.type_name(query.qtype), response=_kind(result).value,
+            security=verdict.security.value, reason=Reason.MALFORMED.value,
+        )  # fmt: skip
+        return verdict
+
+    def _judge(self, query: Query, result: Classified, qname: str, trust: ZoneTrust) -> Verdict:
+        """The verdict on `result` under its zone's trust."""
         budget = query.resolution.budget
-        zone = Name.from_text(result.zone)
-        trust = await self._trust(iterator, query, zone, budget)
         verdict = trust.verdict
         if verdict.secure and trust.keys is not None:
             # A CNAME step is judged as the answer to a CNAME question: its chain ends at the
             # CNAME's target, which the walk asks about next.
             qtype = QTYPE.CNAME if result.kind == Kind.CNAME else query.qtype
             data = response_data(result, qname, qtype)
-            checked = validate_response(data, zone, trust.keys, now=int(self.now()), budget=budget)
+            checked = validate_response(data, Name.from_text(result.zone), trust.keys,
+                                        now=int(self.now()), budget=budget)
             verdict = checked.verdict
             kind = checked.kind
             wildcard = next((v.wildcard for v in checked.rrsets if v.wildcard is not None), None)

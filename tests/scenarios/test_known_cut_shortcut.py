@@ -15,8 +15,11 @@ import asyncio
 import threading
 
 import pytest
+from dnslib import RCODE
 
 from resolver import shortcut
+from resolver.dnssec import Security
+from tests.fakenet import hermetic_resolver
 from tests.scripted import (
     ANY,
     COM,
@@ -257,3 +260,62 @@ def test_closing_the_resolver_while_a_shortcut_waits_ends_it(taken):
     assert future.cancelled()
     assert taken["sent"] == 1
     assert sends and sends[-1].cancelled()  # the shortcut's query stopped waiting too
+
+
+# ---- validating: the signed lab (tests/fakenet.py), trust anchored at its root ------------------
+
+SIGNED = ["dnssec_secure", "nsec_nxdomain", "nsec_nodata", "nsec3_nxdomain", "nsec3_nodata",
+          "nsec3_opt_out", "insecure_delegation", "signed_wildcard", "nsec3_wildcard",
+          "unsupported_algorithm", "bogus_signature", "bogus_expired", "bogus_ds_mismatch",
+          "bogus_ds_for_unsigned"]
+
+
+def _validated(tmp_path, scenario: str, server_path: bool):
+    """Warm the scenario's zone (its cut and chain of trust) with the scenario's own question,
+    then ask a never-seen sibling name and the scenario again: as the server does (untraced,
+    the shortcut) or traced (the walk alone)."""
+    tmp_path.mkdir(exist_ok=True)
+    resolver, lab, _, network = hermetic_resolver(tmp_path)
+    s = lab.scenario(scenario)
+    sibling = "shortcut-probe." + s.qname.split(".", 1)[1]
+
+    async def run():
+        assert resolver.bind_to_running_loop()
+        await resolver.query_async(s.qname, s.qtype)
+        asked = []
+        for name in (sibling, s.qname):
+            before = len(network.sent)
+            if server_path:
+                answer = await resolver.query_future(name, s.qtype, trace=False)
+            else:
+                answer = await resolver.query_async(name, s.qtype)
+            asked.append(len(network.sent) - before)
+            results.append((answer.rcode, answer.security,
+                            answer.ede.code if answer.ede else None,
+                            sorted(str(rr) for rr in answer.answer_records)))
+        return asked
+
+    results: list = []
+    try:
+        asked = asyncio.run(run())
+    finally:
+        resolver.close()
+    return results, asked
+
+
+@pytest.mark.parametrize("scenario", SIGNED)
+def test_a_validating_miss_under_a_known_trust_gets_the_walks_verdict(tmp_path, taken,
+                                                                      scenario):
+    """Secure answers and denials (NSEC, NSEC3, wildcards), insecure delegations and bogus
+    zones: the shortcut's rcode, DNSSEC status, EDE and records are the walk's, with as many
+    upstream queries."""
+    ours, ours_asked = _validated(tmp_path / "a", scenario, server_path=True)
+    walks, walk_asked = _validated(tmp_path / "b", scenario, server_path=False)
+    assert ours == walks
+    assert ours_asked == walk_asked
+
+
+def test_the_shortcut_validates_once_the_zones_trust_is_known(tmp_path, taken):
+    ours, asked = _validated(tmp_path, "nsec3_nxdomain", server_path=True)
+    assert ours[0][:2] == (RCODE.NXDOMAIN, Security.SECURE)
+    assert asked[0] == 1 and taken["sent"] == 1  # one query, sent by the shortcut
