@@ -276,7 +276,7 @@ class Iterator:
         resolution = Resolution(qname, qtype, self.clock, limits, tcp, cache_only,
                                 validate=validate, tracing=tracing)
         if self.validator is not None:
-            resolution.budget = dataclasses.replace(self.validator.budget)
+            resolution.budget = self.validator.budget.fresh()
         return resolution
 
     async def run(self, resolution: Resolution) -> Outcome:

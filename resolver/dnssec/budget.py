@@ -39,6 +39,10 @@ class ValidationBudget:
     key_trials: int = MAX_KEY_TRIALS
     nsec3_hashes: int = MAX_NSEC3_HASHES
 
+    def fresh(self) -> ValidationBudget:
+        """A full copy of this budget for a new query (dataclasses.replace costs more)."""
+        return ValidationBudget(self.signature_validations, self.key_trials, self.nsec3_hashes)
+
     def spend_validation(self) -> None:
         if self.signature_validations <= 0:
             raise BudgetExhausted("signature validations")
