@@ -55,6 +55,10 @@ class Feedback(enum.StrEnum):
     MISMATCH = "mismatch"  # the reply's ID or question did not match the query
 
 
+_OK = Feedback.OK  # a module constant: an enum member's lookup costs more, and this one is hot
+_NEVER = -math.inf  # a time that has always passed
+
+
 # Feedback meaning the server itself replied: it is reachable, so its timeout streak ends, and
 # an rtt given with it is a round-trip sample. (MISMATCH is not here: a reply that does not
 # match the query may not come from the server at all.)
@@ -104,8 +108,9 @@ BROKEN_TTL = 30.0
 # lives without news (both Unbound's infra-host-ttl, 15 minutes).
 NO_EDNS_TTL = 900.0
 HOST_TTL = 900.0
-# A record re-inserted (its forget-by time moved to now + HOST_TTL) this recently is updated in
-# place by a plain reply: it is then forgotten at most this much earlier than otherwise.
+# A plain reply moves its record's forget-by time on (working it out walks the record's marks)
+# only if that time was set at least this long ago: the record is then forgotten at most this
+# much earlier than otherwise.
 REINSERT_AFTER = 1.0
 # Lame and broken marks kept per server. A hoster's server may be lame for many zones; past this
 # the lapsed marks go first, then the oldest, so a record's size stays bounded (a dropped mark
@@ -145,7 +150,7 @@ class _Server:
     next_probe: float = -math.inf
     no_edns_until: float = -math.inf
     marks: dict[str, _Mark] = field(default_factory=dict)  # zone -> mark, oldest first
-    stored: float = -math.inf  # when last (re)inserted, which set its forget-by time
+    stored: float = -math.inf  # when its forget-by time was last worked out
     expires: float = -math.inf  # its forget-by time: the record is dead from then on
     size: int = 0  # what the table counts for it (bytes, or 1 when bounded by count)
 
@@ -297,9 +302,10 @@ class ServerRecords:
         """
         if type(feedback) is not Feedback:
             feedback = Feedback(feedback)
-        if feedback is Feedback.OK and rtt is None:
-            raise ValueError("Feedback.OK needs the round-trip time")
-        if rtt is not None and not (math.isfinite(rtt) and rtt >= 0):
+        if rtt is None:
+            if feedback is _OK:
+                raise ValueError("Feedback.OK needs the round-trip time")
+        elif not 0 <= rtt < math.inf:  # also refuses NaN
             raise ValueError(f"not a round-trip time: {rtt!r}")
         now = self._clock()
         servers = self._servers
@@ -310,12 +316,13 @@ class ServerRecords:
                 server = None
             else:
                 servers.move_to_end(address)  # the most recently used
-        if server is not None and feedback is Feedback.OK and now - server.stored < REINSERT_AFTER:
-            # A reply from a server heard from just now: its forget-by time would move by
-            # less than REINSERT_AFTER, so update it in place (no re-insertion per reply).
+        if server is not None and feedback is _OK:  # most reports: a reply from a known server
             server.sample(rtt)  # type: ignore[arg-type]
             server.timeouts = 0
-            server.backoff_until = -math.inf
+            server.backoff_until = _NEVER
+            if now - server.stored >= REINSERT_AFTER:  # else its forget-by time barely moves
+                server.stored = now
+                server.expires = server.forget_by(now)
             return
         key = canonical_name(zone)
         server = server or _Server()
@@ -349,8 +356,12 @@ class ServerRecords:
         server = self._servers.get(address)  # read inline (no use marked): it is hot
         if server is None or server.srtt is None or self._clock() >= server.expires:
             rto = self.initial_rto
-        else:
-            rto = min(max(server.srtt + 4 * server.rttvar, self.min_rto), self.max_rto)
+        else:  # RFC 6298 §2: srtt + 4*rttvar, clamped to [min_rto, max_rto]
+            rto = server.srtt + 4 * server.rttvar
+            if rto < self.min_rto:
+                rto = self.min_rto
+            elif rto > self.max_rto:
+                rto = self.max_rto
         udp = rto if attempt <= 0 else min(rto * 2 ** min(attempt, MAX_DOUBLINGS), self.max_rto)
         return max(TCP_ROUND_TRIPS * udp, self.initial_rto) if tcp else udp
 
@@ -373,7 +384,7 @@ class ServerRecords:
         # Read inline, without a liveness check: a record outlives its no-EDNS time (forget_by),
         # so a dead record's no_edns_until has passed too.
         server = self._servers.get(address)
-        return (server is None or server.no_edns_until == -math.inf
+        return (server is None or server.no_edns_until == _NEVER
                 or self._clock() >= server.no_edns_until)
 
     # -- housekeeping -------------------------------------------------------------------------

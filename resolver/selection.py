@@ -147,10 +147,10 @@ class InfraCache(ServerRecords):
         rated = self._rated(candidates, zone)
         if len(rated) < 2:
             return rated[0][1] if rated else None
-        rated.sort(key=_RTT)
-        best = rated[0][0]
+        best = min(rated)[0]
         pick = self._rng.choice([address for rtt, address in rated if rtt == best])
         if self._rng.random() < EXPLORE_PROBABILITY:
+            rated.sort(key=_RTT)  # the others in rank order (ties in candidate order)
             pick = self._rng.choice([address for _, address in rated if address != pick])
         return pick
 
