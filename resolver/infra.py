@@ -168,10 +168,6 @@ class _Server:
             self.rttvar = (1 - RTT_BETA) * self.rttvar + RTT_BETA * abs(self.srtt - rtt)
             self.srtt = (1 - RTT_ALPHA) * self.srtt + RTT_ALPHA * rtt
 
-    def rtt_estimate(self) -> float | None:
-        """srtt + 4*rttvar (RFC 6298 §2), unclamped; None if never measured."""
-        return None if self.srtt is None else self.srtt + 4 * self.rttvar
-
     def time_out(self, now: float) -> None:
         """One more consecutive timeout; from the BACKOFF_AFTER-th on, back the server off."""
         self.timeouts += 1
@@ -190,10 +186,6 @@ class _Server:
         while len(self.marks) >= MAX_ZONE_MARKS_PER_SERVER:
             del self.marks[next(iter(self.marks))]  # the oldest
         self.marks[zone] = mark
-
-    def marked(self, zone: str, now: float) -> _Mark | None:
-        mark = self.marks.get(zone)
-        return mark if mark is not None and now < mark.until else None
 
 
 # What one server's record costs in the table (its address key, the _Server and its marks dict,
@@ -225,16 +217,15 @@ class ServerTable(OrderedDict[str, _Server]):
         """Keep `server` at address as the most recently used, counted at its size now (its
         marks may have changed), then drop the least recently used records until the total
         fits. A record larger than the whole limit is not kept."""
-        old = self.get(address)
-        if old is not None:
-            self.currsize -= old.size
+        self.drop(address)
         size = _record_bytes(server) if self.by_bytes else 1
+        if size > self.limit:
+            return  # it alone would not fit: the others stay
         server.size = size
-        self[address] = server
-        self.move_to_end(address)
+        self[address] = server  # the most recently used end
         self.currsize += size
         while self.currsize > self.limit:
-            _, dropped = self.popitem(last=False)  # the record itself last of all
+            _, dropped = self.popitem(last=False)
             self.currsize -= dropped.size
 
     def drop(self, address: str) -> None:
