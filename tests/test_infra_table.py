@@ -13,6 +13,9 @@ from resolver.infra import (
     SERVER_RECORD_BYTES,
     Feedback,
     ServerRecords,
+    ServerTable,
+    _Mark,
+    _Server,
 )
 from resolver.memory import MIN_CACHE_SIZE, ResolverShares
 from resolver.selection import UNKNOWN_SERVER_NICENESS, InfraCache
@@ -115,6 +118,15 @@ def test_a_record_larger_than_the_whole_share_is_dropped_not_raised() -> None:
         assert records._servers.currsize <= share
     records.report(B, ZONE, Feedback.OK, rtt=0.02)
     assert records.stats(B) is not None
+
+
+def test_a_record_too_large_for_the_table_leaves_the_others_in_place() -> None:
+    table = ServerTable(SERVER_RECORD_BYTES * 3, by_bytes=True)
+    table.store(A, _Server())
+    table.store(B, _Server())
+    huge = _Server(marks={f"z{j}.example.": _Mark(1e9, lame=True) for j in range(20)})
+    table.store(C, huge)
+    assert list(table) == [A, B] and table.currsize == 2 * SERVER_RECORD_BYTES
 
 
 def test_a_forgotten_record_leaves_the_table_when_it_is_read() -> None:
