@@ -15,8 +15,10 @@ keep per server address:
 
 Records are bounded: at most `maxsize` servers, or `max_bytes` by each record's measured size
 (its lame/broken marks included), least recently used dropped first; and a server without
-news for HOST_TTL is forgotten. Which server to ask next is decided from these
-records in resolver/selection.py.
+news for HOST_TTL is forgotten (checked when its record is read, as Unbound's infra cache does:
+a forgotten record waits in the table until it is read or is the least recently used, so no
+timer or heap is kept). Which server to ask next is decided from these records in
+resolver/selection.py, which reads each candidate's record once per choice.
 
 Pure: no I/O; time comes from an injectable clock. Not thread-safe: one event loop owns it.
 """
@@ -26,11 +28,10 @@ from __future__ import annotations
 import enum
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
-
-from cachetools import TLRUCache
 
 from resolver.cache import canonical_name
 
@@ -52,6 +53,10 @@ class Feedback(enum.StrEnum):
     TRUNCATED = "truncated"  # TC=1 over UDP: the answer needs TCP (no fault of the server)
     MALFORMED = "malformed"  # the reply could not be parsed
     MISMATCH = "mismatch"  # the reply's ID or question did not match the query
+
+
+_OK = Feedback.OK  # a module constant: an enum member's lookup costs more, and this one is hot
+_NEVER = -math.inf  # a time that has always passed
 
 
 # Feedback meaning the server itself replied: it is reachable, so its timeout streak ends, and
@@ -103,8 +108,9 @@ BROKEN_TTL = 30.0
 # lives without news (both Unbound's infra-host-ttl, 15 minutes).
 NO_EDNS_TTL = 900.0
 HOST_TTL = 900.0
-# A record re-inserted (its forget-by time moved to now + HOST_TTL) this recently is updated in
-# place by a plain reply: it is then forgotten at most this much earlier than otherwise.
+# A plain reply moves its record's forget-by time on (working it out walks the record's marks)
+# only if that time was set at least this long ago: the record is then forgotten at most this
+# much earlier than otherwise.
 REINSERT_AFTER = 1.0
 # Lame and broken marks kept per server. A hoster's server may be lame for many zones; past this
 # the lapsed marks go first, then the oldest, so a record's size stays bounded (a dropped mark
@@ -144,7 +150,9 @@ class _Server:
     next_probe: float = -math.inf
     no_edns_until: float = -math.inf
     marks: dict[str, _Mark] = field(default_factory=dict)  # zone -> mark, oldest first
-    stored: float = -math.inf  # when last (re)inserted, which set its forget-by time
+    stored: float = -math.inf  # when its forget-by time was last worked out
+    expires: float = -math.inf  # its forget-by time: the record is dead from then on
+    size: int = 0  # what the table counts for it (bytes, or 1 when bounded by count)
 
     def forget_by(self, now: float) -> float:
         """When this record may be dropped: nothing in it matters after that time."""
@@ -159,10 +167,6 @@ class _Server:
         else:  # rttvar first, with the old srtt
             self.rttvar = (1 - RTT_BETA) * self.rttvar + RTT_BETA * abs(self.srtt - rtt)
             self.srtt = (1 - RTT_ALPHA) * self.srtt + RTT_ALPHA * rtt
-
-    def rtt_estimate(self) -> float | None:
-        """srtt + 4*rttvar (RFC 6298 §2), unclamped; None if never measured."""
-        return None if self.srtt is None else self.srtt + 4 * self.rttvar
 
     def time_out(self, now: float) -> None:
         """One more consecutive timeout; from the BACKOFF_AFTER-th on, back the server off."""
@@ -183,20 +187,56 @@ class _Server:
             del self.marks[next(iter(self.marks))]  # the oldest
         self.marks[zone] = mark
 
-    def marked(self, zone: str, now: float) -> _Mark | None:
-        mark = self.marks.get(zone)
-        return mark if mark is not None and now < mark.until else None
 
-
-# What one server's record costs in the TLRUCache (its address key, the _Server, the cache's own
-# per-key items) and each lame/broken mark on top (zone key, _Mark, dict slot), beyond the zone
-# name's length. Measured with tracemalloc by tests/test_cache_bytes.py.
-SERVER_RECORD_BYTES = 520
+# What one server's record costs in the table (its address key, the _Server and its marks dict,
+# the OrderedDict's slot and link) and each lame/broken mark on top (zone key, _Mark, dict
+# slot), beyond the zone name's length. Measured with tracemalloc by tests/test_cache_bytes.py.
+SERVER_RECORD_BYTES = 400
 MARK_BYTES = 180
 
 
 def _record_bytes(server: _Server) -> int:
     return SERVER_RECORD_BYTES + sum(MARK_BYTES + len(zone) for zone in server.marks)
+
+
+class ServerTable(OrderedDict[str, _Server]):
+    """Server records by address, least recently used first, holding at most `limit`: bytes
+    (each record's measured size) when `by_bytes`, else records.
+
+    Reads are plain dict reads (`get`, then `move_to_end` to mark a use), so the hot paths pay
+    no method call for them; a reader checks `expires` itself and `drop`s a dead record. Only
+    `store` and `drop` change what is counted (`currsize`)."""
+
+    def __init__(self, limit: int, *, by_bytes: bool) -> None:
+        super().__init__()
+        self.limit = limit
+        self.by_bytes = by_bytes
+        self.currsize = 0
+
+    def store(self, address: str, server: _Server) -> None:
+        """Keep `server` at address as the most recently used, counted at its size now (its
+        marks may have changed), then drop the least recently used records until the total
+        fits. A record larger than the whole limit is not kept."""
+        self.drop(address)
+        size = _record_bytes(server) if self.by_bytes else 1
+        if size > self.limit:
+            return  # it alone would not fit: the others stay
+        server.size = size
+        self[address] = server  # the most recently used end
+        self.currsize += size
+        while self.currsize > self.limit:
+            _, dropped = self.popitem(last=False)
+            self.currsize -= dropped.size
+
+    def drop(self, address: str) -> None:
+        """Forget the record at address, if any."""
+        server = self.pop(address, None)
+        if server is not None:
+            self.currsize -= server.size
+
+    def clear(self) -> None:
+        super().clear()
+        self.currsize = 0
 
 
 class ServerRecords:
@@ -222,19 +262,21 @@ class ServerRecords:
         self.initial_rto = initial_rto
         self.min_rto = min_rto
         self.max_rto = max_rto
-        self._servers: TLRUCache[str, _Server] = TLRUCache(
-            maxsize=maxsize if max_bytes is None else max_bytes,
-            ttu=lambda _key, server, now: server.forget_by(now), timer=clock,
-            getsizeof=None if max_bytes is None else _record_bytes,
-        )
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
+        self._servers = ServerTable(maxsize if max_bytes is None else max_bytes,
+                                    by_bytes=max_bytes is not None)
 
-    def _server(self, address: str) -> _Server | None:
+    def _server(self, address: str, now: float | None = None) -> _Server | None:
         """The live record of a server, now the most recently used; None without one."""
-        # TLRUCache.get would check liveness twice (`in`, then `[]`): `[]` alone does it once.
-        try:
-            return self._servers[address]
-        except KeyError:
+        server = self._servers.get(address)
+        if server is None:
             return None
+        if (self._clock() if now is None else now) >= server.expires:
+            self._servers.drop(address)
+            return None
+        self._servers.move_to_end(address)
+        return server
 
     # -- feedback -----------------------------------------------------------------------------
 
@@ -251,18 +293,27 @@ class ServerRecords:
         """
         if type(feedback) is not Feedback:
             feedback = Feedback(feedback)
-        if feedback is Feedback.OK and rtt is None:
-            raise ValueError("Feedback.OK needs the round-trip time")
-        if rtt is not None and not (math.isfinite(rtt) and rtt >= 0):
+        if rtt is None:
+            if feedback is _OK:
+                raise ValueError("Feedback.OK needs the round-trip time")
+        elif not 0 <= rtt < math.inf:  # also refuses NaN
             raise ValueError(f"not a round-trip time: {rtt!r}")
         now = self._clock()
-        server = self._server(address)  # also makes it the most recently used
-        if server is not None and feedback is Feedback.OK and now - server.stored < REINSERT_AFTER:
-            # A reply from a server heard from just now: its forget-by time would move by
-            # less than REINSERT_AFTER, so update it in place (no re-insertion per reply).
+        servers = self._servers
+        server = servers.get(address)  # the one read of the record: inline, it is hot
+        if server is not None:
+            if now >= server.expires:
+                servers.drop(address)
+                server = None
+            else:
+                servers.move_to_end(address)  # the most recently used
+        if server is not None and feedback is _OK:  # most reports: a reply from a known server
             server.sample(rtt)  # type: ignore[arg-type]
             server.timeouts = 0
-            server.backoff_until = -math.inf
+            server.backoff_until = _NEVER
+            if now - server.stored >= REINSERT_AFTER:  # else its forget-by time barely moves
+                server.stored = now
+                server.expires = server.forget_by(now)
             return
         key = canonical_name(zone)
         server = server or _Server()
@@ -280,16 +331,10 @@ class ServerRecords:
         elif feedback is Feedback.EDNS_REJECTED:
             server.no_edns_until = now + NO_EDNS_TTL
         server.stored = now
-        self._servers[address] = server  # re-insert: refreshes LRU order and the forget-by time
+        server.expires = server.forget_by(now)
+        servers.store(address, server)  # recounts its size (its marks) and keeps the bound
 
     # -- timing -------------------------------------------------------------------------------
-
-    def _rto(self, server: _Server | None) -> float:
-        """RFC 6298 §2: srtt + 4*rttvar clamped to [min_rto, max_rto]; initial_rto unmeasured."""
-        estimate = server.rtt_estimate() if server is not None else None
-        if estimate is None:
-            return self.initial_rto
-        return min(max(estimate, self.min_rto), self.max_rto)
 
     def timeout(self, address: str, *, tcp: bool = False, attempt: int = 0) -> float:
         """How long to wait for this server's reply: its RTO, doubled per `attempt` (the number
@@ -299,40 +344,39 @@ class ServerRecords:
         TCP is used after a truncated UDP answer, so the server is known to be alive and a
         too-short timeout wastes the exchange, while a longer one costs little: hence the floor.
         """
-        udp = min(
-            self._rto(self._server(address)) * 2 ** min(max(attempt, 0), MAX_DOUBLINGS),
-            self.max_rto,
-        )
+        server = self._servers.get(address)  # read inline (no use marked): it is hot
+        if server is None or server.srtt is None or self._clock() >= server.expires:
+            rto = self.initial_rto
+        else:  # RFC 6298 §2: srtt + 4*rttvar, clamped to [min_rto, max_rto]
+            rto = server.srtt + 4 * server.rttvar
+            if rto < self.min_rto:
+                rto = self.min_rto
+            elif rto > self.max_rto:
+                rto = self.max_rto
+        udp = rto if attempt <= 0 else min(rto * 2 ** min(attempt, MAX_DOUBLINGS), self.max_rto)
         return max(TCP_ROUND_TRIPS * udp, self.initial_rto) if tcp else udp
 
     # -- availability -------------------------------------------------------------------------
 
-    def _backed_off(self, server: _Server | None, now: float) -> bool:
-        return server is not None and now < server.backoff_until
-
     def probe_due(self, address: str) -> bool:
         """May a query go to this server now? True if it is not backed off; if it is, True at
         most once per PROBE_INTERVAL (this call records the probe), else False."""
-        server = self._server(address)
         now = self._clock()
-        if server is None or not self._backed_off(server, now):
+        server = self._server(address, now)
+        if server is None or now >= server.backoff_until:
             return True
         if now < server.next_probe:
             return False
         server.next_probe = now + PROBE_INTERVAL
         return True
 
-    def _avoided(self, address: str, zone: str, now: float) -> bool:
-        """Backed off, or lame or broken for zone (a canonical name)."""
-        server = self._server(address)
-        return server is not None and (
-            self._backed_off(server, now) or server.marked(zone, now) is not None
-        )
-
     def edns_ok(self, address: str) -> bool:
         """May the query to this server carry OPT (it has not rejected EDNS lately)?"""
-        server = self._server(address)
-        return server is None or not self._clock() < server.no_edns_until
+        # Read inline, without a liveness check: a record outlives its no-EDNS time (forget_by),
+        # so a dead record's no_edns_until has passed too.
+        server = self._servers.get(address)
+        return (server is None or server.no_edns_until == _NEVER
+                or self._clock() >= server.no_edns_until)
 
     # -- housekeeping -------------------------------------------------------------------------
 
@@ -354,11 +398,15 @@ class ServerRecords:
 
     def addresses(self) -> list[str]:
         """The servers we hold a record for (for `resolve control infra`)."""
+        now = self._clock()
+        for address, server in list(self._servers.items()):
+            if now >= server.expires:  # forgotten: let it go now
+                self._servers.drop(address)
         return list(self._servers)
 
     def __len__(self) -> int:
         """Servers we hold a record for."""
-        return len(self._servers)
+        return len(self.addresses())
 
     def clear(self) -> None:
         self._servers.clear()

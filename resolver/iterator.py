@@ -826,8 +826,7 @@ class Iterator:
         why = SendReason.FIRST
         while True:
             choice = cut.next_choice(
-                choose=lambda c: self.infra.choose(c, zone),
-                usable=_as_given,  # choose() keeps only the usable ones itself: no second pass
+                choose=self.infra.choose,
                 probe_due=self.infra.probe_due,
                 max_attempts=MAX_ATTEMPTS_PER_SERVER,
             )
@@ -1176,10 +1175,6 @@ def _weakest(statuses: list[Security | None]) -> Security | None:
     if not statuses or any(s is None for s in statuses):
         return None
     return min(statuses, key=lambda s: _STRENGTH.index(s))  # type: ignore[arg-type]
-
-
-def _as_given(candidates: list[str]) -> list[str]:
-    return candidates
 
 
 def _security(value: str | None) -> Security | None:

@@ -33,6 +33,7 @@ import random
 import secrets
 import time
 from collections.abc import Sequence
+from operator import itemgetter
 
 from resolver.cache import canonical_name
 from resolver.infra import (
@@ -41,6 +42,7 @@ from resolver.infra import (
     Feedback,
     ServerRecords,
     ServerStats,
+    _Server,
 )
 
 __all__ = [
@@ -92,31 +94,76 @@ class InfraCache(ServerRecords):
         (not clamped to min_rto, so 10 ms beats 40 ms), initial_rto if it only ever timed out,
         doubled per consecutive timeout; UNKNOWN_SERVER_NICENESS if never tried."""
         server = self._server(address)
-        if server is None or (server.srtt is None and server.timeouts == 0):
+        if server is None:
             return UNKNOWN_SERVER_NICENESS
-        estimate = server.rtt_estimate()
-        base = self.initial_rto if estimate is None else estimate
-        return base * 2 ** min(server.timeouts, MAX_DOUBLINGS)
+        return _expected_rtt(server, self.initial_rto)
+
+    def _rated(self, candidates: Sequence[str], zone: str) -> list[tuple[float, str]]:
+        """(expected RTT, address) for the candidates that may be asked now, in candidate order,
+        without duplicates: not backed off, not lame or broken for zone. Each candidate's record
+        is read once, and marked used."""
+        servers = self._servers
+        now = self._clock()
+        key = None  # the zone's canonical name, worked out for the first record with marks
+        rated = []
+        initial_rto = self.initial_rto
+        for address in dict.fromkeys(candidates):
+            server = servers.get(address)
+            if server is not None:
+                if now >= server.expires:  # forgotten: as if never asked
+                    servers.drop(address)
+                    server = None
+                else:
+                    servers.move_to_end(address)
+            if server is None:
+                rated.append((UNKNOWN_SERVER_NICENESS, address))
+                continue
+            if now < server.backoff_until:
+                continue
+            if server.marks:
+                if key is None:
+                    key = canonical_name(zone)
+                mark = server.marks.get(key)
+                if mark is not None and now < mark.until:
+                    continue
+            # _expected_rtt, inline: this loop runs for every server asked
+            timeouts, srtt = server.timeouts, server.srtt
+            if timeouts == 0:
+                rtt = UNKNOWN_SERVER_NICENESS if srtt is None else srtt + 4 * server.rttvar
+            else:
+                rtt = _expected_rtt(server, initial_rto)
+            rated.append((rtt, address))
+        return rated
 
     def usable(self, candidates: Sequence[str], zone: str) -> list[str]:
         """The candidates choose() may pick, best first: not backed off, not lame or broken
         for zone, by expected RTT (ties in candidate order), without duplicates."""
-        key = canonical_name(zone)
-        now = self._clock()
-        fresh = [a for a in dict.fromkeys(candidates) if not self._avoided(a, key, now)]
-        if len(fresh) < 2:
-            return fresh  # nothing to rank: no server records read for it
-        return sorted(fresh, key=self.expected_rtt)
+        rated = self._rated(candidates, zone)
+        rated.sort(key=_RTT)  # stable: ties stay in candidate order
+        return [address for _, address in rated]
 
     def choose(self, candidates: Sequence[str], zone: str) -> str | None:
         """The server to ask next for a query in zone, or None if no candidate is usable."""
-        ranked = self.usable(candidates, zone)
-        if not ranked:
-            return None
-        if len(ranked) == 1:
-            return ranked[0]
-        best = self.expected_rtt(ranked[0])
-        pick = self._rng.choice([a for a in ranked if self.expected_rtt(a) == best])
+        rated = self._rated(candidates, zone)
+        if len(rated) < 2:
+            return rated[0][1] if rated else None
+        best = min(rated)[0]
+        pick = self._rng.choice([address for rtt, address in rated if rtt == best])
         if self._rng.random() < EXPLORE_PROBABILITY:
-            pick = self._rng.choice([a for a in ranked if a != pick])
+            rated.sort(key=_RTT)  # the others in rank order (ties in candidate order)
+            pick = self._rng.choice([address for _, address in rated if address != pick])
         return pick
+
+
+_RTT = itemgetter(0)
+
+
+def _expected_rtt(server: _Server, initial_rto: float) -> float:
+    """InfraCache.expected_rtt of a server with a live record."""
+    timeouts = server.timeouts
+    if server.srtt is None:
+        if timeouts == 0:
+            return UNKNOWN_SERVER_NICENESS
+        return initial_rto * 2 ** min(timeouts, MAX_DOUBLINGS)
+    estimate = server.srtt + 4 * server.rttvar
+    return estimate * 2 ** min(timeouts, MAX_DOUBLINGS) if timeouts else estimate

@@ -156,8 +156,8 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
         return None  # a shortened question first
     zone = cut.zone
     infra = iterator.infra
-    choice = cut.next_choice(choose=lambda c: infra.choose(c, zone), usable=_as_given,
-                             probe_due=infra.probe_due, max_attempts=MAX_ATTEMPTS_PER_SERVER)
+    choice = cut.next_choice(choose=infra.choose, probe_due=infra.probe_due,
+                             max_attempts=MAX_ATTEMPTS_PER_SERVER)
     if not isinstance(choice, SendTo) or iterator.policy.refusal(choice.address):
         return None
     address = choice.address
@@ -186,7 +186,3 @@ class _Answered:
 
 
 _ANSWERED = _Answered()
-
-
-def _as_given(candidates: list[str]) -> list[str]:
-    return candidates

@@ -135,19 +135,19 @@ class ZoneCut:
 
     def next_choice(
         self,
-        choose: Callable[[list[str]], str | None],
-        usable: Callable[[list[str]], list[str]],
+        choose: Callable[[list[str], str], str | None],
         probe_due: Callable[[str], bool],
         max_attempts: int,
     ) -> Choice:
-        """The next step: `choose` picks among untried usable addresses (server selection);
-        `usable` filters out backed-off and lame ones; `probe_due` lets one through when every
-        server is backed off. Order: untried primary addresses, then resolving NS names without
-        addresses, then parent-side glue as a last resort, then retransmitting to servers that
-        only timed out, then a probe of a backed-off server."""
+        """The next step: `choose(addresses, zone)` picks one of the untried addresses that may
+        be asked now (server selection: not backed off, lame or broken for this zone), or None;
+        `probe_due` lets one through when every server is backed off. Order: untried primary
+        addresses, then resolving NS names without addresses, then parent-side glue as a last
+        resort, then retransmitting to servers that only timed out, then a probe of a
+        backed-off server."""
+        zone, tried = self.zone, self.tried
         primary = self.primary()
-        fresh = [a for a in primary if a not in self.tried]
-        pick = choose(usable(fresh))
+        pick = choose([a for a in primary if a not in tried], zone)
         if pick is not None:
             name, side = primary[pick]
             return SendTo(pick, name, side)
@@ -155,16 +155,16 @@ class ZoneCut:
         if pending:
             return ResolveName(pending[0])
         fallback = self.last_resort()
-        pick = choose(usable([a for a in fallback if a not in self.tried]))
+        pick = choose([a for a in fallback if a not in tried], zone)
         if pick is not None:
             return SendTo(pick, fallback[pick][0], Side.PARENT, last_resort=True)
         everything = {**fallback, **primary}
-        retry = [a for a in self.timed_out if self.tried.get(a, 0) < max_attempts]
-        pick = choose(usable(retry)) if retry else None
+        retry = [a for a in self.timed_out if tried.get(a, 0) < max_attempts]
+        pick = choose(retry, zone) if retry else None
         if pick is not None:
             name, side = everything[pick]
             return SendTo(pick, name, side)
-        untouched = [a for a in everything if a not in self.tried]
+        untouched = [a for a in everything if a not in tried]
         for address in untouched:
             if probe_due(address):
                 name, side = everything[address]
