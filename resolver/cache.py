@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from dnslib import CLASS, QTYPE, RCODE, RR, DNSLabel
 
-from resolver import cache_entry
+from resolver import cache_entry, soa_wire
 from resolver.cache_entry import Head
 from resolver.lru import ByteLRU
 from resolver.memory import DEFAULT_CACHE_SIZE, RESOLVER_SPLIT
@@ -400,6 +400,11 @@ class RRsetCache:
         max_ttl. Both SOA fields are unsigned 32-bit values; one with the high bit set is large
         and so loses to the caps (RFC 8767 §4). Raises ValueError for a non-SOA record.
         """
+        wire = soa_wire.wire_of(soa)
+        if wire is not None:  # an SOA read from the wire: MINIMUM is its last four octets
+            fields = soa.__dict__
+            minimum = int.from_bytes(wire[1][-4:], "big")
+            return max(0, min(fields["_ttl"], minimum, self.max_negative_ttl, self.max_ttl))
         _, rtype, _, ttl, rdata = cache_entry.record_fields(soa)
         if rtype != _SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")

@@ -32,6 +32,8 @@ from typing import Any, NamedTuple
 from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, SOA, DNSBuffer, DNSLabel
 from dnslib.label import DNSLabelError
 
+from resolver import soa_wire
+
 _HEAD = struct.Struct("!dQIBBBBHI")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
 _SOA_TIMES = struct.Struct("!5I")
@@ -150,6 +152,8 @@ def new_soa(mname: DNSLabel, rname: DNSLabel, times: tuple[int, int, int, int, i
 def with_ttl(rr: RR, ttl: int) -> RR:
     """A copy of a record with another TTL (0 to 2**32 - 1); its rdata is shared, not
     copied: cached records are treated as immutable by every caller."""
+    if type(rr) is soa_wire.WireSOA:
+        return soa_wire.with_ttl(rr, ttl)  # its octets are shared too
     fields = rr.__dict__
     if not _DIRECT or type(rr) is not RR or fields["_rtype"] == _OPT:
         return RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata)
@@ -169,15 +173,15 @@ class _PlainBuffer(DNSBuffer):
 def _name_wire(name: DNSLabel) -> bytes:
     """An uncompressed wire name, refused as DNSBuffer.encode_name_nocompress refuses it."""
     try:
-        return _labels_wire(name.label)
+        return labels_wire(name.label)
     except TypeError:  # labels that cannot be hashed (bytearray): not remembered
-        return _labels_wire.__wrapped__(name.label)
+        return labels_wire.__wrapped__(name.label)
 
 
 # A negative answer's SOA names its zone, its primary server and its mailbox: the same few
 # names again and again, encoded once each.
 @functools.lru_cache(maxsize=1024)
-def _labels_wire(labels: tuple[bytes, ...]) -> bytes:
+def labels_wire(labels: tuple[bytes, ...]) -> bytes:
     if len(b".".join(labels)) > 253:
         raise DNSLabelError(f"Domain label too long: {DNSLabel(labels)!r}")
     out = bytearray()
@@ -214,7 +218,9 @@ def pack(
     if name_wire is None and name_text is None and not rdatas and not extra \
             and type(records) is tuple and len(records) == 1:
         # A plain negative answer: the head and its SOA, nothing else.
-        body = _soa_wire(records[0])
+        soa = records[0]
+        wire = soa_wire.wire_of(soa)
+        body = soa_wire.record_wire(soa, wire) if wire is not None else _soa_wire(soa)
         if body is not None:
             return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
                               HEAD_SIZE, HEAD_SIZE + len(body)) + body

@@ -67,6 +67,9 @@ __all__ = [
 ]
 
 
+_SOA = 6  # QTYPE.SOA, read once (each QTYPE.X is a lookup in dnslib's Bimap)
+
+
 class Kind(enum.StrEnum):
     ANSWER = "answer"
     CNAME = "cname"  # the answer is a CNAME chain that leaves this response: restart at target
@@ -113,7 +116,10 @@ class Classified:
 
     @property
     def soa(self) -> RR | None:
-        return next((rr for rr in self.authority if rr.rtype == QTYPE.SOA), None)
+        for rr in self.authority:  # a loop, not next(genexpr): read on every negative answer
+            if rr.rtype == _SOA:
+                return rr
+        return None
 
 
 def _is_cut(owner: str, zone: str, qname: str) -> bool:
