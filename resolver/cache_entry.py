@@ -242,7 +242,11 @@ def pack(
         rr.rdata.pack(buffer)
         buffer.update(at, "!H", buffer.offset - at - 2)
     for rr in records:
-        rr.pack(buffer)
+        wire = soa_wire.wire_of(rr)
+        if wire is not None:
+            buffer.append(soa_wire.record_wire(rr, wire))  # the same octets, not re-encoded
+        else:
+            rr.pack(buffer)
     extra_at = buffer.offset
     for rr in extra:
         rr.pack(buffer)
