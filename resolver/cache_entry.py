@@ -219,7 +219,7 @@ def pack(
             and type(records) is tuple and len(records) == 1:
         # A plain negative answer: the head and its SOA, nothing else.
         soa = records[0]
-        wire = soa_wire.wire_of(soa)
+        wire = soa.__dict__.get("wire") if type(soa) is soa_wire.WireSOA else None
         body = soa_wire.record_wire(soa, wire) if wire is not None else _soa_wire(soa)
         if body is not None:
             return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
