@@ -710,7 +710,7 @@ class RRsetCache:
             name=cache_entry.owner_of(entry, fields, owner)[0],
             rtype=_key_tuple(key)[2],
             rcode=fields.rcode,
-            soa=cache_entry.unpack_records(entry, fields.records_at, fields.extra_at, ttl),
+            soa=cache_entry.unpack_soa(entry, fields.records_at, fields.extra_at, ttl),
             ttl=ttl,
             trust=_TRUST[fields.trust],
             security=cache_entry.SECURITY_CODES[fields.security],

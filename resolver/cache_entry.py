@@ -107,6 +107,7 @@ _RR_FIELDS = ("_rname", "_rtype", "_rclass", "_ttl", "rdata")
 _SOA_FIELDS = ("_mname", "_rname", "_times")
 _new_object = object.__new__
 _OPT = 41  # QTYPE.OPT: its RR carries EDNS fields of its own
+_SOA_TYPE = 6
 
 
 def _attributes_as_expected() -> bool:
@@ -306,6 +307,20 @@ def unpack_rdatas(
         offset += 2 + length
         buffer.offset = offset  # whatever the rdata parser read, the next record starts here
     return tuple(records)
+
+
+def unpack_soa(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ...]:
+    """A negative entry's records (see unpack_records): its lone SOA as a WireSOA, its octets
+    as stored (nothing decoded, so a reply to the client is written from them)."""
+    at = start
+    while length := entry[at]:
+        at += 1 + length
+    at += 1
+    if at + 10 <= end:
+        rtype, rclass, _, rdlength = _RR_FIXED.unpack_from(entry, at)
+        if rtype == _SOA_TYPE and at + 10 + rdlength == end and rdlength > _SOA_TIMES.size:
+            return (soa_wire.new_wire_soa(entry[start:at], rclass, ttl, entry[at + 10 : end]),)
+    return unpack_records(entry, start, end, ttl)
 
 
 def unpack_records(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ...]:

@@ -320,3 +320,38 @@ def test_a_soa_from_the_wire_reads_packs_and_compares_as_dnslibs() -> None:
         assert entry == cache_entry.pack(expires=1.0, serial=0, ttl=0, trust=0, rcode=3,
                                          security=None, records=(plain,))
     assert renamed.rdata == plain_soa.rdata and changed.rname == plain_soa.rname
+
+
+def test_a_cached_denial_is_read_back_as_octets_and_replies_as_dnslibs_parse() -> None:
+    """A negative entry's SOA comes back from the cache as a WireSOA (its stored octets): the
+    record dnslib parses from the entry, and the same reply to the client."""
+    from resolver import cache_entry
+    from resolver.answer import Answer
+    from resolver.cache import RRsetCache
+    from resolver.server.query import parse_query
+    from resolver.server.replies import answer_reply_and_ttls
+    from resolver.soa_wire import WireSOA
+    from tests.fakenet import FakeClock
+
+    for shape, (raw, zone, qname, qtype) in ACCEPTED.items():
+        fast = classify_negative(raw, zone, qname, qtype)
+        assert fast is not None and fast.soa is not None, shape
+        cache = RRsetCache(clock=FakeClock())
+        cache.put_negative(qname, qtype, fast.rcode, fast.soa)
+        denial = cache.get_negative(qname, qtype)
+        if fast.soa.ttl == 0 or fast.soa.rdata.times[4] == 0:
+            assert denial is None, shape  # not cached
+            continue
+        assert denial is not None and type(denial.soa[0]) is WireSOA, shape
+        (entry,) = cache._entries.data.values()
+        fields = cache_entry.head(entry)
+        parsed = cache_entry.unpack_records(entry, fields.records_at, fields.extra_at,
+                                            denial.ttl)
+        assert facts(list(denial.soa)) == facts(list(parsed)), shape
+        query = DNSRecord.question(qname.upper(), QTYPE.get(qtype))
+        query.header.id = 0x5353
+        client = parse_query(query.pack())
+        replies = [answer_reply_and_ttls(client, Answer(qname, qtype, 1, fast.rcode, qname,
+                                                        authority=list(soa)))
+                   for soa in (denial.soa, parsed)]
+        assert replies[0] == replies[1], shape
