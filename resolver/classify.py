@@ -55,6 +55,7 @@ from resolver.scrub import (
     scrub,
     target_of,
 )
+from resolver.soa_wire import WireSOA
 
 __all__ = [
     "Classified",
@@ -117,7 +118,7 @@ class Classified:
     @property
     def soa(self) -> RR | None:
         for rr in self.authority:  # a loop, not next(genexpr): read on every negative answer
-            if rr.rtype == _SOA:
+            if (rr.__dict__["_rtype"] if type(rr) is WireSOA else rr.rtype) == _SOA:
                 return rr
         return None
 
