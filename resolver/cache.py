@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from dnslib import CLASS, QTYPE, RCODE, RR, DNSLabel
 
-from resolver import cache_entry
+from resolver import cache_entry, soa_wire
 from resolver.cache_entry import Head
 from resolver.lru import ByteLRU
 from resolver.memory import DEFAULT_CACHE_SIZE, RESOLVER_SPLIT
@@ -400,6 +400,12 @@ class RRsetCache:
         max_ttl. Both SOA fields are unsigned 32-bit values; one with the high bit set is large
         and so loses to the caps (RFC 8767 §4). Raises ValueError for a non-SOA record.
         """
+        if type(soa) is soa_wire.WireSOA:
+            fields = soa.__dict__
+            wire = fields["wire"]
+            if wire is not None:  # read from the wire: MINIMUM is its last four octets
+                minimum = int.from_bytes(wire[1][-4:], "big")
+                return max(0, min(fields["_ttl"], minimum, self.max_negative_ttl, self.max_ttl))
         _, rtype, _, ttl, rdata = cache_entry.record_fields(soa)
         if rtype != _SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")
@@ -408,6 +414,8 @@ class RRsetCache:
     def clamp_negative(self, soa: RR) -> RR:
         """A copy of `soa` with the negative TTL, as the authority section of a negative answer
         carries it (RFC 2308 §3) and as the cache would serve it."""
+        if type(soa) is soa_wire.WireSOA:
+            return soa_wire.with_ttl(soa, self.negative_ttl(soa))  # its octets are shared
         return _with_ttl(soa, self.negative_ttl(soa))
 
     # -- positive data ------------------------------------------------------------------------
@@ -702,7 +710,7 @@ class RRsetCache:
             name=cache_entry.owner_of(entry, fields, owner)[0],
             rtype=_key_tuple(key)[2],
             rcode=fields.rcode,
-            soa=cache_entry.unpack_records(entry, fields.records_at, fields.extra_at, ttl),
+            soa=cache_entry.unpack_soa(entry, fields.records_at, fields.extra_at, ttl),
             ttl=ttl,
             trust=_TRUST[fields.trust],
             security=cache_entry.SECURITY_CODES[fields.security],

@@ -32,6 +32,8 @@ from typing import Any, NamedTuple
 from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, SOA, DNSBuffer, DNSLabel
 from dnslib.label import DNSLabelError
 
+from resolver import soa_wire
+
 _HEAD = struct.Struct("!dQIBBBBHI")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
 _SOA_TIMES = struct.Struct("!5I")
@@ -105,6 +107,7 @@ _RR_FIELDS = ("_rname", "_rtype", "_rclass", "_ttl", "rdata")
 _SOA_FIELDS = ("_mname", "_rname", "_times")
 _new_object = object.__new__
 _OPT = 41  # QTYPE.OPT: its RR carries EDNS fields of its own
+_SOA_TYPE = 6
 
 
 def _attributes_as_expected() -> bool:
@@ -150,6 +153,8 @@ def new_soa(mname: DNSLabel, rname: DNSLabel, times: tuple[int, int, int, int, i
 def with_ttl(rr: RR, ttl: int) -> RR:
     """A copy of a record with another TTL (0 to 2**32 - 1); its rdata is shared, not
     copied: cached records are treated as immutable by every caller."""
+    if type(rr) is soa_wire.WireSOA:
+        return soa_wire.with_ttl(rr, ttl)  # its octets are shared too
     fields = rr.__dict__
     if not _DIRECT or type(rr) is not RR or fields["_rtype"] == _OPT:
         return RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata)
@@ -169,15 +174,15 @@ class _PlainBuffer(DNSBuffer):
 def _name_wire(name: DNSLabel) -> bytes:
     """An uncompressed wire name, refused as DNSBuffer.encode_name_nocompress refuses it."""
     try:
-        return _labels_wire(name.label)
+        return labels_wire(name.label)
     except TypeError:  # labels that cannot be hashed (bytearray): not remembered
-        return _labels_wire.__wrapped__(name.label)
+        return labels_wire.__wrapped__(name.label)
 
 
 # A negative answer's SOA names its zone, its primary server and its mailbox: the same few
 # names again and again, encoded once each.
 @functools.lru_cache(maxsize=1024)
-def _labels_wire(labels: tuple[bytes, ...]) -> bytes:
+def labels_wire(labels: tuple[bytes, ...]) -> bytes:
     if len(b".".join(labels)) > 253:
         raise DNSLabelError(f"Domain label too long: {DNSLabel(labels)!r}")
     out = bytearray()
@@ -214,7 +219,9 @@ def pack(
     if name_wire is None and name_text is None and not rdatas and not extra \
             and type(records) is tuple and len(records) == 1:
         # A plain negative answer: the head and its SOA, nothing else.
-        body = _soa_wire(records[0])
+        soa = records[0]
+        wire = soa.__dict__.get("wire") if type(soa) is soa_wire.WireSOA else None
+        body = soa_wire.record_wire(soa, wire) if wire is not None else _soa_wire(soa)
         if body is not None:
             return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
                               HEAD_SIZE, HEAD_SIZE + len(body)) + body
@@ -236,7 +243,11 @@ def pack(
         rr.rdata.pack(buffer)
         buffer.update(at, "!H", buffer.offset - at - 2)
     for rr in records:
-        rr.pack(buffer)
+        wire = soa_wire.wire_of(rr)
+        if wire is not None:
+            buffer.append(soa_wire.record_wire(rr, wire))  # the same octets, not re-encoded
+        else:
+            rr.pack(buffer)
     extra_at = buffer.offset
     for rr in extra:
         rr.pack(buffer)
@@ -296,6 +307,20 @@ def unpack_rdatas(
         offset += 2 + length
         buffer.offset = offset  # whatever the rdata parser read, the next record starts here
     return tuple(records)
+
+
+def unpack_soa(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ...]:
+    """A negative entry's records (see unpack_records): its lone SOA as a WireSOA, its octets
+    as stored (nothing decoded, so a reply to the client is written from them)."""
+    at = start
+    while length := entry[at]:
+        at += 1 + length
+    at += 1
+    if at + 10 <= end:
+        rtype, rclass, _, rdlength = _RR_FIXED.unpack_from(entry, at)
+        if rtype == _SOA_TYPE and at + 10 + rdlength == end and rdlength > _SOA_TIMES.size:
+            return (soa_wire.new_wire_soa(entry[start:at], rclass, ttl, entry[at + 10 : end]),)
+    return unpack_records(entry, start, end, ttl)
 
 
 def unpack_records(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ...]:

@@ -55,6 +55,7 @@ from resolver.scrub import (
     scrub,
     target_of,
 )
+from resolver.soa_wire import WireSOA
 
 __all__ = [
     "Classified",
@@ -65,6 +66,9 @@ __all__ = [
     "name_of",
     "target_of",
 ]
+
+
+_SOA = 6  # QTYPE.SOA, read once (each QTYPE.X is a lookup in dnslib's Bimap)
 
 
 class Kind(enum.StrEnum):
@@ -113,7 +117,10 @@ class Classified:
 
     @property
     def soa(self) -> RR | None:
-        return next((rr for rr in self.authority if rr.rtype == QTYPE.SOA), None)
+        for rr in self.authority:  # a loop, not next(genexpr): read on every negative answer
+            if (rr.__dict__["_rtype"] if type(rr) is WireSOA else rr.rtype) == _SOA:
+                return rr
+        return None
 
 
 def _is_cut(owner: str, zone: str, qname: str) -> bool:

@@ -1140,10 +1140,10 @@ class Iterator:
             return
         trust = Trust.AUTH_AUTHORITY if result.aa else Trust.ANSWER_NONAUTH
         if result.kind == Kind.NXDOMAIN:
-            self.cache.put_negative(result.canonical_name, None, RCODE.NXDOMAIN, soa, trust,
+            self.cache.put_negative(result.canonical_name, None, NXDOMAIN, soa, trust,
                                     security=status, proof=result.proof)
         elif result.kind == Kind.NODATA:
-            self.cache.put_negative(result.canonical_name, qtype, RCODE.NOERROR, soa, trust,
+            self.cache.put_negative(result.canonical_name, qtype, NOERROR, soa, trust,
                                     security=status, proof=result.proof)
 
 

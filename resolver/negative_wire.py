@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import struct
 
-from dnslib import DNSLabel
-
-from resolver.cache_entry import new_rr, new_soa
+from resolver.cache_entry import labels_wire
 from resolver.classify import Classified, Kind
 from resolver.scrub import in_bailiwick
+from resolver.soa_wire import new_wire_soa
 from resolver.wire import HEADER_SIZE, OPT, WireError, decode_labels, name_from_labels
 
 _HEADER = struct.Struct("!6H")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
-_SOA_TIMES = struct.Struct("!5I")
-_SOA_TIMES_SIZE = _SOA_TIMES.size
+_SOA_TIMES_SIZE = 20  # SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM
 
 # Octets that dnslib and wire.name_from_labels render alike (printable ASCII, not '.' or '\').
 _PLAIN = bytes(range(0x21, 0x7F)).translate(None, b".\\")
@@ -88,7 +86,6 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
     owner = name_from_labels(owner_labels).lower()  # plain labels: dnslib's text too
     if not in_bailiwick(owner, zone) or not in_bailiwick(qname, owner):
         return None
-    times = _SOA_TIMES.unpack_from(raw, pos)
     pos = end
     if arcount:
         if not _bare_opt(raw, pos):
@@ -96,8 +93,9 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
         pos += 11
     if pos != n:
         return None
-    soa = new_rr(DNSLabel(owner_labels), _SOA, rclass, ttl,
-                 new_soa(DNSLabel(mname), DNSLabel(rname), times))
+    # The SOA travels as its uncompressed octets (soa_wire.py): its names are not encoded again.
+    soa = new_wire_soa(labels_wire(tuple(owner_labels)), rclass, ttl,
+                       labels_wire(tuple(mname)) + labels_wire(tuple(rname)) + raw[end - 20 : end])
     kind = Kind.NXDOMAIN if rcode == _NXDOMAIN else Kind.NODATA
     return Classified(kind=kind, zone=zone, aa=bool(flags & _FLAGS_AA), rcode=rcode,
                       authority=[soa], canonical_name=qname)

@@ -60,6 +60,10 @@ def handmade(owner: bytes = b"\xc0\x10", rdata: bytes = SOA_RDATA, rdlength: int
             + length.to_bytes(2, "big") + rdata + tail)
 
 
+# A name of 255 octets on the wire (253 in text), and its parent.
+MAXIMAL = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61]) + "."
+MAXIMAL_ZONE = MAXIMAL.split(".", 1)[1]
+
 # Shapes the wire path must classify itself, as (raw, zone, qname, qtype).
 ACCEPTED = {
     "nxdomain": (reply(), ZONE, QNAME, QTYPE.A),
@@ -88,6 +92,15 @@ ACCEPTED = {
     "handmade": (handmade(), ZONE, QNAME, QTYPE.A),
     "uncompressed owner": (handmade(owner=b"\x07example\x03com\x00"), ZONE, QNAME, QTYPE.A),
     "handmade OPT": (handmade(tail=OPT, arcount=1), ZONE, QNAME, QTYPE.A),
+    # RNAME pointing into MNAME, MNAME into the owner, owner into the question, odd case.
+    "pointer chain": (handmade(owner=b"\x07ExAmPlE\xc0\x18", rdata=(
+        b"\x03NS1\xc0\x21" + b"\x0aHostMaster\xc0\x35" + bytes(range(20)))),
+        ZONE, QNAME, QTYPE.A),
+    "maximal names": (reply(qname=MAXIMAL, authority=(
+        f"{MAXIMAL} 300 SOA {MAXIMAL} {MAXIMAL} 1 2 3 4 5",)), MAXIMAL, MAXIMAL, QTYPE.A),
+    "NODATA at a maximal name": (reply(rcode=0, qname=MAXIMAL, authority=(
+        f"{MAXIMAL_ZONE} 300 SOA ns.{MAXIMAL_ZONE} {MAXIMAL} 1 2 3 4 5",)), MAXIMAL_ZONE,
+        MAXIMAL, QTYPE.A),
 }
 
 NSID = RR(".", QTYPE.OPT, rclass=1232, ttl=0, rdata=[EDNSOption(3, b"ns1")])
@@ -233,3 +246,112 @@ def test_a_denial_read_from_the_wire_is_cached_and_served_as_the_full_paths() ->
             served.append((dict(cache._entries.data), facts(cache.clamp_negative(soa)),
                            denial and (facts(list(denial.soa)), denial.ttl)))
         assert served[0] == served[1], shape
+
+
+# Caches that clamp the negative TTL from below the SOA's down to 0, and not at all.
+CLAMPS = [{}, {"max_negative_ttl": 0}, {"max_negative_ttl": 1}, {"max_ttl": 7},
+          {"max_negative_ttl": 2**32 - 1, "max_ttl": 2**32 - 1}]
+
+
+def test_the_octets_path_and_the_object_path_store_and_reply_alike() -> None:
+    """The SOA read from the wire carries its octets (soa_wire.WireSOA) to the cache and to
+    the client's reply; a plain dnslib SOA takes the object path. For every accepted shape and
+    every clamp, both store the same entry and give the client the same reply, whatever the
+    letter case of the client's question, and the octets path builds no dnslib name."""
+    from resolver.answer import Answer
+    from resolver.cache import RRsetCache
+    from resolver.server.query import parse_query
+    from resolver.server.replies import answer_reply_and_ttls
+    from resolver.soa_wire import WireSOA
+    from tests.fakenet import FakeClock
+
+    for shape, (raw, zone, qname, qtype) in ACCEPTED.items():
+        fast = classify_negative(raw, zone, qname, qtype)
+        full = full_path(raw, zone, qname, qtype)
+        assert fast is not None and full is not None, shape
+        wire_soa, plain_soa = fast.soa, full.soa
+        assert type(wire_soa) is WireSOA and type(plain_soa) is RR, shape
+        for limits in CLAMPS:
+            kept = []
+            for soa in (wire_soa, plain_soa):
+                cache = RRsetCache(clock=FakeClock(), **limits)
+                cache.put_negative(qname, qtype, fast.rcode, soa)
+                clamped = cache.clamp_negative(soa)
+                replies = []
+                for asked in (qname, qname.upper(), qname.swapcase()):
+                    query = DNSRecord.question(asked, QTYPE.get(qtype))
+                    query.header.id = 0x5353
+                    query.add_ar(EDNS0(udp_len=1232))
+                    answer = Answer(asked, qtype, 1, fast.rcode, asked, authority=[clamped])
+                    replies.append(answer_reply_and_ttls(parse_query(query.pack()), answer))
+                kept.append((dict(cache._entries.data), clamped.ttl, replies))
+            assert kept[0] == kept[1], (shape, limits)
+        assert {"_rname", "_rdata"}.isdisjoint(vars(wire_soa)), shape  # nothing built
+
+
+def test_a_soa_from_the_wire_reads_packs_and_compares_as_dnslibs() -> None:
+    """A WireSOA is the record dnslib parses: equal both ways, same text, same packing; its
+    TTL changes freely, and a new owner or rdata drops the octets so they never lie."""
+    from resolver import cache_entry
+    from resolver.soa_wire import wire_of
+
+    raw, zone, qname, qtype = ACCEPTED["pointer chain"]
+    fast, full = classify_negative(raw, zone, qname, qtype), full_path(raw, zone, qname, qtype)
+    assert fast is not None and full is not None
+    wire_soa, plain_soa = fast.soa, full.soa
+    assert wire_soa == plain_soa and plain_soa == wire_soa
+    assert (wire_soa != plain_soa) is False  # dnslib defines != on its own
+    assert str(wire_soa) == str(plain_soa) and repr(wire_soa) == repr(plain_soa)
+    packed = [DNSRecord(auth=[soa]).pack()[12:] for soa in (wire_soa, plain_soa)]
+    assert packed[0] == packed[1]
+    copy = cache_entry.with_ttl(wire_soa, 5)
+    assert (copy.ttl, wire_soa.ttl, wire_of(copy)) == (5, 300, wire_of(wire_soa))
+    copy.ttl = 9
+    assert wire_of(copy) is not None and copy.ttl == 9
+    renamed = cache_entry.with_ttl(wire_soa, 300)
+    renamed.rname = "other.example."
+    changed = cache_entry.with_ttl(wire_soa, 300)
+    changed.rdata = SOA("a.example.", "b.example.", (9, 9, 9, 9, 9))
+    for soa in (renamed, changed):
+        assert wire_of(soa) is None
+        entry = cache_entry.pack(expires=1.0, serial=0, ttl=0, trust=0, rcode=3,
+                                 security=None, records=(soa,))
+        plain = RR(soa.rname, QTYPE.SOA, soa.rclass, soa.ttl, soa.rdata)
+        assert entry == cache_entry.pack(expires=1.0, serial=0, ttl=0, trust=0, rcode=3,
+                                         security=None, records=(plain,))
+    assert renamed.rdata == plain_soa.rdata and changed.rname == plain_soa.rname
+
+
+def test_a_cached_denial_is_read_back_as_octets_and_replies_as_dnslibs_parse() -> None:
+    """A negative entry's SOA comes back from the cache as a WireSOA (its stored octets): the
+    record dnslib parses from the entry, and the same reply to the client."""
+    from resolver import cache_entry
+    from resolver.answer import Answer
+    from resolver.cache import RRsetCache
+    from resolver.server.query import parse_query
+    from resolver.server.replies import answer_reply_and_ttls
+    from resolver.soa_wire import WireSOA
+    from tests.fakenet import FakeClock
+
+    for shape, (raw, zone, qname, qtype) in ACCEPTED.items():
+        fast = classify_negative(raw, zone, qname, qtype)
+        assert fast is not None and fast.soa is not None, shape
+        cache = RRsetCache(clock=FakeClock())
+        cache.put_negative(qname, qtype, fast.rcode, fast.soa)
+        denial = cache.get_negative(qname, qtype)
+        if fast.soa.ttl == 0 or fast.soa.rdata.times[4] == 0:
+            assert denial is None, shape  # not cached
+            continue
+        assert denial is not None and type(denial.soa[0]) is WireSOA, shape
+        (entry,) = cache._entries.data.values()
+        fields = cache_entry.head(entry)
+        parsed = cache_entry.unpack_records(entry, fields.records_at, fields.extra_at,
+                                            denial.ttl)
+        assert facts(list(denial.soa)) == facts(list(parsed)), shape
+        query = DNSRecord.question(qname.upper(), QTYPE.get(qtype))
+        query.header.id = 0x5353
+        client = parse_query(query.pack())
+        replies = [answer_reply_and_ttls(client, Answer(qname, qtype, 1, fast.rcode, qname,
+                                                        authority=list(soa)))
+                   for soa in (denial.soa, parsed)]
+        assert replies[0] == replies[1], shape

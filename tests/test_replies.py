@@ -39,6 +39,7 @@ from resolver.server.replies import (
     pack_message,
     records_reply,
 )
+from resolver.soa_wire import WireSOA, new_wire_soa
 from resolver.wire import (
     MAX_POINTER_TARGET,
     build_query,
@@ -247,9 +248,15 @@ def test_a_negative_reply_from_bytes_is_the_one_dnslib_packs(
         assert negative_reply(query, rcode, soa, ede) is None
         return
     assert negative_reply(query, rcode, soa, ede) == packed
+    # The same SOA as an upstream reply's octets (soa_wire.WireSOA): the same reply.
+    from_wire = as_wire_soa(soa)
+    assert negative_reply(query, rcode, from_wire, ede) == packed
+    assert from_wire.__dict__["wire"] is not None  # written from its octets, nothing built
     name = name_from_labels(qname + zone)
     answer = Answer(name, qtype, 1, rcode, name, authority=[soa])
     assert answer_reply(query, answer) == records_reply(query, rcode, [], [soa])
+    wire_answer = Answer(name, qtype, 1, rcode, name, authority=[as_wire_soa(soa)])
+    assert answer_reply_and_ttls(query, wire_answer) == answer_reply_and_ttls(query, answer)
     # The TTL's offset known from writing it is the one reading the reply finds, so the
     # cached entry is the same either way.
     reply, offsets = answer_reply_and_ttls(query, answer)
@@ -259,6 +266,18 @@ def test_a_negative_reply_from_bytes_is_the_one_dnslib_packs(
     read = PackedReply(reply, query.question_end, 5.0, edns=edns, lifetime=minimum)
     assert [getattr(written, slot) for slot in PackedReply.__slots__] == [
         getattr(read, slot) for slot in PackedReply.__slots__]
+
+
+def as_wire_soa(soa: RR) -> WireSOA:
+    """The WireSOA that negative_wire.classify_negative reads for this SOA record."""
+    rdata = soa.rdata
+    octets = DNSBuffer()
+    for name in (rdata.mname, rdata.rname):
+        octets.encode_name_nocompress(name)
+    octets.pack("!5I", *rdata.times)
+    owner = DNSBuffer()
+    owner.encode_name_nocompress(soa.rname)
+    return new_wire_soa(bytes(owner.data), soa.rclass, soa.ttl, bytes(octets.data))
 
 
 def test_records_dnslib_cannot_pack_are_left_to_dnslib() -> None:
@@ -280,7 +299,7 @@ def test_a_negative_reply_written_for_one_name_serves_only_names_it_fits() -> No
                 rdata=SOA("ns.a.example.", "h.a.example.", (1, 2, 3, 4, 5)))
     plain = RR(DNSLabel("example."), QTYPE.SOA, ttl=300,
                rdata=SOA("ns.example.", "h.example.", (1, 2, 3, 4, 5)))
-    for soa in (into_a, plain):
+    for soa in (into_a, plain, as_wire_soa(into_a), as_wire_soa(plain)):
         for first in (b"b", b"a", b"c", b"a", b"B", b"aa"):
             query = _client_query((first, b"example"), QTYPE.A, edns=True, do=False, rd=True,
                                   cd=False)

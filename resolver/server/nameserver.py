@@ -77,6 +77,7 @@ from resolver.server.replies import (
     txt_reply,
 )
 from resolver.server.stats import ServerStats
+from resolver.soa_wire import minimum_of
 
 log = logging.getLogger("resolver.server")
 
@@ -766,7 +767,7 @@ def _negative_lifetime(answer: Answer) -> int | None:
         return None
     for record in answer.authority_records:
         if record.rtype == TYPE_SOA:
-            return min(record.ttl, record.rdata.times[4])
+            return min(record.ttl, minimum_of(record))  # read from a WireSOA's octets
     return None
 
 

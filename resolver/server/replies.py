@@ -23,6 +23,7 @@ from resolver.server.dnssec_reply import (
     dnssec_sections,
 )
 from resolver.server.query import ClientQuery
+from resolver.soa_wire import labels_of, wire_of
 from resolver.wire import HEADER_SIZE, MAX_LABEL_OCTETS, MAX_POINTER_TARGET
 
 NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED = 0, 1, 2, 3, 4, 5
@@ -183,11 +184,68 @@ def _negative_reply(
     query: ClientQuery, rcode: int, soa: RR, ede: ExtendedError | None
 ) -> tuple[bytes, int] | None:
     """negative_reply's bytes and the offset of the SOA's TTL in them."""
-    rdata = soa.rdata
     question = query.question
-    if question is None or soa.rtype != TYPE_SOA or type(rdata) is not SOA:
+    if question is None:
         return None
-    labels = query.labels
+    wire = wire_of(soa)
+    if wire is not None:
+        written = _soa_record_from_wire(query.labels, question, soa, wire)
+    else:
+        written = _soa_record_from_rr(query.labels, soa)
+    if written is None:
+        return None
+    record, ttl_offset = written
+    ttl_offset += HEADER_SIZE + len(question)
+    flags = reply_flags(query.flags, rcode)
+    if query.edns:
+        opt = opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
+        return b"".join((query.data[0:2], flags, _COUNTS_EDNS, question, record, opt)), ttl_offset
+    return b"".join((query.data[0:2], flags, _COUNTS, question, record)), ttl_offset
+
+
+def _soa_record_from_wire(
+    labels: tuple[bytes, ...], question: bytes, soa: RR, wire: tuple[bytes, bytes]
+) -> tuple[bytes, int] | None:
+    """The SOA record written after the question, from the octets a WireSOA carries: the
+    same record as _soa_record_from_rr writes, found by its octets instead of its fields."""
+    owner, rdata = wire
+    fields = soa.__dict__
+    rclass, ttl = fields["_rclass"], fields["_ttl"]
+    count = len(labels)
+    # As below: a record with a name ending in the whole question name is written for this
+    # name only. The question's name in the SOA's octets (a name's suffix is a suffix of its
+    # octets) is a superset of that, which only costs a record written here again.
+    if count and (question[:-4] in owner or question[:-4] in rdata):
+        return _soa_record_of_octets(labels, owner, rclass, ttl, rdata)
+    key = (labels[1:], len(labels[0]) if count else -1, owner, rclass, ttl, rdata)
+    written = _SOA_WRITTEN.get(key)
+    if written is None:
+        written = _soa_record_of_octets(labels, owner, rclass, ttl, rdata)
+        if written is not None:
+            _remember(key, written)
+    return written
+
+
+def _soa_record_of_octets(
+    labels: tuple[bytes, ...], owner: bytes, rclass: int, ttl: int, rdata: bytes
+) -> tuple[bytes, int] | None:
+    mname, at = labels_of(rdata)
+    rname, at = labels_of(rdata, at)
+    return _soa_record(labels, labels_of(owner)[0], rclass, ttl, mname, rname,
+                       _SOA_TIMES.unpack_from(rdata, at))
+
+
+def _remember(key: tuple[object, ...], written: tuple[bytes, int]) -> None:
+    if len(_SOA_WRITTEN) >= MAX_SOA_WRITTEN:
+        _SOA_WRITTEN.clear()
+    _SOA_WRITTEN[key] = written
+
+
+def _soa_record_from_rr(labels: tuple[bytes, ...], soa: RR) -> tuple[bytes, int] | None:
+    """The SOA record written after the question, from a dnslib SOA record's fields."""
+    rdata = soa.rdata
+    if soa.rtype != TYPE_SOA or type(rdata) is not SOA:
+        return None
     owner, mname, rname = soa.rname.label, rdata.mname.label, rdata.rname.label
     # The record's octets depend on the SOA and on where the question's name suffixes are
     # (compression), which its first label changes only by its length, unless a name of the
@@ -203,18 +261,8 @@ def _negative_reply(
         if written is None:
             written = _soa_record(labels, owner, soa.rclass, soa.ttl, mname, rname, rdata.times)
             if written is not None:
-                if len(_SOA_WRITTEN) >= MAX_SOA_WRITTEN:
-                    _SOA_WRITTEN.clear()
-                _SOA_WRITTEN[key] = written
-    if written is None:
-        return None
-    record, ttl_offset = written
-    ttl_offset += HEADER_SIZE + len(question)
-    flags = reply_flags(query.flags, rcode)
-    if query.edns:
-        opt = opt_record(query.do, rcode >> 4, ede.option() if ede is not None else b"")
-        return b"".join((query.data[0:2], flags, _COUNTS_EDNS, question, record, opt)), ttl_offset
-    return b"".join((query.data[0:2], flags, _COUNTS, question, record)), ttl_offset
+                _remember(key, written)
+    return written
 
 
 # Negative answers' SOA records as written after a question (_negative_reply's key): a miss of
