@@ -8,8 +8,9 @@ time has passed and pops it (Unbound's caches do the same: an expired entry stay
 read or is the least recently used), so no per-entry timer or heap is kept.
 
 One OrderedDict: about 100 bytes per entry of its own (dict slot, link node), measured in
-tests/test_cache_bytes.py, against about 300 for cachetools' TLRUCache with `getsizeof`, which
-keeps a second dict of sizes, an OrderedDict of GC-tracked `_Item`s and a heap beside its data.
+tests/test_cache_bytes.py, against about 300 for cachetools' TLRUCache with `getsizeof` (used
+here before), which keeps a second dict of sizes, an OrderedDict of GC-tracked `_Item`s and a
+heap beside its data.
 Not thread-safe.
 """
 
