@@ -81,7 +81,7 @@ class WalkAborted(Exception):
         self.failure = failure
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """Where a walk ended: rcode with answer and authority sections, or why it failed."""
 
@@ -97,7 +97,7 @@ class Outcome:
     dnssec: list[RR] = field(default_factory=list)  # RRSIGs of the answer, proof of a denial
 
 
-@dataclass
+@dataclass(slots=True)
 class Reply:
     """A parsed upstream reply and how it arrived; a plain negative reply comes classified
     from the wire instead (negative_wire.py), without a dnslib message."""
@@ -121,7 +121,7 @@ class Outgoing(NamedTuple):
     deadline_bound: bool  # the walk's deadline, not the server's RTO, set the timeout
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolution:
     """One question a caller asked: its trace, its budget and its deadline."""
 
@@ -161,7 +161,7 @@ class Resolution:
         return WalkAborted(Failure(cause, limit=limit, value=value, subject=subject))
 
 
-@dataclass
+@dataclass(slots=True)
 class Query:
     """One question the walk asks on the way, and the chain of questions it serves."""
 
