@@ -93,7 +93,7 @@ class Reason(enum.StrEnum):
     NAME_TOO_LONG = "name-too-long"  # a DNAME substitution beyond 255 octets (YXDOMAIN)
 
 
-@dataclass
+@dataclass(slots=True)
 class Classified:
     kind: Kind
     zone: str  # the bailiwick we judged the response against
