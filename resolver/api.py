@@ -195,7 +195,11 @@ def name_text(name: NameLike) -> str:
 
 def normalize_name(name: NameLike) -> str:
     """Absolute, validated form of a domain name; InvalidName says what is wrong with it."""
-    text = name_text(name).strip()
+    return _validated(name_text(name).strip(), name)
+
+
+def _validated(text: str, name: NameLike) -> str:
+    """normalize_name() of `name` whose presentation text is `text`, already stripped."""
     if not text:
         raise InvalidName(f"invalid domain name {name!r}: it is empty")
     try:
@@ -721,18 +725,22 @@ class Resolver:
         """Validate a call's arguments before anything is sent."""
         if self._closed:
             raise ResolverClosed("the resolver is closed")
-        try:
-            qtype = parse_rdtype(rdtype)
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise InvalidName(str(exc)) from None
-        qclass = parse_rdclass(rdclass)
+        if type(rdtype) is int and 0 < rdtype < 65536:  # a server's miss: no call needed
+            qtype = rdtype
+        else:
+            try:
+                qtype = parse_rdtype(rdtype)
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise InvalidName(str(exc)) from None
+        qclass = rdclass if type(rdclass) is int and 0 < rdclass < 65536 else (
+            parse_rdclass(rdclass))
         if qtype in UNASKABLE_TYPES or (not meta_ok and qtype in META_TYPES):
             raise NoMetaqueries(f"{_type_text(qtype)} is a meta-type: it cannot be resolved")
         if qclass in META_CLASSES:
             name = {254: "NONE", 255: "ANY"}[qclass]
             raise NoMetaqueries(f"{name} is a meta-class: it cannot be asked")
         text = name_text(name).strip()
-        qnames = [normalize_name(text)]
+        qnames = [_validated(text, text)]
         if search is None:
             search = self.use_search_by_default
         if search and self.search and _is_relative(text):
