@@ -21,7 +21,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from resolver.cache import canonical_name
 from resolver.classify import in_bailiwick
@@ -39,8 +39,10 @@ class Side(enum.StrEnum):
     CHILD = "child"  # the child zone's own data, or an answer to an address query
 
 
-@dataclass(frozen=True)
-class SendTo:
+class SendTo(NamedTuple):
+    """Send to this address (one per cache miss: a named tuple is built in a third of a frozen
+    dataclass's time)."""
+
     address: str
     ns_name: str
     side: Side
