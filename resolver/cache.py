@@ -587,6 +587,12 @@ class RRsetCache:
                 return True
         return False
 
+    def may_hold(self, owner: str, rtype: int) -> bool:
+        """Whether an RRset is stored at (owner, rtype, IN), owner in canonical form: the key
+        only, neither liveness nor trust. False means get() and stamp() find nothing, for the
+        price of one probe (a never-seen name has no NS RRset: is it a zone cut?)."""
+        return f"{owner} {rtype} 1" in self._entries.data  # _positive_key(owner, rtype, IN)
+
     def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]]) -> bool:
         """Whether stamp(owner, rtype) is still `stamp` for each (owner, rtype, stamp), owners
         in canonical form: what the zone-cut memo asks on every use. The common case (the

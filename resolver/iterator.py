@@ -742,11 +742,16 @@ class Iterator:
         NS names: the child's NS set (if cached at referral trust or better) then the parent's.
         Addresses: cached answers are the child's view; cached glue and the stored referral's
         glue are the parent's (tried last when the child published other addresses).
-        Built once per zone while those RRsets stay the same (ZoneCutMemo)."""
+        Built once per zone while those RRsets stay the same (ZoneCutMemo). `zone` is in
+        canonical form."""
         cut = self.cut_memo.get(zone, self.cache, self.delegations)
         if cut is not None:
             return cut
-        ns = self.cache.get(zone, QTYPE.NS, min_trust=Trust.AUTHORITY)
+        # Most names asked about are no zone cut: two key probes say so (without either key,
+        # get() finds no NS RRset and no delegation: no cut is missed).
+        if not self.cache.may_hold(zone, NS_TYPE) and not self.delegations.may_hold(zone):
+            return None
+        ns = self.cache.get(zone, NS_TYPE, min_trust=Trust.AUTHORITY)
         delegation = self.delegations.get(zone)
         if ns is None and delegation is None:
             return None

@@ -21,7 +21,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from resolver.cache import canonical_name
 from resolver.classify import in_bailiwick
@@ -39,8 +39,10 @@ class Side(enum.StrEnum):
     CHILD = "child"  # the child zone's own data, or an answer to an address query
 
 
-@dataclass(frozen=True)
-class SendTo:
+class SendTo(NamedTuple):
+    """Send to this address (one per cache miss: a named tuple is built in a third of a frozen
+    dataclass's time)."""
+
     address: str
     ns_name: str
     side: Side
@@ -61,9 +63,13 @@ class Exhausted:
 Choice = SendTo | ResolveName | Exhausted
 
 
-@dataclass
+@dataclass(slots=True)
 class ZoneCut:
-    """One delegation being used by a resolution: its servers and what was tried."""
+    """One delegation being used by a resolution: its servers and what was tried.
+
+    A copy shares its servers and addresses (and the facts worked out from them: `primary`,
+    `useless`) with the cut it was copied from, until either adds to them (copy on write):
+    the memo hands out a copy per cache miss, and most walks never add anything."""
 
     zone: str
     ns_names: list[str]
@@ -76,15 +82,32 @@ class ZoneCut:
     looked_up: set[str] = field(default_factory=set)  # NS names whose address lookup was done
     source: str = "cache"
     ns_cached: bool = False  # built from cache with the zone's NS RRset live in it
+    # Worked out from ns_names and the address tables, kept until add() changes them.
+    _primary: dict[str, tuple[str, Side]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    _useless: bool | None = field(default=None, init=False, repr=False, compare=False)
+    # ns_names and the address tables are another cut's too: add() copies them first.
+    _shared: bool = field(default=False, init=False, repr=False, compare=False)
 
     # -- building --------------------------------------------------------------------------
 
     def add(self, ns_name: str, addresses: Iterable[str], side: Side) -> None:
+        if self._shared:
+            self._own_tables()
+        self._primary = self._useless = None
         table = {Side.CHILD: self.child, Side.PARENT: self.parent, Side.HINTS: self.hints}[side]
         known = table.setdefault(ns_name, [])
         known.extend(a for a in addresses if a not in known)
         if ns_name not in self.ns_names:
             self.ns_names.append(ns_name)
+
+    def _own_tables(self) -> None:
+        """Copies of the NS names and address tables shared with another cut, to change."""
+        self.ns_names = list(self.ns_names)
+        self.child = {name: list(addresses) for name, addresses in self.child.items()}
+        self.parent = {name: list(addresses) for name, addresses in self.parent.items()}
+        self.hints = {name: list(addresses) for name, addresses in self.hints.items()}
+        self._shared = False
 
     # -- facts -----------------------------------------------------------------------------
 
@@ -94,7 +117,10 @@ class ZoneCut:
 
     def primary(self) -> dict[str, tuple[str, Side]]:
         """Address -> (NS name, side) for the addresses to try first: per NS name the child's
-        addresses when it published any, else the parent's glue; the hints for the root."""
+        addresses when it published any, else the parent's glue; the hints for the root.
+        Worked out once while the cut is unchanged, and shared by its copies: read it only."""
+        if self._primary is not None:
+            return self._primary
         chosen: dict[str, tuple[str, Side]] = {}
         hints, child, parent = self.hints, self.child, self.parent
         for name in self.ns_names:
@@ -107,6 +133,7 @@ class ZoneCut:
                 addresses, side = parent.get(name), Side.PARENT
             for address in addresses or ():
                 chosen.setdefault(address, (name, side))
+        self._primary = chosen
         return chosen
 
     def last_resort(self) -> dict[str, tuple[str, Side]]:
@@ -126,10 +153,11 @@ class ZoneCut:
     def useless(self) -> bool:
         """No address known and every NS name inside the zone itself: only the parent's fresh
         glue can help (the glue expired before the NS set). Resolving the names here would need
-        this very zone."""
-        return not any(self.addresses_of(n) for n in self.ns_names) and all(
-            in_bailiwick(n, self.zone) for n in self.ns_names
-        )
+        this very zone. Worked out once while the cut is unchanged, like primary()."""
+        if self._useless is None:
+            self._useless = not any(self.addresses_of(n) for n in self.ns_names) and all(
+                in_bailiwick(n, self.zone) for n in self.ns_names)
+        return self._useless
 
     # -- who next? -------------------------------------------------------------------------
 
@@ -146,8 +174,8 @@ class ZoneCut:
         resort, then retransmitting to servers that only timed out, then a probe of a
         backed-off server."""
         zone, tried = self.zone, self.tried
-        primary = self.primary()
-        pick = choose([a for a in primary if a not in tried], zone)
+        primary = self._primary if self._primary is not None else self.primary()
+        pick = choose([a for a in primary if a not in tried] if tried else list(primary), zone)
         if pick is not None:
             name, side = primary[pick]
             return SendTo(pick, name, side)
@@ -183,12 +211,16 @@ class ZoneCut:
         return self.tried[address] - 1
 
     def copy(self) -> ZoneCut:
-        """The same servers and addresses, with nothing tried yet in any walk."""
-        return ZoneCut(self.zone, list(self.ns_names),
-                       {name: list(addresses) for name, addresses in self.child.items()},
-                       {name: list(addresses) for name, addresses in self.parent.items()},
-                       {name: list(addresses) for name, addresses in self.hints.items()},
-                       source=self.source, ns_cached=self.ns_cached)
+        """The same servers and addresses, with nothing tried yet in any walk. Both cuts share
+        the servers and addresses until one of them adds to them."""
+        self._shared = True
+        new = object.__new__(ZoneCut)  # no __init__: every field is set here
+        new.zone, new.ns_names, new.source, new.ns_cached = (
+            self.zone, self.ns_names, self.source, self.ns_cached)
+        new.child, new.parent, new.hints = self.child, self.parent, self.hints
+        new._primary, new._useless, new._shared = self._primary, self._useless, True
+        new.tried, new.timed_out, new.failed, new.looked_up = {}, set(), set(), set()
+        return new
 
 
 @dataclass(frozen=True)
@@ -278,6 +310,11 @@ class DelegationStore:
         return Delegation(delegation.zone, delegation.ns_names, live, delegation.expires,
                           delegation.serial, lapses)
 
+    def may_hold(self, zone: str) -> bool:
+        """Whether a delegation is stored for `zone`, live or not: False means get() and
+        stamp() find nothing (one probe, for a name that is most likely no zone cut)."""
+        return zone in self._entries.data
+
     def stamp(self, zone: str) -> int | None:
         """The serial of the live delegation stored for `zone`, None without one."""
         entry = self._live(zone)
@@ -303,7 +340,7 @@ class StampedCache(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class _Memo:
-    cut: ZoneCut  # never handed out: callers get copies, which hold their walk's state
+    cut: ZoneCut  # never handed out: callers get copies (sharing its tables and facts)
     rrsets: tuple[RRsetStamp, ...]  # every cached RRset the cut was built from, or found absent
     delegation: int | None  # the stamp of the parent's delegation it used
     expires: float  # the first expiry among all of them (a glue address included)
@@ -360,6 +397,8 @@ class ZoneCutMemo:
         """Remember `cut` (copied) as built from `rrsets` and the delegation with that stamp,
         until `expires`."""
         rrsets = tuple((canonical_name(owner), rtype, stamp) for owner, rtype, stamp in rrsets)
+        cut.primary()  # worked out once here, for every copy handed out
+        cut.useless()
         size = _estimated_size(cut, rrsets)
         self._forget(zone)
         if size > self.max_bytes or expires <= self._clock():
@@ -392,6 +431,7 @@ class ZoneCutMemo:
 _STR_OVERHEAD = 49
 _SLOT = 72
 _ENTRY_OVERHEAD = 600  # the ZoneCut, its dicts and sets, the memo record and its key
+_PRIMARY_ENTRY = _SLOT + 56  # primary()'s slot and (NS name, side) tuple per address
 
 
 def _estimated_size(cut: ZoneCut, rrsets: tuple[RRsetStamp, ...]) -> int:
@@ -402,4 +442,4 @@ def _estimated_size(cut: ZoneCut, rrsets: tuple[RRsetStamp, ...]) -> int:
             texts.append(name)
             texts += addresses
     return _ENTRY_OVERHEAD + sum(_STR_OVERHEAD + _SLOT + len(t) for t in texts) \
-        + _SLOT * len(rrsets)
+        + _SLOT * len(rrsets) + _PRIMARY_ENTRY * len(cut.primary())

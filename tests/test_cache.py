@@ -965,6 +965,20 @@ def test_may_answer_is_false_only_when_every_probe_finds_nothing(
     assert cache.may_answer("a\\.b.example.com.", QTYPE.A)
 
 
+def test_may_hold_is_false_only_when_get_finds_nothing(
+    cache: RRsetCache, clock: FakeClock
+) -> None:
+    assert not cache.may_hold("example.com.", QTYPE.NS)
+    cache.put([ns("example.com.", "ns1.example.com.", ttl=60)], Trust.AUTHORITY)
+    assert cache.may_hold("example.com.", QTYPE.NS)
+    assert cache.get("example.com.", QTYPE.NS) is not None
+    assert not cache.may_hold("www.example.com.", QTYPE.NS)
+    assert not cache.may_hold("example.com.", QTYPE.A)
+    clock.advance(60)  # expired but not yet dropped: a key only, get() decides
+    assert cache.get("example.com.", QTYPE.NS) is None
+    assert not cache.may_hold("example.com.", QTYPE.NS)  # get() dropped it
+
+
 def test_stamps_hold_while_each_rrset_is_the_one_stamped(
     cache: RRsetCache, clock: FakeClock
 ) -> None:

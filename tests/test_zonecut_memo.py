@@ -148,3 +148,60 @@ def test_the_zones_ns_rrset_in_every_answer_keeps_the_memoised_cut():
             assert iterator.cache.stamp("example.com.", QTYPE.NS) == stamp
         assert iterator.cut_memo.get("example.com.", iterator.cache,
                                      iterator.delegations) is not None
+
+
+def test_a_copy_and_its_original_never_see_each_others_additions():
+    # The memo stores a copy of the cut it built and the walk goes on with the original (and
+    # each later miss with a copy of the copy): they share their address tables until one
+    # adds to them, as a walk does when it resolves an NS name's address.
+    original = example_cut()
+    original_primary = dict(original.primary())
+    copy = original.copy()
+    assert copy.primary() == original_primary and not copy.useless()
+    original.add("ns3.example.com.", ["127.1.2.3"], Side.CHILD)
+    original.add("ns1.example.com.", ["127.1.2.9"], Side.CHILD)
+    assert copy.ns_names == ["ns1.example.com.", "ns2.example.com."]
+    assert copy.child == {"ns1.example.com.": ["127.1.2.1"]}
+    assert copy.primary() == original_primary
+    assert set(original.primary()) == {"127.1.2.1", "127.1.2.9", "127.1.2.2", "127.1.2.3"}
+    other = copy.copy()
+    other.add("ns2.example.com.", ["127.1.2.4"], Side.CHILD)
+    assert other.primary()["127.1.2.4"] == ("ns2.example.com.", Side.CHILD)
+    assert "127.1.2.2" not in other.primary()  # the child's address is preferred to the glue
+    assert copy.primary() == original_primary and copy.child == {
+        "ns1.example.com.": ["127.1.2.1"]}
+
+
+def test_whether_a_cut_is_useless_follows_its_addresses():
+    # No address and every NS name inside the zone: useless until an address is added.
+    cut = ZoneCut("example.com.", [])
+    cut.add("ns1.example.com.", [], Side.PARENT)
+    copy = cut.copy()
+    assert cut.useless() and copy.useless()
+    copy.add("ns1.example.com.", ["127.1.2.1"], Side.PARENT)
+    assert not copy.useless() and cut.useless()
+    cut.add("ns.example.net.", [], Side.PARENT)  # a name out of bailiwick can be resolved
+    assert not cut.useless()
+
+
+def test_the_walks_own_state_is_never_shared():
+    memo, cache, delegations, _ = memo_with_example()
+    first = memo.get("example.com.", cache, delegations)
+    second = memo.get("example.com.", cache, delegations)
+    assert first is not None and second is not None
+    first.attempt("127.1.2.1")
+    first.timed_out.add("127.1.2.1")
+    first.failed.add("127.1.2.2")
+    first.looked_up.add("ns2.example.com.")
+    assert not (second.tried or second.timed_out or second.failed or second.looked_up)
+
+
+def test_may_hold_is_false_only_when_no_delegation_is_stored():
+    clock = FakeClock()
+    delegations = DelegationStore(clock)
+    assert not delegations.may_hold("example.com.")
+    delegations.put("example.com.", [("ns1.example.com.", 60)], [])
+    assert delegations.may_hold("example.com.") and delegations.get("example.com.") is not None
+    assert not delegations.may_hold("www.example.com.")
+    clock.advance(60)
+    assert delegations.get("example.com.") is None and not delegations.may_hold("example.com.")
