@@ -27,7 +27,7 @@ from resolver.cache_entry import labels_wire
 from resolver.classify import Classified, Kind
 from resolver.scrub import in_bailiwick
 from resolver.soa_wire import new_wire_soa
-from resolver.wire import HEADER_SIZE, OPT, WireError, decode_labels, name_from_labels
+from resolver.wire import HEADER_SIZE, OPT, WireError, decode_labels
 
 _HEADER = struct.Struct("!6H")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
@@ -83,7 +83,8 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
     # printable ASCII (dnslib wants UTF-8), '.' or '\' inside a label.
     if b"".join(question + owner_labels + mname + rname).translate(None, _PLAIN):
         return None
-    owner = name_from_labels(owner_labels).lower()  # plain labels: dnslib's text too
+    # Plain labels: their text (wire.name_from_labels, dnslib's too) is the labels joined by '.'.
+    owner = b".".join(owner_labels).lower().decode("ascii") + "."
     if not in_bailiwick(owner, zone) or not in_bailiwick(qname, owner):
         return None
     pos = end

@@ -27,6 +27,7 @@ How this compares with dnslib's `DNSLabel` (which the rest of the project uses f
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -201,16 +202,20 @@ _RENDER = tuple(
     for b in range(256)
 )
 _DIGITS = "0123456789"
+# The common name, in full: labels of 1-63 octets that render as themselves (no escape), at
+# most 253 octets before an optional final dot (so at most 255 on the wire). Such text is its
+# own canonical form (validate_name's fast path); anything else takes the general parser.
+_PLAIN_LABEL = "[" + re.escape(_PLAIN.decode("ascii")) + "]{1,63}"
+_PLAIN_NAME = re.compile(
+    rf"(?=.{{1,253}}\.?\Z)(?:{_PLAIN_LABEL}\.)*{_PLAIN_LABEL}\.?", re.ASCII
+).fullmatch
 
 
 def name_from_labels(labels: Sequence[bytes]) -> str:
     """Presentation text for a sequence of raw labels (e.g. `dnslib.DNSLabel.label`)."""
-    if not labels:
-        return "."
-    joined = b".".join(labels)
-    # Fast path: the separators are the only non-plain octets, so no label needs escaping.
-    if len(joined.translate(None, _PLAIN)) == len(labels) - 1:
-        return joined.decode("ascii") + "."
+    # Fast path: no octet needs escaping (the root's empty join gives ".").
+    if not b"".join(labels).translate(None, _PLAIN):
+        return b".".join(labels).decode("ascii") + "."
     render = _RENDER
     return ".".join(["".join([render[b] for b in label]) for label in labels]) + "."
 
@@ -218,13 +223,12 @@ def name_from_labels(labels: Sequence[bytes]) -> str:
 def _check_labels(labels: list[bytes], name: object) -> list[bytes]:
     wire = 1
     for label in labels:
-        if not label:
+        size = len(label)
+        if not size:
             raise WireError(f"empty label in name {name!r}")
-        if len(label) > MAX_LABEL_OCTETS:
-            raise WireError(
-                f"label of {len(label)} octets (max {MAX_LABEL_OCTETS}) in name {name!r}"
-            )
-        wire += len(label) + 1
+        if size > MAX_LABEL_OCTETS:
+            raise WireError(f"label of {size} octets (max {MAX_LABEL_OCTETS}) in name {name!r}")
+        wire += size + 1
     if wire > MAX_NAME_OCTETS:
         raise WireError(f"name of {wire} octets on the wire (max {MAX_NAME_OCTETS}): {name!r}")
     return labels
@@ -286,6 +290,8 @@ def name_to_labels(name: str) -> tuple[bytes, ...]:
 
 def validate_name(name: str) -> str:
     """The canonical absolute text of `name` (case kept); WireError if it cannot be a DNS name."""
+    if type(name) is str and _PLAIN_NAME(name) is not None:  # exactly str: returned as is
+        return name if name[-1] == "." else name + "."
     return name_from_labels(_labels_from_text(name))
 
 
@@ -309,8 +315,9 @@ def names_equal(a: str, b: str) -> bool:
 # --- names: wire -----------------------------------------------------------------------------
 
 
-def _read_labels(buf: bytes, offset: int) -> tuple[list[bytes], int]:
-    """Labels of the name at `offset`, following pointers, and the offset after it in place."""
+def decode_labels(buf: bytes, offset: int) -> tuple[list[bytes], int]:
+    """(raw labels, offset just after the name where it sits), following compression
+    pointers: decode_name without making text."""
     n = len(buf)
     if offset < 0:
         raise WireError(f"negative name offset {offset}")
@@ -356,15 +363,9 @@ def _read_labels(buf: bytes, offset: int) -> tuple[list[bytes], int]:
             raise WireError(f"reserved label type 0x{kind:02x} at offset {pos}")
 
 
-def decode_labels(buf: bytes, offset: int) -> tuple[list[bytes], int]:
-    """(raw labels, offset just after the name where it sits), following compression
-    pointers: decode_name without making text."""
-    return _read_labels(buf, offset)
-
-
 def decode_name(buf: bytes, offset: int) -> tuple[str, int]:
     """(name, offset just after the name where it sits), following compression pointers."""
-    labels, end = _read_labels(buf, offset)
+    labels, end = decode_labels(buf, offset)
     return name_from_labels(labels), end
 
 
@@ -537,7 +538,9 @@ def cache_key(buf: bytes) -> tuple[bytes, int]:
     if end > n:
         raise WireError("question is cut off before its type and class")
     # Lower only the name: type/class octets in 0x41-0x5a must not be folded.
-    return bytes(buf[HEADER_SIZE : pos + 1]).lower() + bytes(buf[pos + 1 : end]), end
+    question = bytes(buf[HEADER_SIZE:end])  # one copy, whatever buffer `buf` is
+    split = pos + 1 - HEADER_SIZE
+    return question[:split].lower() + question[split:], end
 
 
 def build_query(

@@ -293,7 +293,7 @@ def test_a_soa_from_the_wire_reads_packs_and_compares_as_dnslibs() -> None:
     """A WireSOA is the record dnslib parses: equal both ways, same text, same packing; its
     TTL changes freely, and a new owner or rdata drops the octets so they never lie."""
     from resolver import cache_entry
-    from resolver.soa_wire import wire_of
+    from resolver.soa_wire import minimum_of, wire_of
 
     raw, zone, qname, qtype = ACCEPTED["pointer chain"]
     fast, full = classify_negative(raw, zone, qname, qtype), full_path(raw, zone, qname, qtype)
@@ -320,6 +320,10 @@ def test_a_soa_from_the_wire_reads_packs_and_compares_as_dnslibs() -> None:
         assert entry == cache_entry.pack(expires=1.0, serial=0, ttl=0, trust=0, rcode=3,
                                          security=None, records=(plain,))
     assert renamed.rdata == plain_soa.rdata and changed.rname == plain_soa.rname
+    # The negative-caching TTL (SOA MINIMUM) reads alike from the octets, the objects built
+    # from them, dnslib's own record, and a WireSOA whose octets were dropped.
+    assert minimum_of(wire_soa) == minimum_of(plain_soa) == plain_soa.rdata.times[4]
+    assert minimum_of(renamed) == minimum_of(plain_soa) and minimum_of(changed) == 9
 
 
 def test_a_cached_denial_is_read_back_as_octets_and_replies_as_dnslibs_parse() -> None:

@@ -212,6 +212,81 @@ def test_arbitrary_text_is_canonicalised_or_refused(text):
     assert decode_name(b"\x00" * 12 + encode_name(text), 12)[0] == canonical
 
 
+def _general_validate(text):
+    """validate_name's general path (the parser, then the renderer), outcome as a value."""
+    try:
+        return name_from_labels(wire._labels_from_text(text))
+    except WireError as exc:
+        return ("WireError", str(exc))
+
+
+def _validate(text):
+    try:
+        return validate_name(text)
+    except WireError as exc:
+        return ("WireError", str(exc))
+
+
+# Plain characters, each escape form, '.', space, DEL and non-ASCII, for text names.
+name_chars = st.sampled_from("aZ09-_*!~.\\ \x7f\xe9\n")
+# Labels as the text a user types: plain runs up to 64 characters, "\.", "\\", "\DDD" (some
+# over 255 or short), so label and name lengths fall on both sides of 63 and 255 octets.
+text_labels = st.lists(
+    st.one_of(
+        st.text(st.sampled_from("aZ09-_"), min_size=0, max_size=64),
+        st.sampled_from(["\\.", "\\\\", "\\065", "\\046", "\\000", "\\255", "\\256", "\\2x", "\\"]),
+        st.integers(0, 255).map(lambda b: f"\\{b:03d}"),
+        st.text(name_chars, max_size=5),
+    ),
+    max_size=4,
+).map("".join)
+text_names = st.one_of(
+    st.text(name_chars, max_size=40),
+    st.lists(text_labels, max_size=9).map(".".join),
+    st.tuples(st.lists(text_labels, max_size=9).map(".".join), st.just(".")).map("".join),
+)
+
+
+@SETTINGS
+@given(text_names)
+def test_validate_name_fast_path_agrees_with_the_general_parser(text):
+    # Same canonical text, or the same WireError with the same message.
+    assert _validate(text) == _general_validate(text)
+
+
+@SETTINGS
+@given(st.lists(st.integers(1, 63), min_size=1, max_size=8), st.booleans(), st.data())
+def test_validate_name_fast_path_at_the_length_limits(sizes, absolute, data):
+    # Plain names of every length around 63-octet labels and 255-octet names.
+    label_chars = st.sampled_from("aZ09-_")
+    labels = [data.draw(st.text(label_chars, min_size=n, max_size=n)) for n in sizes]
+    text = ".".join(labels) + ("." if absolute else "")
+    wire_octets = sum(sizes) + len(sizes) + 1
+    assert _validate(text) == _general_validate(text)
+    if wire_octets <= 255:
+        assert validate_name(text) == ".".join(labels) + "."
+    else:
+        with pytest.raises(WireError, match=f"{wire_octets} octets"):
+            validate_name(text)
+
+
+def test_validate_name_fast_path_cases():
+    longest = ".".join(["a" * 63] * 3 + ["a" * 61])  # 255 octets on the wire
+    for text in (longest, longest + ".", longest + "a", "a" * 64, "a" * 63, "a.b\n", "a.b.\n",
+                 "a.b\x00", "a b.", "_dmarc.Example.COM", "*.example.", "a.\\.b", "x\\"):
+        assert _validate(text) == _general_validate(text), text
+    assert validate_name(longest) == longest + "."
+    assert validate_name("*.Example") == "*.Example."
+    for text in (longest + "a", "a..b", ".a", "a.b\\"):
+        with pytest.raises(WireError):
+            validate_name(text)
+
+    class Text(str):
+        pass
+
+    assert type(validate_name(Text("a.b"))) is str
+
+
 def test_name_text_format():
     assert validate_name(".") == "."
     assert validate_name("Www.Example.COM") == "Www.Example.COM."
@@ -427,6 +502,11 @@ def test_cache_key_folds_only_the_name():
     b = cache_key(build_query("a.EXAMPLE", 0x61, 2))[0]
     c = cache_key(build_query("a.EXAMPLE.", 0x41, 3, rd=True))[0]
     assert a != b and a == c
+    # Any buffer gives the same hashable key (the server may hand a bytearray or memoryview).
+    query = build_query("A.example", 0x41, 1)
+    for buf in (bytearray(query), memoryview(query)):
+        key, end = cache_key(buf)
+        assert type(key) is bytes and (key, end) == cache_key(query)
 
 
 # --- dnslib-built messages through our decoders ----------------------------------------------
