@@ -845,6 +845,10 @@ class Resolver:
                                    tracing=False)
 
         def done(outcome: Outcome | None) -> None:
+            # The shortcut is over: dropping it breaks the cycle entry -> shortcut -> this
+            # closure -> entry, so all of a miss's objects go by reference counting, not by
+            # the garbage collector (whose young collections then took up to 100 ms).
+            entry.pending = None
             if future.cancelled():
                 return
             if outcome is None:  # the walk takes over, in flight under the same entry
