@@ -350,7 +350,7 @@ class Iterator:
         limit = query.resolution.limits.max_cname_links
         for _ in range(limit + 1):
             refreshing = query.resolution.refresh and current == query.qname.lower()
-            step = None if refreshing else self._from_cache(query, current)
+            step = None if refreshing else self.cached_step(query, current)
             if step is None and query.resolution.cache_only:
                 # Nothing cached: REFUSED, never a walk; a cached chain part is what we know.
                 rcode = RCODE.NOERROR if chain else RCODE.REFUSED
@@ -362,7 +362,7 @@ class Iterator:
                 step.answer = chain + step.answer
                 step.dnssec = chain_dnssec + step.dnssec
                 step.canonical_name = step.canonical_name or current
-                step.security = _weakest(securities) if self._validating(query) else None
+                step.security = _weakest(securities) if self.validating(query) else None
                 return step
             chain += step.answer
             chain_dnssec += step.dnssec
@@ -375,25 +375,17 @@ class Iterator:
         raise query.resolution.abort("max_cname_links", query.qname)
 
     def validating(self, query: Query) -> bool:
-        """Whether this query's answers are DNSSEC-validated (see _validating)."""
-        return self._validating(query)
-
-    def cached_step(self, query: Query, name: str) -> Outcome | None:
-        """What the cache answers for name at this step of the walk (see _from_cache)."""
-        return self._from_cache(query, name)
-
-    def _validating(self, query: Query) -> bool:
         """Whether this query's answers are DNSSEC-validated: the caller's question and its
         CNAME targets, not the address lookups of NS names nor the validator's own DS/DNSKEY."""
         return self.validator is not None and query.depth == 0 and query.resolution.validate
 
-    def _from_cache(self, query: Query, name: str) -> Outcome | None:
+    def cached_step(self, query: Query, name: str) -> Outcome | None:
         """A cached answer, negative answer, CNAME, DNAME or recent failure; glue never answers.
         A validating query uses only data cached with its DNSSEC status."""
         qtype = query.qtype
         # Answers from forward zones are not validated (forwarder.py): they are used as cached.
         forwarded = forwarder.closest(self.forward_zones, name) is not None
-        validating = self._validating(query) and not forwarded
+        validating = self.validating(query) and not forwarded
         if not self.cache.may_answer(name, qtype):  # a miss: every probe below finds nothing
             return None if validating else self._dname_from_cache(query, name)
         hit = self.cache.get(name, qtype, min_trust=Trust.ANSWER_NONAUTH)
@@ -499,7 +491,7 @@ class Iterator:
         self, query: Query, name: str, qtype: int, what: str, security: str | None
     ) -> None:
         """The DNSSEC status a cached answer was stored with, for the trace."""
-        if security is not None and self._validating(query):
+        if security is not None and self.validating(query):
             query.emit(trace.AnswerValidated, zone="", qname=name, qtype=type_name(qtype),
                        response=what, security=security, cached=True)
 
@@ -523,7 +515,7 @@ class Iterator:
         if isinstance(result, Failure):
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
         security = None
-        if self._validating(query) and self.validator is not None:
+        if self.validating(query) and self.validator is not None:
             result = within_zone(result)
             verdict = await self.validator.check(self, query, result, name)
             if verdict.bogus:
@@ -596,7 +588,7 @@ class Iterator:
                  qtype: int) -> ZoneCut:
         """A referral from `zone`'s servers towards name: cached, and the zone cut it gives."""
         self._store(result, qtype)
-        if self.validator is not None and self._validating(query):
+        if self.validator is not None and self.validating(query):
             self.validator.referral(result, name, query.qtype, self.clock())
         query.emit(
             trace.Referral,
@@ -903,7 +895,8 @@ class Iterator:
         """What the reply is (classify.py), reported to the trace."""
         result = reply.classified or classify(reply.message, zone, name, qtype,
                                               max_chain=query.resolution.limits.max_cname_links)
-        self._report(query, result, reply, address, server, name, qtype)
+        if query.resolution.tracing:  # its records in zone-file text: the dearest event
+            self._report(query, result, reply, address, server, name, qtype)
         return result
 
     async def _lookup_ns_address(self, query: Query, ns_name: str, zone: str) -> list[str]:

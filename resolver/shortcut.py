@@ -4,7 +4,7 @@ Most misses a busy resolver sees (a random-subdomain flood above all) need one q
 zone whose cut the cache already knows: `x7f3.example.com` when example.com.'s servers are
 cached. For those the walk's machinery (a task, nested coroutines, a future per exchange) costs
 more than the work itself. The shortcut takes the walk's own steps, in the same order, with
-callbacks: the cache has nothing for the name (`_from_cache`), the closest cut is known
+callbacks: the cache has nothing for the name (`cached_step`), the closest cut is known
 (`known_cut`), QNAME minimisation would ask the full question anyway, selection picks a
 server, the query is built and counted (`outgoing`), sent with `send_udp`, and its reply is
 checked (`arrived`), classified (`classified`) and cached (`settled`) as the walk would.
