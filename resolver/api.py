@@ -483,9 +483,13 @@ class Resolver:
             return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _on_own_loop(self) -> bool:
-        if self._adopted:  # a lent loop runs in one thread: being on it is enough
-            return self._loop is not None and _running_loop() is self._loop
-        return self._thread is not None and threading.current_thread() is self._thread
+        # The thread, not asyncio.get_running_loop(): on Python 3.11 that makes a getpid()
+        # system call each time. A thread runs one loop at a time, so in the lent loop's
+        # thread while it runs is on it.
+        thread = self._thread
+        if thread is None or threading.get_ident() != thread.ident:
+            return False
+        return not self._adopted or (self._loop is not None and self._loop.is_running())
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the resolver's loop and wait for it, from any other thread."""
@@ -814,7 +818,7 @@ class Resolver:
         if entry is not None:
             self._counters["deduplicated"] += 1
             return entry, True
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()  # we run on our loop (see above)
         if question.trace or not self.use_cache or question.rdclass != _CLASS_IN:
             task = loop.create_task(
                 self._walk(qname, question.rdtype, question.rdclass, question.tcp,
@@ -1022,13 +1026,6 @@ def _chain(task: asyncio.Task[Answer], future: asyncio.Future[Answer]) -> None:
 
     task.add_done_callback(settle)
     future.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def _anchors(given: str | Path | dict[Name, TrustAnchor] | None) -> dict[Name, TrustAnchor]:
