@@ -17,6 +17,7 @@ import math
 import secrets
 import select
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,10 +120,11 @@ class _Watcher:
     object per query. A closed socket leaves the epoll set by itself. The set is closed when no
     query waits, so a closed loop leaves nothing open."""
 
-    __slots__ = ("loop", "epoll", "waiting", "deadlines", "timer", "armed_at", "seq")
+    __slots__ = ("loop", "thread", "epoll", "waiting", "deadlines", "timer", "armed_at", "seq")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.thread = threading.get_ident()
         self.epoll = select.epoll()
         self.waiting: dict[int, UdpQuery] = {}
         self.deadlines: list[tuple[float, int, UdpQuery]] = []  # a heap; done ones linger
@@ -174,7 +176,8 @@ class _Watcher:
             self.arm(deadlines[0][0])
 
     def close(self) -> None:
-        _watchers.pop(self.loop, None)
+        if _watchers.get(self.thread) is self:
+            del _watchers[self.thread]
         self.deadlines.clear()  # answered queries point back here: no cycle left to collect
         if self.timer is not None:
             self.timer.cancel()
@@ -182,7 +185,18 @@ class _Watcher:
         self.epoll.close()
 
 
-_watchers: dict[asyncio.AbstractEventLoop, _Watcher] = {}
+# By thread: a thread runs one loop at a time, so its watcher whose loop is running is the
+# running loop's. (asyncio.get_running_loop() makes a getpid() system call on Python 3.11.)
+_watchers: dict[int, _Watcher] = {}
+
+
+def _watcher() -> _Watcher:
+    """The running loop's watcher, made on first use."""
+    watcher = _watchers.get(threading.get_ident())
+    if watcher is None or not watcher.loop.is_running():
+        watcher = _Watcher(asyncio.get_running_loop())
+        _watchers[watcher.thread] = watcher
+    return watcher
 
 
 class UdpQuery:
@@ -201,23 +215,20 @@ class UdpQuery:
 
     def __init__(self, address: str, port: int, query: bytes, timeout: float,
                  on_done: UdpDone) -> None:
-        loop = asyncio.get_running_loop()
         # The C socket type: socket.socket's Python layer costs more than the system calls.
         sock = _socket.socket(_family(address), _UDP_NONBLOCKING)
         try:
             sock.connect((address, port))  # binds a random source port; filters other sources
             self._started = time.perf_counter()
             sock.send(query)
-        except OSError:
+            watcher = _watcher()  # RuntimeError off a loop
+        except BaseException:
             sock.close()
             raise
         self._sock, self._fd = sock, sock.fileno()
         self._query, self._on_done, self._peer = query, on_done, (address, port, timeout)
-        watcher = _watchers.get(loop)
-        if watcher is None:
-            watcher = _watchers[loop] = _Watcher(loop)
         self._watcher = watcher
-        watcher.watch(self, self._fd, loop.time() + timeout)
+        watcher.watch(self, self._fd, watcher.loop.time() + timeout)
 
     def _readable(self) -> None:
         try:
