@@ -235,7 +235,7 @@ class _Question:
     tcp: bool
     lifetime: float
     validate: bool = True  # False: DNSSEC checking disabled (a client's CD bit)
-    trace: bool = True  # False: the Answer's trace holds the final event only
+    trace: bool = True  # False: the Answer's trace holds a failure's final event only
 
 
 _InFlightKey = tuple[str, int, int, bool, bool, bool]  # qname, type, class, tcp, validate, trace
@@ -578,7 +578,8 @@ class Resolver:
         """Resolve and return the Answer whatever its rcode: NXDOMAIN, SERVFAIL and the rest
         are in `answer.rcode`. Raises InvalidName, NoMetaqueries or ResolverClosed only.
         `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question;
-        `trace=False` keeps only the trace's last event (what a server reads: the failure)."""
+        `trace=False` keeps only a failed walk's last event (what a server reads: the failure);
+        an answer that did not fail then has an empty trace."""
         question = self._question(name, rdtype, rdclass, meta_ok=True)
         if checking_disabled or not trace:  # built directly: dataclasses.replace costs more
             question = _Question(question.qnames, question.rdtype, question.rdclass,
@@ -883,9 +884,9 @@ class Resolver:
         a task and a copy of the Answer per caller. The future is shared with identical
         questions in flight, so its Answer must not be changed and the future not cancelled.
         None when called from any other loop or with serve-stale on (whose stale-answer
-        deadline is per caller): use `query_async()` then. `trace=False` keeps only the
-        trace's last event (the failure behind a SERVFAIL, its EDE); the walk then emits no
-        other event. Raises InvalidName, NoMetaqueries or ResolverClosed."""
+        deadline is per caller): use `query_async()` then. `trace=False` keeps only a failed
+        walk's last event (the failure behind a SERVFAIL, its EDE) and no trace otherwise; the
+        walk then emits no other event. Raises InvalidName, NoMetaqueries or ResolverClosed."""
         if self.serve_stale or not self._on_own_loop():
             return None
         question = self._question(name, rdtype, rdclass, meta_ok=True)

@@ -138,8 +138,9 @@ class Resolution:
     events: list[trace.TraceEvent] = field(default_factory=list)
     budget: ValidationBudget = field(default_factory=ValidationBudget)  # KeyTrap limits
     validate: bool = True  # False: checking disabled (CD=1) for this question
-    # False: no trace is kept but the last event, the top ResolutionFinished, whose failure
-    # is what a server or the API reads from a walk nobody traces (SERVFAIL's cause, its EDE).
+    # False: no trace is kept but a failed walk's last event, the top ResolutionFinished, whose
+    # failure is what a server or the API reads from a walk nobody traces (SERVFAIL's cause,
+    # its EDE); a walk that did not fail keeps none.
     tracing: bool = True
 
     def __post_init__(self) -> None:
@@ -269,7 +270,7 @@ class Iterator:
         """A new resolution of qname/qtype; `lifetime` overrides the limits' deadline;
         `cache_only` answers from the cache alone (REFUSED when it holds nothing);
         `validate=False` skips DNSSEC validation for it (a client's CD bit);
-        `tracing=False` keeps only the final event of its trace."""
+        `tracing=False` keeps only the final event of a failed walk's trace."""
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
@@ -310,15 +311,16 @@ class Iterator:
                                    outcome.failure.ede)
         if outcome.failure is not None and self.serve_stale:
             outcome = self._stale(query, outcome)
-        query.emit(
-            trace.ResolutionFinished,
-            qname=query.qname,
-            qtype=type_name(query.qtype),
-            rcode=protocol.rcode_name(outcome.rcode),
-            records=zone_text(outcome.answer) if resolution.tracing else (),
-            upstream_queries=resolution.queries_sent,
-            failure=outcome.failure,
-        )
+        if resolution.tracing or outcome.failure is not None:  # untraced: only a failure's
+            query.emit(
+                trace.ResolutionFinished,
+                qname=query.qname,
+                qtype=type_name(query.qtype),
+                rcode=protocol.rcode_name(outcome.rcode),
+                records=zone_text(outcome.answer) if resolution.tracing else (),
+                upstream_queries=resolution.queries_sent,
+                failure=outcome.failure,
+            )
         return outcome
 
     def _stale(self, query: Query, failed: Outcome) -> Outcome:

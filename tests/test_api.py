@@ -104,7 +104,7 @@ def test_a_resolver_bound_to_a_running_loop_walks_there_and_hands_out_the_walk(h
 
     untraced, blocking = asyncio.run(main())
     assert addresses(untraced) == addresses(blocking) == ["127.42.20.80"]
-    assert [event.kind for event in untraced.trace] == ["resolution_finished"]
+    assert untraced.trace == []  # untraced, and nothing failed: no event at all
     assert len(blocking.trace) > 1  # the library's own calls keep the whole trace
     # That loop is gone: the next call runs on a loop of the resolver's own.
     assert addresses(resolver.resolve("www.example.com")) == ["127.42.20.80"]
