@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import idna
 from dnslib import CLASS, QTYPE, RCODE
 
-from resolver import forwarder, memory, shortcut, wire
+from resolver import forwarder, memory, protocol, shortcut, wire
 from resolver.answer import Answer
 from resolver.cache import NegativeEntry, RRsetCache
 from resolver.dnssec import TrustAnchor, read_trust_anchor_file, root_trust_anchors
@@ -70,7 +70,6 @@ DEFAULT_CACHE_SIZE = memory.DEFAULT_CACHE_SIZE
 META_TYPES = frozenset({QTYPE.OPT, *range(128, 256)})
 META_CLASSES = frozenset({254, 255})  # NONE and ANY (RFC 2136, RFC 1035)
 # Class mnemonics; dnslib spells HS "Hesiod", NONE "None" and ANY "*".
-_CLASS_IN = 1  # CLASS.IN, without dnslib's attribute lookup on every miss
 _CLASS_NAMES = {"IN": 1, "CS": 2, "CH": 3, "HS": 4, "NONE": 254, "ANY": 255, "*": 255}
 # The meta-types that not even `query()` sends: EDNS, transaction keys and signatures, zone
 # transfers, mailbox queries (dnslib has no names for the last two).
@@ -820,7 +819,7 @@ class Resolver:
             self._counters["deduplicated"] += 1
             return entry, True
         loop = self._loop or asyncio.get_running_loop()  # we run on our loop (see above)
-        if question.trace or not self.use_cache or question.rdclass != _CLASS_IN:
+        if question.trace or not self.use_cache or question.rdclass != protocol.CLASS_IN:
             task = loop.create_task(
                 self._walk(qname, question.rdtype, question.rdclass, question.tcp,
                            question.lifetime, validate=question.validate, trace=question.trace),

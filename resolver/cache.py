@@ -34,6 +34,7 @@ from resolver import cache_entry, soa_wire
 from resolver.cache_entry import Head
 from resolver.lru import ByteLRU
 from resolver.memory import DEFAULT_CACHE_SIZE, RESOLVER_SPLIT
+from resolver.protocol import NOERROR, NXDOMAIN, TYPE_SOA
 
 Clock = Callable[[], float]
 
@@ -42,8 +43,6 @@ Clock = Callable[[], float]
 _TTL_EPSILON = 1e-6
 
 # dnslib's CLASS and QTYPE look their names up on every use: plain numbers on hot paths.
-_IN, _SOA = 1, 6
-_NOERROR, _NXDOMAIN = 0, 3
 
 DEFAULT_MAX_TTL = 86_400  # a day: bounds how long bad data can live (Unbound's cache-max-ttl)
 DEFAULT_MAX_NEGATIVE_TTL = 10_800  # 3 hours: RFC 2308 §5 suggests 1-3 hours for negative data
@@ -407,7 +406,7 @@ class RRsetCache:
                 minimum = int.from_bytes(wire[1][-4:], "big")
                 return max(0, min(fields["_ttl"], minimum, self.max_negative_ttl, self.max_ttl))
         _, rtype, _, ttl, rdata = cache_entry.record_fields(soa)
-        if rtype != _SOA:
+        if rtype != TYPE_SOA:
             raise ValueError("negative answers are cached with their zone's SOA record")
         return max(0, min(ttl, rdata.times[4], self.max_negative_ttl, self.max_ttl))
 
@@ -655,9 +654,9 @@ class RRsetCache:
         """
         ttl = self.negative_ttl(soa)  # ValueError for a record that is no SOA
         question_type = rtype
-        if rcode == _NXDOMAIN:
+        if rcode == NXDOMAIN:
             rtype = None
-        elif rcode == _NOERROR:
+        elif rcode == NOERROR:
             if rtype is None:
                 raise ValueError("a NODATA answer is cached for one rtype")
         else:

@@ -33,6 +33,8 @@ from dnslib import CNAME, NS, PTR, QTYPE, RD, RDMAP, RR, SOA, DNSBuffer, DNSLabe
 from dnslib.label import DNSLabelError
 
 from resolver import soa_wire
+from resolver.protocol import TYPE_SOA
+from resolver.wire import OPT
 
 _HEAD = struct.Struct("!dQIBBBBHI")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
@@ -106,8 +108,6 @@ def security_code(security: str | None) -> int:
 _RR_FIELDS = ("_rname", "_rtype", "_rclass", "_ttl", "rdata")
 _SOA_FIELDS = ("_mname", "_rname", "_times")
 _new_object = object.__new__
-_OPT = 41  # QTYPE.OPT: its RR carries EDNS fields of its own
-_SOA_TYPE = 6
 
 
 def _attributes_as_expected() -> bool:
@@ -156,7 +156,7 @@ def with_ttl(rr: RR, ttl: int) -> RR:
     if type(rr) is soa_wire.WireSOA:
         return soa_wire.with_ttl(rr, ttl)  # its octets are shared too
     fields = rr.__dict__
-    if not _DIRECT or type(rr) is not RR or fields["_rtype"] == _OPT:
+    if not _DIRECT or type(rr) is not RR or fields["_rtype"] == OPT:
         return RR(rr.rname, rr.rtype, rr.rclass, ttl, rr.rdata)
     copy = _new_object(RR)
     copy.__dict__ = {"_rname": fields["_rname"], "_rtype": fields["_rtype"],
@@ -300,7 +300,7 @@ def unpack_rdatas(
     buffer = DNSBuffer(entry)
     buffer.offset = offset
     parse = RDMAP.get(QTYPE.get(rtype), RD).parse
-    make = RR if rtype == _OPT else new_rr  # an OPT record carries EDNS fields of its own
+    make = RR if rtype == OPT else new_rr  # an OPT record carries EDNS fields of its own
     while offset < end:
         (length,) = buffer.unpack("!H")
         records.append(make(label, rtype, rclass, ttl, parse(buffer, length)))
@@ -318,7 +318,7 @@ def unpack_soa(entry: bytes, start: int, end: int, ttl: int) -> tuple[RR, ...]:
     at += 1
     if at + 10 <= end:
         rtype, rclass, _, rdlength = _RR_FIXED.unpack_from(entry, at)
-        if rtype == _SOA_TYPE and at + 10 + rdlength == end and rdlength > _SOA_TIMES.size:
+        if rtype == TYPE_SOA and at + 10 + rdlength == end and rdlength > _SOA_TIMES.size:
             return (soa_wire.new_wire_soa(entry[start:at], rclass, ttl, entry[at + 10 : end]),)
     return unpack_records(entry, start, end, ttl)
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 
 from resolver.cache import Section, Trust, group_rrsets, trust_of
+from resolver.protocol import TYPE_SOA
 from resolver.scrub import (
     Dropped,
     DropReason,
@@ -68,7 +69,6 @@ __all__ = [
 ]
 
 
-_SOA = 6  # QTYPE.SOA, read once (each QTYPE.X is a lookup in dnslib's Bimap)
 
 
 class Kind(enum.StrEnum):
@@ -118,7 +118,7 @@ class Classified:
     @property
     def soa(self) -> RR | None:
         for rr in self.authority:  # a loop, not next(genexpr): read on every negative answer
-            if (rr.__dict__["_rtype"] if type(rr) is WireSOA else rr.rtype) == _SOA:
+            if (rr.__dict__["_rtype"] if type(rr) is WireSOA else rr.rtype) == TYPE_SOA:
                 return rr
         return None
 

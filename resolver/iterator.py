@@ -38,6 +38,7 @@ from resolver.negative_wire import classify_negative
 from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.prefetch import prefetch_due
+from resolver.protocol import NOERROR, NXDOMAIN, TYPE_DS, TYPE_NS
 from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
 from resolver.stale import STALE_TTL
@@ -53,10 +54,6 @@ from resolver.zonecut import (
     ZoneCut,
     ZoneCutMemo,
 )
-
-# dnslib's QTYPE.X and RCODE.X are Python-level lookups: the walk's hot paths use these.
-NS_TYPE, DS_TYPE = int(QTYPE.NS), int(QTYPE.DS)
-NOERROR, NXDOMAIN = int(RCODE.NOERROR), int(RCODE.NXDOMAIN)
 
 # Sends of one question to one server within a walk: the first try and retransmissions with a
 # doubled timeout, so one lost datagram to a one-server zone does not become a SERVFAIL.
@@ -627,7 +624,7 @@ class Iterator:
         """The closest zone cut for name that the cache (or a stub zone) knows; None when only
         priming the root can tell."""
         # DS records live in the parent zone (RFC 4035 §3.1.4.1): start above the cut.
-        start = parent_of(name) if query.qtype == DS_TYPE else name
+        start = parent_of(name) if query.qtype == TYPE_DS else name
         for zone in ancestors(start):
             if zone in self.stub_zones:
                 return self._stub_cut(query, zone)
@@ -637,7 +634,7 @@ class Iterator:
             if cut.useless():
                 query.emit(trace.ZoneCutSkipped, zone=zone, ns_names=tuple(cut.ns_names))
                 continue
-            if zone == "." and self.cache.get(".", NS_TYPE) is None:
+            if zone == "." and self.cache.get(".", TYPE_NS) is None:
                 return None  # only the hints know the root: prime it first
             return self._chosen(query, cut)
         return None
@@ -648,7 +645,7 @@ class Iterator:
             return cut
         await self._prime(query)
         cut = self._cut_from_cache(".")
-        if cut is not None and self.cache.get(".", NS_TYPE) is not None:
+        if cut is not None and self.cache.get(".", TYPE_NS) is not None:
             return self._chosen(query, cut)
         # Priming failed: walk from the hints themselves.
         query.emit(trace.ZoneCutChosen, zone=".", ns_names=self.hints.ns_names,
@@ -703,12 +700,12 @@ class Iterator:
         if not query.resolution.tracing:
             # Untraced, only the hit counter reads the cached NS RRset: no records rebuilt,
             # and no probe when the cut was just built or checked against it (ZoneCutMemo).
-            if cut.ns_cached or self.cache.stamp(cut.zone, NS_TYPE) is not None:
+            if cut.ns_cached or self.cache.stamp(cut.zone, TYPE_NS) is not None:
                 self.counters["cache_hits"] += 1
             return cut
-        ns = self.cache.get(cut.zone, NS_TYPE)
+        ns = self.cache.get(cut.zone, TYPE_NS)
         if ns is not None:
-            self._cache_hit(query, cut.zone, NS_TYPE, trace.CacheWhat.ZONE_CUT, ns.ttl,
+            self._cache_hit(query, cut.zone, TYPE_NS, trace.CacheWhat.ZONE_CUT, ns.ttl,
                             ns.records)
         query.emit(trace.ZoneCutChosen, zone=cut.zone, ns_names=tuple(cut.ns_names),
                    source=trace.CutSource.CACHE)
@@ -743,9 +740,9 @@ class Iterator:
             return cut
         # Most names asked about are no zone cut: two key probes say so (without either key,
         # get() finds no NS RRset and no delegation: no cut is missed).
-        if not self.cache.may_hold(zone, NS_TYPE) and not self.delegations.may_hold(zone):
+        if not self.cache.may_hold(zone, TYPE_NS) and not self.delegations.may_hold(zone):
             return None
-        ns = self.cache.get(zone, NS_TYPE, min_trust=Trust.AUTHORITY)
+        ns = self.cache.get(zone, TYPE_NS, min_trust=Trust.AUTHORITY)
         delegation = self.delegations.get(zone)
         if ns is None and delegation is None:
             return None

@@ -25,20 +25,18 @@ import struct
 
 from resolver.cache_entry import labels_wire
 from resolver.classify import Classified, Kind
+from resolver.protocol import NOERROR, NXDOMAIN, TYPE_SOA
 from resolver.scrub import in_bailiwick
-from resolver.soa_wire import new_wire_soa
+from resolver.soa_wire import TIMES_SIZE, new_wire_soa
 from resolver.wire import HEADER_SIZE, OPT, WireError, decode_labels
 
 _HEADER = struct.Struct("!6H")
 _RR_FIXED = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH
-_SOA_TIMES_SIZE = 20  # SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM
 
 # Octets that dnslib and wire.name_from_labels render alike (printable ASCII, not '.' or '\').
 _PLAIN = bytes(range(0x21, 0x7F)).translate(None, b".\\")
 
 _FLAGS_QR, _FLAGS_TC, _FLAGS_AA = 0x8000, 0x0200, 0x0400
-# dnslib's QTYPE/RCODE look their names up on every use: plain numbers on this path.
-_SOA, _NOERROR, _NXDOMAIN = 6, 0, 3
 
 
 def classify_negative(raw: bytes, zone: str, qname: str, qtype: int) -> Classified | None:
@@ -58,7 +56,7 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
     _, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(raw, 0)
     rcode = flags & 0xF
     if (flags & (_FLAGS_QR | _FLAGS_TC | 0x7800)) != _FLAGS_QR or qdcount != 1 or ancount \
-            or nscount != 1 or arcount > 1 or rcode not in (_NOERROR, _NXDOMAIN):
+            or nscount != 1 or arcount > 1 or rcode not in (NOERROR, NXDOMAIN):
         return None
     # The question: only its class matters (the transport checked it answers ours).
     question, pos = decode_labels(raw, HEADER_SIZE)
@@ -73,11 +71,11 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
     rtype, rclass, ttl, rdlength = _RR_FIXED.unpack_from(raw, pos)
     pos += 10
     end = pos + rdlength
-    if rtype != _SOA or rclass != qclass or end > n:
+    if rtype != TYPE_SOA or rclass != qclass or end > n:
         return None
     mname, pos = decode_labels(raw, pos)
     rname, pos = decode_labels(raw, pos)
-    if pos + _SOA_TIMES_SIZE != end:
+    if pos + TIMES_SIZE != end:
         return None  # dnslib reads SOA data by its content, not by RDLENGTH
     # Octets dnslib reads or renders otherwise than we do, in any of the four names: beyond
     # printable ASCII (dnslib wants UTF-8), '.' or '\' inside a label.
@@ -97,7 +95,7 @@ def _classify(raw: bytes, zone: str, qname: str) -> Classified | None:
     # The SOA travels as its uncompressed octets (soa_wire.py): its names are not encoded again.
     soa = new_wire_soa(labels_wire(tuple(owner_labels)), rclass, ttl,
                        labels_wire(tuple(mname)) + labels_wire(tuple(rname)) + raw[end - 20 : end])
-    kind = Kind.NXDOMAIN if rcode == _NXDOMAIN else Kind.NODATA
+    kind = Kind.NXDOMAIN if rcode == NXDOMAIN else Kind.NODATA
     return Classified(kind=kind, zone=zone, aa=bool(flags & _FLAGS_AA), rcode=rcode,
                       authority=[soa], canonical_name=qname)
 

@@ -19,6 +19,11 @@ CLASSIC_UDP_PAYLOAD = 512
 DEFAULT_SERVER_PORT = 5353
 # RFC 6891 §9: BADVERS is an extended rcode (16), carried half in the header, half in OPT.
 BADVERS = 16
+# The numbers the miss path compares with (dnslib's QTYPE.X and RCODE.X are lookups in a
+# Python-level Bimap on every use).
+NOERROR, NXDOMAIN = 0, 3
+CLASS_IN = 1
+TYPE_NS, TYPE_SOA, TYPE_DS = 2, 6, 43
 
 
 def type_name(rtype: int) -> str:

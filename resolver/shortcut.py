@@ -27,9 +27,7 @@ from collections.abc import Callable
 from resolver import forwarder
 from resolver.classify import Kind
 from resolver.iterator import (
-    DS_TYPE,
     MAX_ATTEMPTS_PER_SERVER,
-    NOERROR,
     Iterator,
     Outcome,
     Outgoing,
@@ -42,6 +40,7 @@ from resolver.iterator import (
     unusable,
 )
 from resolver.minimise import asks_in_full
+from resolver.protocol import NOERROR, TYPE_DS
 from resolver.trace import SendReason
 from resolver.transport import Pending, QueryTimeout, TransportError
 from resolver.validator import ZoneTrust, within_zone
@@ -130,7 +129,7 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
     from the start. The result's `cancel()` stops waiting for the reply."""
     send = getattr(iterator.transport, "send_udp", None)
     if (send is None or resolution.tracing or resolution.tcp or resolution.cache_only
-            or resolution.refresh or resolution.qtype == DS_TYPE):
+            or resolution.refresh or resolution.qtype == TYPE_DS):
         return None
     query = iterator.top_query(resolution)
     name, qtype = query.qname, query.qtype

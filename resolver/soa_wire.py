@@ -20,7 +20,8 @@ from typing import Any
 
 from dnslib import RR, SOA, DNSLabel
 
-SOA_TYPE = 6
+from resolver.protocol import TYPE_SOA
+
 TIMES_SIZE = 20  # SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM: five unsigned 32-bit numbers
 _TIMES = struct.Struct("!5I")
 _new_object = object.__new__
@@ -101,7 +102,7 @@ def new_wire_soa(owner: bytes, rclass: int, ttl: int, rdata: bytes) -> WireSOA:
     """An SOA record from its owner's uncompressed wire name and its rdata (names
     uncompressed), both known valid (labels of 1 to 63 octets, names of at most 255)."""
     rr = _new_object(WireSOA)
-    rr.__dict__ = {"_rtype": SOA_TYPE, "_rclass": rclass, "_ttl": ttl, "wire": (owner, rdata)}
+    rr.__dict__ = {"_rtype": TYPE_SOA, "_rclass": rclass, "_ttl": ttl, "wire": (owner, rdata)}
     return rr
 
 
@@ -134,7 +135,7 @@ def record_wire(rr: WireSOA, wire: tuple[bytes, bytes]) -> bytes:
     """The whole record, uncompressed, with its TTL: as RR.pack writes it without compression."""
     fields = rr.__dict__
     owner, rdata = wire
-    return owner + _RR_FIXED.pack(SOA_TYPE, fields["_rclass"], fields["_ttl"], len(rdata)) \
+    return owner + _RR_FIXED.pack(TYPE_SOA, fields["_rclass"], fields["_ttl"], len(rdata)) \
         + rdata
 
 
