@@ -421,8 +421,7 @@ class Nameserver:
         miss: bool = False,
     ) -> bytes:
         stats = self.stats
-        by_rcode = stats.by_rcode
-        by_rcode[rcode] = by_rcode.get(rcode, 0) + 1
+        stats.count_rcode(rcode)
         if reply[2] & 0x02:
             stats.truncated += 1
         elapsed = self.clock() - start
@@ -620,24 +619,19 @@ class Nameserver:
         if answer is not None and answer.rcode == SERVFAIL:
             note = _servfail_reason(answer)
         stats = self.stats
-        # Packed once per EDNS variant; most misses have a single client, so no table.
-        built: dict[bytes, PackedReply | None] | None = {} if len(waiters) > 1 else None
+        built: dict[bytes, PackedReply | None] = {}  # packed once per EDNS variant
         for query, client, channel, start in waiters:
-            if built is None:
-                entry = self._pack(query, answer, now, keep)
+            variant = query.variant
+            if variant in built:
+                entry = built[variant]
             else:
-                variant = query.variant
-                if variant in built:
-                    entry = built[variant]
-                else:
-                    entry = built[variant] = self._pack(query, answer, now, keep)
+                entry = built[variant] = self._pack(query, answer, now, keep)
             if entry is None:
                 ede = ExtendedError(EdeCode.OTHER, note)
                 rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
-                limit = query.udp_limit if channel.udp else MAX_TCP_MESSAGE
-                reply = entry.render(query.data, query.question_end, limit, now)
+                reply = entry.render(query.data, query.question_end, _limit(query, channel), now)
             stats.waiting -= 1
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
