@@ -513,18 +513,25 @@ class Iterator:
         result = await self._walk_to_reply(query, name)
         if isinstance(result, Failure):
             return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=result)
-        security = None
+        verdict = None
         if self.validating(query) and self.validator is not None:
             result = within_zone(result)
             verdict = await self.validator.check(self, query, result, name)
-            if verdict.bogus:
-                return bogus_outcome(result, name, verdict)
-            security = verdict.security
-        return self.settled(result, query.qtype, security)
+        return self.settled(result, name, query.qtype, verdict)
 
-    def settled(self, result: Classified, qtype: int, security: Security | None) -> Outcome:
-        """The reply that ended a walk (validated, if at all, as `security` says): cached, and
-        what the walk answers with it."""
+    def settled(self, result: Classified, name: str, qtype: int,
+                verdict: Verdict | None) -> Outcome:
+        """The reply that ended a walk, with validation's verdict on it (None: not validated):
+        SERVFAIL if bogus (never cached, never used: RFC 4035 §5.5), else cached, and what the
+        walk answers with it."""
+        if verdict is not None and verdict.bogus:
+            failure = Failure(
+                Cause.DNSSEC_BOGUS, zone=result.zone, subject=name,
+                reason=verdict.reason.value if verdict.reason else "", ede=verdict.ede,
+            )  # fmt: skip
+            return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure,
+                           security=Security.BOGUS)
+        security = verdict.security if verdict is not None else None
         self._store(result, qtype, security)
         outcome = self._outcome(result)
         outcome.security = security
@@ -1142,15 +1149,6 @@ class Iterator:
         elif result.kind == Kind.NODATA:
             self.cache.put_negative(result.canonical_name, qtype, NOERROR, soa, trust,
                                     security=status, proof=result.proof)
-
-
-def bogus_outcome(result: Classified, name: str, verdict: Verdict) -> Outcome:
-    """A reply validation found bogus: never cached, never used, SERVFAIL (RFC 4035 §5.5)."""
-    failure = Failure(
-        Cause.DNSSEC_BOGUS, zone=result.zone, subject=name,
-        reason=verdict.reason.value if verdict.reason else "", ede=verdict.ede,
-    )  # fmt: skip
-    return Outcome(RCODE.SERVFAIL, canonical_name=name, failure=failure, security=Security.BOGUS)
 
 
 def unusable(result: Classified) -> bool:

@@ -35,7 +35,6 @@ from resolver.iterator import (
     Reply,
     Resolution,
     WalkAborted,
-    bogus_outcome,
     lame_feedback,
     unusable,
 )
@@ -103,15 +102,12 @@ class _Exchange:
         if result.kind == Kind.REFERRAL:
             iterator.followed(query, zone, result, name, qtype)  # cached: the walk starts below
             return None
-        security = None
+        verdict = None
         if self.trust is not None:  # validating, with the zone's trust known when sent
             result = within_zone(result)
             verdict = iterator.validator.check_known(  # type: ignore[union-attr]
                 query, result, name, self.trust)
-            if verdict.bogus:
-                return bogus_outcome(result, name, verdict)
-            security = verdict.security
-        outcome = iterator.settled(result, qtype, security)
+        outcome = iterator.settled(result, name, qtype, verdict)
         if outcome.rcode == NOERROR and outcome.target:
             return None  # the CNAME is cached: the walk follows it from there
         outcome.canonical_name = outcome.canonical_name or name
