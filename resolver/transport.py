@@ -343,19 +343,21 @@ class NetworkTransport:
     async def query(
         self, address: str, port: int, query: bytes, *, timeout: float, tcp: bool = False
     ) -> Exchange:
-        refusal = self.policy.refusal(address)
-        if refusal:
-            raise ForbiddenAddress(f"not querying {address}: {refusal}")
+        self._permit(address)
         return await exchange(address, port, query, timeout=timeout, tcp=tcp)
 
     def send_udp(self, address: str, port: int, query: bytes, timeout: float,
                  on_done: UdpDone) -> UdpQuery:
         """`query()` over UDP with a callback instead of a coroutine (UdpQuery, CallbackTransport);
         raises ForbiddenAddress, or TransportError when it cannot even be sent."""
-        refusal = self.policy.refusal(address)
-        if refusal:
-            raise ForbiddenAddress(f"not querying {address}: {refusal}")
+        self._permit(address)
         try:
             return UdpQuery(address, port, query, timeout, on_done)
         except OSError as exc:
             raise TransportError(f"{address}: {exc.strerror or exc}") from None
+
+    def _permit(self, address: str) -> None:
+        """Raise ForbiddenAddress unless the address policy allows querying address."""
+        refusal = self.policy.refusal(address)
+        if refusal:
+            raise ForbiddenAddress(f"not querying {address}: {refusal}")
