@@ -321,6 +321,11 @@ class RRsetCache:
         self.holds_dname = False
 
     @property
+    def clock(self) -> Clock:
+        """The clock the cache's expiry times are read from."""
+        return self._clock
+
+    @property
     def max_bytes(self) -> int:
         """The bound on `used_bytes`."""
         return self._entries.max_bytes
@@ -592,14 +597,17 @@ class RRsetCache:
         price of one probe (a never-seen name has no NS RRset: is it a zone cut?)."""
         return f"{owner} {rtype} 1" in self._entries.data  # _positive_key(owner, rtype, IN)
 
-    def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]]) -> bool:
+    def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]],
+                    now: float | None = None) -> bool:
         """Whether stamp(owner, rtype) is still `stamp` for each (owner, rtype, stamp), owners
         in canonical form: what the zone-cut memo asks on every use. The common case (the
         same live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
-        entry's head without building a Stamp; anything else asks stamp() itself."""
+        entry's head without building a Stamp; anything else asks stamp() itself. `now`: the
+        caller's reading of this cache's clock (read here when not given)."""
         entries = self._entries
         data = entries.data
-        now = self._clock()
+        if now is None:
+            now = self._clock()
         for owner, rtype, stamp in rrsets:
             key = f"{owner} {rtype} 1"  # _positive_key(owner, rtype, IN)
             entry = data.get(key)
@@ -662,22 +670,26 @@ class RRsetCache:
         else:
             raise ValueError(f"rcode {rcode} is not a negative answer to cache")
         owner = canonical_name(name)
+        entries = self._entries
+        data = entries.data  # most keys probed here are absent (a never-seen name's): no pop
         if question_type is not None:
-            self._entries.pop(_failure_key(owner, question_type))
+            failure_key = _failure_key(owner, question_type)
+            if failure_key in data:
+                entries.pop(failure_key)
         if ttl <= 0:
             return
         key = _negative_key(owner, rtype)
         now = self._clock()
-        existing = self._fresh(key, now)
+        existing = self._fresh(key, now) if key in data else None
         if existing is not None and existing.trust > trust:
             return
-        text = str(name)
+        text = name if type(name) is str else str(name)
         entry = cache_entry.pack(
             expires=now + ttl, serial=next(self._serials), ttl=0, trust=int(trust), rcode=rcode,
             security=security, name_text=None if text == owner else text, records=(soa,),
             extra=proof,
         )  # fmt: skip
-        if not self._entries.put(key, entry):
+        if not entries.put(key, entry):
             return
         if rtype is not None:
             # The newer statement wins over positive data no more trusted than itself.

@@ -58,14 +58,16 @@ class ByteLRU(Generic[K, V]):
         """Store (replacing any value at key) as the most recently used; evict from the least
         recently used end until the total fits. False (and nothing at key) if the entry alone
         is larger than max_bytes."""
-        self.pop(key)
-        size = self._sizeof(key, value)
+        data, sizeof = self._data, self._sizeof
+        old = data.pop(key, None)  # pop()'s work, inline: a cache miss stores an entry or two
+        if old is not None:
+            self.used -= sizeof(key, old)
+        size = sizeof(key, value)
         if size > self.max_bytes:
             return False
-        data = self._data
         while self.used + size > self.max_bytes:
             old_key, old_value = data.popitem(last=False)
-            self.used -= self._sizeof(old_key, old_value)
+            self.used -= sizeof(old_key, old_value)
         data[key] = value
         self.used += size
         return True
