@@ -315,10 +315,17 @@ class DelegationStore:
         stamp() find nothing (one probe, for a name that is most likely no zone cut)."""
         return zone in self._entries.data
 
-    def stamp(self, zone: str) -> int | None:
-        """The serial of the live delegation stored for `zone`, None without one."""
-        entry = self._live(zone)
-        return None if entry is None else entry[0].serial
+    def stamp(self, zone: str, now: float | None = None) -> int | None:
+        """The serial of the live delegation stored for `zone` (at `now`, read from the clock
+        when not given), None without one."""
+        entries = self._entries
+        entry = entries.get(zone)  # _live's work, inline: every cache miss asks this
+        if entry is None:
+            return None
+        if entry[0].expires <= (self._clock() if now is None else now):
+            entries.pop(zone)
+            return None
+        return entry[0].serial
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -333,8 +340,9 @@ RRsetStamp = tuple[str, int, "Stamp | None"]  # (owner, type, the cache's stamp 
 class StampedCache(Protocol):
     def stamp(self, name: str, rtype: int) -> Stamp | None: ...
 
-    def stamps_hold(self, rrsets: Iterable[RRsetStamp]) -> bool:
-        """Whether stamp(owner, rtype) == stamp for every (owner, rtype, stamp)."""
+    def stamps_hold(self, rrsets: Iterable[RRsetStamp], now: float | None = None) -> bool:
+        """Whether stamp(owner, rtype) == stamp for every (owner, rtype, stamp), at `now`
+        (the cache's clock when not given)."""
         ...
 
 
@@ -374,6 +382,7 @@ class ZoneCutMemo:
         self._entries: OrderedDict[str, _Memo] = OrderedDict()
         self._bytes = 0
         self._sources: tuple[object, object] | None = None  # the cache and delegation store
+        self._cache_clock = False  # whether the cache reads this memo's clock
 
     def get(self, zone: str, cache: StampedCache, delegations: DelegationStore) -> ZoneCut | None:
         """A fresh copy of the cut memoised for `zone`, if what it was built from still holds."""
@@ -381,15 +390,19 @@ class ZoneCutMemo:
                 or self._sources[1] is not delegations:
             self.clear()
             self._sources = (cache, delegations)
+            # The memo's instant serves the cache's checks too when both read the same clock.
+            self._cache_clock = getattr(cache, "clock", None) is self._clock
             return None
-        entry = self._entries.get(zone)
+        entries = self._entries
+        entry = entries.get(zone)
         if entry is None:
             return None
-        if (self._clock() >= entry.expires or delegations.stamp(zone) != entry.delegation
-                or not cache.stamps_hold(entry.rrsets)):
+        now = self._clock()  # one instant for every check (the clocks are the resolver's)
+        if (now >= entry.expires or delegations.stamp(zone, now) != entry.delegation
+                or not cache.stamps_hold(entry.rrsets, now if self._cache_clock else None)):
             self._forget(zone)
             return None
-        self._entries.move_to_end(zone)
+        entries.move_to_end(zone)
         return entry.cut.copy()
 
     def put(self, zone: str, cut: ZoneCut, rrsets: Iterable[RRsetStamp],

@@ -19,7 +19,8 @@ class Stamps:
     def stamp(self, name: str, rtype: int) -> int | None:
         return self.stamps.get((name, rtype))
 
-    def stamps_hold(self, rrsets: Iterable[tuple[str, int, int | None]]) -> bool:
+    def stamps_hold(self, rrsets: Iterable[tuple[str, int, int | None]],
+                    now: float | None = None) -> bool:
         return all(self.stamp(owner, rtype) == stamp for owner, rtype, stamp in rrsets)
 
 
