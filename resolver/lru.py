@@ -27,7 +27,7 @@ V = TypeVar("V")
 class ByteLRU(Generic[K, V]):
     """Key -> value, at most `max_bytes` by `sizeof`, least recently used dropped first."""
 
-    __slots__ = ("max_bytes", "used", "_sizeof", "_data")
+    __slots__ = ("max_bytes", "used", "_sizeof", "_data", "data")
 
     def __init__(self, max_bytes: int, sizeof: Callable[[K, V], int]) -> None:
         if max_bytes < 1:
@@ -36,12 +36,10 @@ class ByteLRU(Generic[K, V]):
         self.used = 0  # the accounted bytes of every entry held
         self._sizeof = sizeof
         self._data: OrderedDict[K, V] = OrderedDict()
-
-    @property
-    def data(self) -> Mapping[K, V]:
-        """The entries themselves, read-only: a lookup here is not a use (the order stays), for
-        a hot path that reads by key. Change them only through put and pop."""
-        return self._data
+        # The entries themselves, read-only: a lookup here is not a use (the order stays), for
+        # a hot path that reads by key (an attribute, not a property: a miss reads it often).
+        # Change them only through put and pop.
+        self.data: Mapping[K, V] = self._data
 
     def get(self, key: K) -> V | None:
         """The value at key, now the most recently used; None if absent."""
