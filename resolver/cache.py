@@ -176,6 +176,11 @@ class Stamp:
     expires: float
 
 
+# What stamps_hold checks of one RRset, prepared by stamp_checks: its key, the NXDOMAIN key of
+# its owner, the first octets its entry still has (None: it was absent), owner, type, stamp.
+StampCheck = tuple[str, str, bytes | None, str, int, Stamp | None]
+
+
 # Keys of the compact store (strings, since canonical names never contain a space):
 # "owner rtype rclass" for an RRset, "owner -rtype" for NODATA, "owner -" for NXDOMAIN,
 # "owner !rtype" for a resolution failure. items() and discard() show the tuple form;
@@ -597,27 +602,36 @@ class RRsetCache:
         price of one probe (a never-seen name has no NS RRset: is it a zone cut?)."""
         return f"{owner} {rtype} 1" in self._entries.data  # _positive_key(owner, rtype, IN)
 
-    def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]],
-                    now: float | None = None) -> bool:
-        """Whether stamp(owner, rtype) is still `stamp` for each (owner, rtype, stamp), owners
-        in canonical form: what the zone-cut memo asks on every use. The common case (the
-        same live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
-        entry's head without building a Stamp; anything else asks stamp() itself. `now`: the
-        caller's reading of this cache's clock (read here when not given)."""
+    def stamp_checks(self, rrsets: Iterable[tuple[str, int, Stamp | None]]
+                     ) -> tuple[StampCheck, ...]:
+        """What stamps_hold() asks about (owner, rtype, stamp) RRsets, owners in canonical form,
+        worked out once: the zone-cut memo prepares them when it stores a cut and checks them
+        on every use."""
+        return tuple(
+            (f"{owner} {rtype} 1", f"{owner} -",  # _positive_key(owner, rtype, IN), NXDOMAIN's
+             None if stamp is None else cache_entry.stamp_prefix(stamp.expires, stamp.serial),
+             owner, rtype, stamp)
+            for owner, rtype, stamp in rrsets)
+
+    def stamps_hold(self, checks: Iterable[StampCheck], now: float | None = None) -> bool:
+        """Whether stamp(owner, rtype) is still `stamp` for each RRset of `checks`
+        (stamp_checks()): what the zone-cut memo asks on every use. The common case (the same
+        live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
+        entry's first octets without building a Stamp; anything else asks stamp() itself.
+        `now`: the caller's reading of this cache's clock (read here when not given)."""
         entries = self._entries
         data = entries.data
         if now is None:
             now = self._clock()
-        for owner, rtype, stamp in rrsets:
-            key = f"{owner} {rtype} 1"  # _positive_key(owner, rtype, IN)
+        for key, nxdomain_key, prefix, owner, rtype, stamp in checks:
             entry = data.get(key)
             if entry is None:  # stamp() finds nothing either
                 if stamp is None:
                     continue
                 return False
-            if (stamp is not None and now < stamp.expires
-                    and cache_entry.stamp_of(entry) == (stamp.expires, stamp.serial)  # type: ignore[arg-type]
-                    and f"{owner} -" not in data):  # no NXDOMAIN that could hide it
+            if (prefix is not None and now < stamp.expires  # type: ignore[union-attr]
+                    and entry.startswith(prefix)  # type: ignore[union-attr]
+                    and nxdomain_key not in data):  # no NXDOMAIN that could hide it
                 entries.get(key)  # a use, as stamp() makes it: the zone's RRsets stay recent
                 continue
             if self.stamp(owner, rtype) != stamp:

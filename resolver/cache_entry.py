@@ -87,6 +87,11 @@ def stamp_of(entry: bytes) -> tuple[float, int]:
     return _STAMP.unpack_from(entry)
 
 
+def stamp_prefix(expires: float, serial: int) -> bytes:
+    """The first octets of every entry whose stamp_of is (expires, serial)."""
+    return _STAMP.pack(expires, serial)
+
+
 def same_but_serial(a: bytes, b: bytes) -> bool:
     """Whether two entries differ at most in their serial (HEAD's second field)."""
     return a[:8] == b[:8] and a[16:] == b[16:]  # expires: 8 octets, then serial: 8 octets

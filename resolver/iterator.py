@@ -77,6 +77,10 @@ _AUTH_AUTHORITY, _ANSWER_NONAUTH = Trust.AUTH_AUTHORITY, Trust.ANSWER_NONAUTH
 _YXDOMAIN = int(RCODE.YXDOMAIN)  # dnslib's RCODE.X is a __getattr__ call (~450 ns)
 _OK = Feedback.OK
 
+# The budget of every resolution of an iterator without a validator: never spent (only the
+# validator spends), so one serves them all.
+_UNSPENT = ValidationBudget()
+
 
 class WalkAborted(Exception):
     """A limit or the deadline stopped the walk; the resolution answers SERVFAIL."""
@@ -279,11 +283,10 @@ class Iterator:
         limits = self.limits
         if lifetime is not None and lifetime != limits.lifetime:
             limits = dataclasses.replace(limits, lifetime=lifetime)
-        resolution = Resolution(qname, qtype, self.clock, limits, tcp, cache_only,
-                                validate=validate, tracing=tracing)
-        if self.validator is not None:
-            resolution.budget = self.validator.budget.fresh()
-        return resolution
+        # Without a validator nothing spends a budget: the resolutions share one, unbuilt.
+        budget = _UNSPENT if self.validator is None else self.validator.budget.fresh()
+        return Resolution(qname, qtype, self.clock, limits, tcp, cache_only, budget=budget,
+                          validate=validate, tracing=tracing)
 
     async def run(self, resolution: Resolution) -> Outcome:
         """Resolve the question; limits, the deadline and failures turn into SERVFAIL."""

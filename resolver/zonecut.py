@@ -21,7 +21,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from resolver.cache import canonical_name
 from resolver.classify import in_bailiwick
@@ -340,9 +340,13 @@ RRsetStamp = tuple[str, int, "Stamp | None"]  # (owner, type, the cache's stamp 
 class StampedCache(Protocol):
     def stamp(self, name: str, rtype: int) -> Stamp | None: ...
 
-    def stamps_hold(self, rrsets: Iterable[RRsetStamp], now: float | None = None) -> bool:
-        """Whether stamp(owner, rtype) == stamp for every (owner, rtype, stamp), at `now`
-        (the cache's clock when not given)."""
+    def stamp_checks(self, rrsets: Iterable[RRsetStamp]) -> tuple[Any, ...]:
+        """(owner, rtype, stamp) RRsets prepared once for stamps_hold."""
+        ...
+
+    def stamps_hold(self, checks: Iterable[Any], now: float | None = None) -> bool:
+        """Whether stamp(owner, rtype) == stamp for every RRset of `checks` (stamp_checks),
+        at `now` (the cache's clock when not given)."""
         ...
 
 
@@ -350,6 +354,7 @@ class StampedCache(Protocol):
 class _Memo:
     cut: ZoneCut  # never handed out: callers get copies (sharing its tables and facts)
     rrsets: tuple[RRsetStamp, ...]  # every cached RRset the cut was built from, or found absent
+    checks: tuple[Any, ...]  # the same, as the cache's stamp_checks prepared them
     delegation: int | None  # the stamp of the parent's delegation it used
     expires: float  # the first expiry among all of them (a glue address included)
     size: int  # estimated octets
@@ -381,7 +386,7 @@ class ZoneCutMemo:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, _Memo] = OrderedDict()
         self._bytes = 0
-        self._sources: tuple[object, object] | None = None  # the cache and delegation store
+        self._sources: tuple[StampedCache, DelegationStore] | None = None  # bound by get()
         self._cache_clock = False  # whether the cache reads this memo's clock
 
     def get(self, zone: str, cache: StampedCache, delegations: DelegationStore) -> ZoneCut | None:
@@ -399,7 +404,7 @@ class ZoneCutMemo:
             return None
         now = self._clock()  # one instant for every check (the clocks are the resolver's)
         if (now >= entry.expires or delegations.stamp(zone, now) != entry.delegation
-                or not cache.stamps_hold(entry.rrsets, now if self._cache_clock else None)):
+                or not cache.stamps_hold(entry.checks, now if self._cache_clock else None)):
             self._forget(zone)
             return None
         entries.move_to_end(zone)
@@ -407,8 +412,11 @@ class ZoneCutMemo:
 
     def put(self, zone: str, cut: ZoneCut, rrsets: Iterable[RRsetStamp],
             delegation: int | None, expires: float) -> None:
-        """Remember `cut` (copied) as built from `rrsets` and the delegation with that stamp,
-        until `expires`."""
+        """Remember `cut` (copied) as built from `rrsets` of the cache get() last saw and the
+        delegation with that stamp, until `expires`. Nothing is kept before get() has seen a
+        cache (it would drop the entry anyway)."""
+        if self._sources is None:
+            return
         rrsets = tuple((canonical_name(owner), rtype, stamp) for owner, rtype, stamp in rrsets)
         cut.primary()  # worked out once here, for every copy handed out
         cut.useless()
@@ -416,7 +424,8 @@ class ZoneCutMemo:
         self._forget(zone)
         if size > self.max_bytes or expires <= self._clock():
             return
-        self._entries[zone] = _Memo(cut.copy(), rrsets, delegation, expires, size)
+        checks = self._sources[0].stamp_checks(rrsets)
+        self._entries[zone] = _Memo(cut.copy(), rrsets, checks, delegation, expires, size)
         self._bytes += size
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             _, oldest = self._entries.popitem(last=False)

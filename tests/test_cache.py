@@ -16,6 +16,7 @@ from resolver.cache import (
     FailureEntry,
     NegativeEntry,
     RRsetCache,
+    StampCheck,
     Trust,
     ancestors,
     canonical_name,
@@ -985,13 +986,14 @@ def test_stamps_hold_while_each_rrset_is_the_one_stamped(
     cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
     cache.put([a("ns1.example.com.", "192.0.2.1")], Trust.ADDITIONAL)
 
-    def stamps() -> list[tuple[str, int, object]]:
-        return [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
-                (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
-                 ("ns1.example.com.", QTYPE.AAAA))]
+    def stamps() -> tuple[StampCheck, ...]:
+        return cache.stamp_checks(
+            [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
+             (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
+              ("ns1.example.com.", QTYPE.AAAA))])
 
     taken = stamps()
-    assert taken[2][2] is None and cache.stamps_hold(taken)
+    assert taken[2][5] is None and cache.stamps_hold(taken)
     clock.advance(10)
     assert cache.stamps_hold(taken)  # the same entries, older
     cache.put([a("ns1.example.com.", "192.0.2.2")], Trust.ADDITIONAL)  # replaced

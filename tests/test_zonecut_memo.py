@@ -19,6 +19,10 @@ class Stamps:
     def stamp(self, name: str, rtype: int) -> int | None:
         return self.stamps.get((name, rtype))
 
+    def stamp_checks(self, rrsets: Iterable[tuple[str, int, int | None]]
+                     ) -> tuple[tuple[str, int, int | None], ...]:
+        return tuple(rrsets)
+
     def stamps_hold(self, rrsets: Iterable[tuple[str, int, int | None]],
                     now: float | None = None) -> bool:
         return all(self.stamp(owner, rtype) == stamp for owner, rtype, stamp in rrsets)
