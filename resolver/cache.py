@@ -22,7 +22,6 @@ import enum
 import functools
 import itertools
 import math
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -224,19 +223,27 @@ def canonical_name(name: str | DNSLabel) -> str:
 # A name in plain text: labels of 1 to 63 printable ASCII octets, no backslash escape, no space,
 # each ending in a dot. Its ancestors are its own suffixes: no DNSLabel needed (a cache miss asks
 # for a name's ancestors several times, and DNSLabel's parse and print cost ~30 µs a name).
-_PLAIN_NAME = re.compile(r"(?:[!-\-/-\[\]-~]{1,63}\.)+")
 
 
 @functools.lru_cache(maxsize=256)  # a walk step asks for its name's ancestors several times
 def _plain_ancestors(text: str) -> tuple[str, ...] | None:
     """The ancestors of a canonical name in plain text, None for any other name."""
-    if not _PLAIN_NAME.fullmatch(text):
+    # Checked with str methods and the label loop below, not a regular expression (a third
+    # of the work on a never-seen name): octets 0x21-0x7E but the dot and the backslash.
+    if (not text.isascii() or not text.isprintable() or " " in text or "\\" in text
+            or text[-1:] != "." or text[:1] == "." or ".." in text):
         return None
     found = [text]
+    start, end = 0, len(text)
     dot = text.find(".")
-    while dot < len(text) - 1:
-        found.append(text[dot + 1:])
-        dot = text.find(".", dot + 1)
+    while True:
+        if dot - start > 63:  # a label longer than 63 octets
+            return None
+        start = dot + 1
+        if start == end:
+            break
+        found.append(text[start:])
+        dot = text.find(".", start)
     found.append(".")
     return tuple(found)
 
