@@ -165,6 +165,10 @@ def test_ancestors_of_escaped_and_international_names() -> None:
         ancestors("a..b.")
     with pytest.raises(UnicodeError):  # nor a label of 64 octets
         ancestors("a" * 64 + ".com.")
+    with pytest.raises(UnicodeError):  # wherever it is
+        ancestors("x." + "a" * 64 + ".")
+    assert ancestors("a" * 63 + ".com.") == ["a" * 63 + ".com.", "com.", "."]
+    assert ancestors("-.x.") == ["-.x.", "x.", "."]
 
 
 # -- TTL arithmetic -------------------------------------------------------------------------
