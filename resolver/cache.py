@@ -705,11 +705,8 @@ class RRsetCache:
         if existing is not None and existing.trust > trust:
             return
         text = name if type(name) is str else str(name)
-        entry = cache_entry.pack(
-            expires=now + ttl, serial=next(self._serials), ttl=0, trust=int(trust), rcode=rcode,
-            security=security, name_text=None if text == owner else text, records=(soa,),
-            extra=proof,
-        )  # fmt: skip
+        entry = cache_entry.pack_negative(now + ttl, next(self._serials), int(trust), rcode,
+                                          security, soa, None if text == owner else text, proof)
         if not entries.put(key, entry):
             return
         if rtype is not None:
