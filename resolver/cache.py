@@ -630,6 +630,7 @@ class RRsetCache:
         data = entries.data
         if now is None:
             now = self._clock()
+        held = []
         for key, nxdomain_key, prefix, owner, rtype, stamp in checks:
             entry = data.get(key)
             if entry is None:  # stamp() finds nothing either
@@ -639,10 +640,11 @@ class RRsetCache:
             if (prefix is not None and now < stamp.expires  # type: ignore[union-attr]
                     and entry.startswith(prefix)  # type: ignore[union-attr]
                     and nxdomain_key not in data):  # no NXDOMAIN that could hide it
-                entries.get(key)  # a use, as stamp() makes it: the zone's RRsets stay recent
+                held.append(key)
                 continue
             if self.stamp(owner, rtype) != stamp:
                 return False
+        entries.use(held)  # a use each, as stamp() makes it: the zone's RRsets stay recent
         return True
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:

@@ -17,7 +17,7 @@ Not thread-safe.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -47,6 +47,13 @@ class ByteLRU(Generic[K, V]):
         if value is not None:
             self._data.move_to_end(key)
         return value
+
+    def use(self, keys: Iterable[K]) -> None:
+        """Make each of these keys (all present) the most recently used, in this order: get()'s
+        use, for entries the caller read through `data`."""
+        move = self._data.move_to_end
+        for key in keys:
+            move(key)
 
     def peek(self, key: K) -> V | None:
         """The value at key without making it recently used."""

@@ -1015,6 +1015,31 @@ def test_stamps_hold_while_each_rrset_is_the_one_stamped(
     assert not cache.stamps_hold(taken)
 
 
+def test_checking_a_zone_cuts_stamps_keeps_its_rrsets_in_a_full_cache(clock: FakeClock) -> None:
+    # Every miss under a zone checks the zone cut's RRsets (the memo's stamps_hold): that is a
+    # use, so a flood of denials evicts the older denials, never the zone's NS and A RRsets.
+    def zone(cache: RRsetCache) -> None:
+        cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
+        cache.put([a("ns1.example.com.", "192.0.2.1")], Trust.ADDITIONAL)
+
+    def deny(cache: RRsetCache, name: str) -> None:
+        cache.put_negative(name, None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+
+    cache = RRsetCache(max_bytes=_cost(zone) + 3 * _cost(lambda c: deny(c, "n00.example.com.")),
+                       clock=clock)
+    zone(cache)
+    checks = cache.stamp_checks(
+        [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
+         (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
+          ("ns1.example.com.", QTYPE.AAAA))])
+    for i in range(20):
+        assert cache.stamps_hold(checks)
+        deny(cache, f"n{i:02}.example.com.")
+    assert cache.stamps_hold(checks)
+    assert cache.get_negative("n00.example.com.", QTYPE.A) is None  # evicted long ago
+    assert cache.get_negative("n19.example.com.", QTYPE.A) is not None
+
+
 def test_records_built_directly_are_dnslib_records_alike() -> None:
     from resolver.cache_entry import new_rr, new_soa, with_ttl
 
