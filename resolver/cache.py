@@ -22,7 +22,6 @@ import enum
 import functools
 import itertools
 import math
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -176,6 +175,11 @@ class Stamp:
     expires: float
 
 
+# What stamps_hold checks of one RRset, prepared by stamp_checks: its key, the NXDOMAIN key of
+# its owner, the first octets its entry still has (None: it was absent), owner, type, stamp.
+StampCheck = tuple[str, str, bytes | None, str, int, Stamp | None]
+
+
 # Keys of the compact store (strings, since canonical names never contain a space):
 # "owner rtype rclass" for an RRset, "owner -rtype" for NODATA, "owner -" for NXDOMAIN,
 # "owner !rtype" for a resolution failure. items() and discard() show the tuple form;
@@ -219,19 +223,27 @@ def canonical_name(name: str | DNSLabel) -> str:
 # A name in plain text: labels of 1 to 63 printable ASCII octets, no backslash escape, no space,
 # each ending in a dot. Its ancestors are its own suffixes: no DNSLabel needed (a cache miss asks
 # for a name's ancestors several times, and DNSLabel's parse and print cost ~30 µs a name).
-_PLAIN_NAME = re.compile(r"(?:[!-\-/-\[\]-~]{1,63}\.)+")
 
 
 @functools.lru_cache(maxsize=256)  # a walk step asks for its name's ancestors several times
 def _plain_ancestors(text: str) -> tuple[str, ...] | None:
     """The ancestors of a canonical name in plain text, None for any other name."""
-    if not _PLAIN_NAME.fullmatch(text):
+    # Checked with str methods and the label loop below, not a regular expression (a third
+    # of the work on a never-seen name): octets 0x21-0x7E but the dot and the backslash.
+    if (not text.isascii() or not text.isprintable() or " " in text or "\\" in text
+            or text[-1:] != "." or text[:1] == "." or ".." in text):
         return None
     found = [text]
+    start, end = 0, len(text)
     dot = text.find(".")
-    while dot < len(text) - 1:
-        found.append(text[dot + 1:])
-        dot = text.find(".", dot + 1)
+    while True:
+        if dot - start > 63:  # a label longer than 63 octets
+            return None
+        start = dot + 1
+        if start == end:
+            break
+        found.append(text[start:])
+        dot = text.find(".", start)
     found.append(".")
     return tuple(found)
 
@@ -319,6 +331,11 @@ class RRsetCache:
         self._entries: ByteLRU[str, bytes | tuple] = ByteLRU(max_bytes, cache_entry.entry_bytes)
         # Whether a DNAME RRset was ever stored: until then no walk probes for one (sticky).
         self.holds_dname = False
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the cache's expiry times are read from."""
+        return self._clock
 
     @property
     def max_bytes(self) -> int:
@@ -592,28 +609,42 @@ class RRsetCache:
         price of one probe (a never-seen name has no NS RRset: is it a zone cut?)."""
         return f"{owner} {rtype} 1" in self._entries.data  # _positive_key(owner, rtype, IN)
 
-    def stamps_hold(self, rrsets: Iterable[tuple[str, int, Stamp | None]]) -> bool:
-        """Whether stamp(owner, rtype) is still `stamp` for each (owner, rtype, stamp), owners
-        in canonical form: what the zone-cut memo asks on every use. The common case (the
-        same live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
-        entry's head without building a Stamp; anything else asks stamp() itself."""
+    def stamp_checks(self, rrsets: Iterable[tuple[str, int, Stamp | None]]
+                     ) -> tuple[StampCheck, ...]:
+        """What stamps_hold() asks about (owner, rtype, stamp) RRsets, owners in canonical form,
+        worked out once: the zone-cut memo prepares them when it stores a cut and checks them
+        on every use."""
+        return tuple(
+            (f"{owner} {rtype} 1", f"{owner} -",  # _positive_key(owner, rtype, IN), NXDOMAIN's
+             None if stamp is None else cache_entry.stamp_prefix(stamp.expires, stamp.serial),
+             owner, rtype, stamp)
+            for owner, rtype, stamp in rrsets)
+
+    def stamps_hold(self, checks: Iterable[StampCheck], now: float | None = None) -> bool:
+        """Whether stamp(owner, rtype) is still `stamp` for each RRset of `checks`
+        (stamp_checks()): what the zone-cut memo asks on every use. The common case (the same
+        live entry, no NXDOMAIN at its owner; or still nothing stored) is read from the
+        entry's first octets without building a Stamp; anything else asks stamp() itself.
+        `now`: the caller's reading of this cache's clock (read here when not given)."""
         entries = self._entries
         data = entries.data
-        now = self._clock()
-        for owner, rtype, stamp in rrsets:
-            key = f"{owner} {rtype} 1"  # _positive_key(owner, rtype, IN)
+        if now is None:
+            now = self._clock()
+        held = []
+        for key, nxdomain_key, prefix, owner, rtype, stamp in checks:
             entry = data.get(key)
             if entry is None:  # stamp() finds nothing either
                 if stamp is None:
                     continue
                 return False
-            if (stamp is not None and now < stamp.expires
-                    and cache_entry.stamp_of(entry) == (stamp.expires, stamp.serial)  # type: ignore[arg-type]
-                    and f"{owner} -" not in data):  # no NXDOMAIN that could hide it
-                entries.get(key)  # a use, as stamp() makes it: the zone's RRsets stay recent
+            if (prefix is not None and now < stamp.expires  # type: ignore[union-attr]
+                    and entry.startswith(prefix)  # type: ignore[union-attr]
+                    and nxdomain_key not in data):  # no NXDOMAIN that could hide it
+                held.append(key)
                 continue
             if self.stamp(owner, rtype) != stamp:
                 return False
+        entries.use(held)  # a use each, as stamp() makes it: the zone's RRsets stay recent
         return True
 
     def remove(self, name: str, rtype: int, rclass: int = CLASS.IN) -> None:
@@ -662,22 +693,23 @@ class RRsetCache:
         else:
             raise ValueError(f"rcode {rcode} is not a negative answer to cache")
         owner = canonical_name(name)
+        entries = self._entries
+        data = entries.data  # most keys probed here are absent (a never-seen name's): no pop
         if question_type is not None:
-            self._entries.pop(_failure_key(owner, question_type))
+            failure_key = _failure_key(owner, question_type)
+            if failure_key in data:
+                entries.pop(failure_key)
         if ttl <= 0:
             return
         key = _negative_key(owner, rtype)
         now = self._clock()
-        existing = self._fresh(key, now)
+        existing = self._fresh(key, now) if key in data else None
         if existing is not None and existing.trust > trust:
             return
-        text = str(name)
-        entry = cache_entry.pack(
-            expires=now + ttl, serial=next(self._serials), ttl=0, trust=int(trust), rcode=rcode,
-            security=security, name_text=None if text == owner else text, records=(soa,),
-            extra=proof,
-        )  # fmt: skip
-        if not self._entries.put(key, entry):
+        text = name if type(name) is str else str(name)
+        entry = cache_entry.pack_negative(now + ttl, next(self._serials), int(trust), rcode,
+                                          security, soa, None if text == owner else text, proof)
+        if not entries.put(key, entry):
             return
         if rtype is not None:
             # The newer statement wins over positive data no more trusted than itself.

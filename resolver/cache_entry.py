@@ -87,6 +87,11 @@ def stamp_of(entry: bytes) -> tuple[float, int]:
     return _STAMP.unpack_from(entry)
 
 
+def stamp_prefix(expires: float, serial: int) -> bytes:
+    """The first octets of every entry whose stamp_of is (expires, serial)."""
+    return _STAMP.pack(expires, serial)
+
+
 def same_but_serial(a: bytes, b: bytes) -> bool:
     """Whether two entries differ at most in their serial (HEAD's second field)."""
     return a[:8] == b[:8] and a[16:] == b[16:]  # expires: 8 octets, then serial: 8 octets
@@ -209,6 +214,25 @@ def _soa_wire(rr: RR) -> bytes | None:
     return _name_wire(owner) + _RR_FIXED.pack(rtype, rclass, ttl, len(rdata)) + rdata
 
 
+def _plain_soa(soa: RR) -> bytes | None:
+    """An SOA record's octets, uncompressed, when they come without dnslib's packing."""
+    wire = soa.__dict__.get("wire") if type(soa) is soa_wire.WireSOA else None
+    return soa_wire.record_wire(soa, wire) if wire is not None else _soa_wire(soa)
+
+
+def pack_negative(expires: float, serial: int, trust: int, rcode: int, security: str | None,
+                  soa: RR, name_text: str | None, proof: Iterable[RR]) -> bytes:
+    """The entry of a negative answer (TTL field 0): pack()'s, with its arguments by position
+    (a cache miss stores one, and keywords cost)."""
+    if name_text is None and not proof:
+        body = _plain_soa(soa)
+        if body is not None:
+            return _HEAD.pack(expires, serial, 0, trust, rcode, security_code(security), 0,
+                              HEAD_SIZE, HEAD_SIZE + len(body)) + body
+    return pack(expires=expires, serial=serial, ttl=0, trust=trust, rcode=rcode,
+                security=security, name_text=name_text, records=(soa,), extra=proof)
+
+
 def pack(
     *, expires: float, serial: int, ttl: int, trust: int, rcode: int, security: str | None,
     name_wire: DNSLabel | None = None, name_text: str | None = None,
@@ -219,9 +243,7 @@ def pack(
     if name_wire is None and name_text is None and not rdatas and not extra \
             and type(records) is tuple and len(records) == 1:
         # A plain negative answer: the head and its SOA, nothing else.
-        soa = records[0]
-        wire = soa.__dict__.get("wire") if type(soa) is soa_wire.WireSOA else None
-        body = soa_wire.record_wire(soa, wire) if wire is not None else _soa_wire(soa)
+        body = _plain_soa(records[0])
         if body is not None:
             return _HEAD.pack(expires, serial, ttl, trust, rcode, security_code(security), 0,
                               HEAD_SIZE, HEAD_SIZE + len(body)) + body

@@ -17,7 +17,7 @@ Not thread-safe.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -27,7 +27,7 @@ V = TypeVar("V")
 class ByteLRU(Generic[K, V]):
     """Key -> value, at most `max_bytes` by `sizeof`, least recently used dropped first."""
 
-    __slots__ = ("max_bytes", "used", "_sizeof", "_data")
+    __slots__ = ("max_bytes", "used", "_sizeof", "_data", "data")
 
     def __init__(self, max_bytes: int, sizeof: Callable[[K, V], int]) -> None:
         if max_bytes < 1:
@@ -36,12 +36,10 @@ class ByteLRU(Generic[K, V]):
         self.used = 0  # the accounted bytes of every entry held
         self._sizeof = sizeof
         self._data: OrderedDict[K, V] = OrderedDict()
-
-    @property
-    def data(self) -> Mapping[K, V]:
-        """The entries themselves, read-only: a lookup here is not a use (the order stays), for
-        a hot path that reads by key. Change them only through put and pop."""
-        return self._data
+        # The entries themselves, read-only: a lookup here is not a use (the order stays), for
+        # a hot path that reads by key (an attribute, not a property: a miss reads it often).
+        # Change them only through put and pop.
+        self.data: Mapping[K, V] = self._data
 
     def get(self, key: K) -> V | None:
         """The value at key, now the most recently used; None if absent."""
@@ -49,6 +47,13 @@ class ByteLRU(Generic[K, V]):
         if value is not None:
             self._data.move_to_end(key)
         return value
+
+    def use(self, keys: Iterable[K]) -> None:
+        """Make each of these keys (all present) the most recently used, in this order: get()'s
+        use, for entries the caller read through `data`."""
+        move = self._data.move_to_end
+        for key in keys:
+            move(key)
 
     def peek(self, key: K) -> V | None:
         """The value at key without making it recently used."""
@@ -58,14 +63,16 @@ class ByteLRU(Generic[K, V]):
         """Store (replacing any value at key) as the most recently used; evict from the least
         recently used end until the total fits. False (and nothing at key) if the entry alone
         is larger than max_bytes."""
-        self.pop(key)
-        size = self._sizeof(key, value)
+        data, sizeof = self._data, self._sizeof
+        old = data.pop(key, None)  # pop()'s work, inline: a cache miss stores an entry or two
+        if old is not None:
+            self.used -= sizeof(key, old)
+        size = sizeof(key, value)
         if size > self.max_bytes:
             return False
-        data = self._data
         while self.used + size > self.max_bytes:
             old_key, old_value = data.popitem(last=False)
-            self.used -= self._sizeof(old_key, old_value)
+            self.used -= sizeof(old_key, old_value)
         data[key] = value
         self.used += size
         return True

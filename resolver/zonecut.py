@@ -21,7 +21,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from resolver.cache import canonical_name
 from resolver.classify import in_bailiwick
@@ -315,10 +315,17 @@ class DelegationStore:
         stamp() find nothing (one probe, for a name that is most likely no zone cut)."""
         return zone in self._entries.data
 
-    def stamp(self, zone: str) -> int | None:
-        """The serial of the live delegation stored for `zone`, None without one."""
-        entry = self._live(zone)
-        return None if entry is None else entry[0].serial
+    def stamp(self, zone: str, now: float | None = None) -> int | None:
+        """The serial of the live delegation stored for `zone` (at `now`, read from the clock
+        when not given), None without one."""
+        entries = self._entries
+        entry = entries.get(zone)  # _live's work, inline: every cache miss asks this
+        if entry is None:
+            return None
+        if entry[0].expires <= (self._clock() if now is None else now):
+            entries.pop(zone)
+            return None
+        return entry[0].serial
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -333,8 +340,13 @@ RRsetStamp = tuple[str, int, "Stamp | None"]  # (owner, type, the cache's stamp 
 class StampedCache(Protocol):
     def stamp(self, name: str, rtype: int) -> Stamp | None: ...
 
-    def stamps_hold(self, rrsets: Iterable[RRsetStamp]) -> bool:
-        """Whether stamp(owner, rtype) == stamp for every (owner, rtype, stamp)."""
+    def stamp_checks(self, rrsets: Iterable[RRsetStamp]) -> tuple[Any, ...]:
+        """(owner, rtype, stamp) RRsets prepared once for stamps_hold."""
+        ...
+
+    def stamps_hold(self, checks: Iterable[Any], now: float | None = None) -> bool:
+        """Whether stamp(owner, rtype) == stamp for every RRset of `checks` (stamp_checks),
+        at `now` (the cache's clock when not given)."""
         ...
 
 
@@ -342,6 +354,7 @@ class StampedCache(Protocol):
 class _Memo:
     cut: ZoneCut  # never handed out: callers get copies (sharing its tables and facts)
     rrsets: tuple[RRsetStamp, ...]  # every cached RRset the cut was built from, or found absent
+    checks: tuple[Any, ...]  # the same, as the cache's stamp_checks prepared them
     delegation: int | None  # the stamp of the parent's delegation it used
     expires: float  # the first expiry among all of them (a glue address included)
     size: int  # estimated octets
@@ -373,7 +386,8 @@ class ZoneCutMemo:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, _Memo] = OrderedDict()
         self._bytes = 0
-        self._sources: tuple[object, object] | None = None  # the cache and delegation store
+        self._sources: tuple[StampedCache, DelegationStore] | None = None  # bound by get()
+        self._cache_clock = False  # whether the cache reads this memo's clock
 
     def get(self, zone: str, cache: StampedCache, delegations: DelegationStore) -> ZoneCut | None:
         """A fresh copy of the cut memoised for `zone`, if what it was built from still holds."""
@@ -381,21 +395,28 @@ class ZoneCutMemo:
                 or self._sources[1] is not delegations:
             self.clear()
             self._sources = (cache, delegations)
+            # The memo's instant serves the cache's checks too when both read the same clock.
+            self._cache_clock = getattr(cache, "clock", None) is self._clock
             return None
-        entry = self._entries.get(zone)
+        entries = self._entries
+        entry = entries.get(zone)
         if entry is None:
             return None
-        if (self._clock() >= entry.expires or delegations.stamp(zone) != entry.delegation
-                or not cache.stamps_hold(entry.rrsets)):
+        now = self._clock()  # one instant for every check (the clocks are the resolver's)
+        if (now >= entry.expires or delegations.stamp(zone, now) != entry.delegation
+                or not cache.stamps_hold(entry.checks, now if self._cache_clock else None)):
             self._forget(zone)
             return None
-        self._entries.move_to_end(zone)
+        entries.move_to_end(zone)
         return entry.cut.copy()
 
     def put(self, zone: str, cut: ZoneCut, rrsets: Iterable[RRsetStamp],
             delegation: int | None, expires: float) -> None:
-        """Remember `cut` (copied) as built from `rrsets` and the delegation with that stamp,
-        until `expires`."""
+        """Remember `cut` (copied) as built from `rrsets` of the cache get() last saw and the
+        delegation with that stamp, until `expires`. Nothing is kept before get() has seen a
+        cache (it would drop the entry anyway)."""
+        if self._sources is None:
+            return
         rrsets = tuple((canonical_name(owner), rtype, stamp) for owner, rtype, stamp in rrsets)
         cut.primary()  # worked out once here, for every copy handed out
         cut.useless()
@@ -403,7 +424,8 @@ class ZoneCutMemo:
         self._forget(zone)
         if size > self.max_bytes or expires <= self._clock():
             return
-        self._entries[zone] = _Memo(cut.copy(), rrsets, delegation, expires, size)
+        checks = self._sources[0].stamp_checks(rrsets)
+        self._entries[zone] = _Memo(cut.copy(), rrsets, checks, delegation, expires, size)
         self._bytes += size
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             _, oldest = self._entries.popitem(last=False)

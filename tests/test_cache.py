@@ -16,6 +16,7 @@ from resolver.cache import (
     FailureEntry,
     NegativeEntry,
     RRsetCache,
+    StampCheck,
     Trust,
     ancestors,
     canonical_name,
@@ -164,6 +165,10 @@ def test_ancestors_of_escaped_and_international_names() -> None:
         ancestors("a..b.")
     with pytest.raises(UnicodeError):  # nor a label of 64 octets
         ancestors("a" * 64 + ".com.")
+    with pytest.raises(UnicodeError):  # wherever it is
+        ancestors("x." + "a" * 64 + ".")
+    assert ancestors("a" * 63 + ".com.") == ["a" * 63 + ".com.", "com.", "."]
+    assert ancestors("-.x.") == ["-.x.", "x.", "."]
 
 
 # -- TTL arithmetic -------------------------------------------------------------------------
@@ -985,13 +990,14 @@ def test_stamps_hold_while_each_rrset_is_the_one_stamped(
     cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
     cache.put([a("ns1.example.com.", "192.0.2.1")], Trust.ADDITIONAL)
 
-    def stamps() -> list[tuple[str, int, object]]:
-        return [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
-                (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
-                 ("ns1.example.com.", QTYPE.AAAA))]
+    def stamps() -> tuple[StampCheck, ...]:
+        return cache.stamp_checks(
+            [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
+             (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
+              ("ns1.example.com.", QTYPE.AAAA))])
 
     taken = stamps()
-    assert taken[2][2] is None and cache.stamps_hold(taken)
+    assert taken[2][5] is None and cache.stamps_hold(taken)
     clock.advance(10)
     assert cache.stamps_hold(taken)  # the same entries, older
     cache.put([a("ns1.example.com.", "192.0.2.2")], Trust.ADDITIONAL)  # replaced
@@ -1007,6 +1013,31 @@ def test_stamps_hold_while_each_rrset_is_the_one_stamped(
     assert cache.stamps_hold(taken)
     clock.advance(3600)  # the NS RRset expired
     assert not cache.stamps_hold(taken)
+
+
+def test_checking_a_zone_cuts_stamps_keeps_its_rrsets_in_a_full_cache(clock: FakeClock) -> None:
+    # Every miss under a zone checks the zone cut's RRsets (the memo's stamps_hold): that is a
+    # use, so a flood of denials evicts the older denials, never the zone's NS and A RRsets.
+    def zone(cache: RRsetCache) -> None:
+        cache.put([ns("example.com.", "ns1.example.com.")], Trust.AUTHORITY)
+        cache.put([a("ns1.example.com.", "192.0.2.1")], Trust.ADDITIONAL)
+
+    def deny(cache: RRsetCache, name: str) -> None:
+        cache.put_negative(name, None, RCODE.NXDOMAIN, soa("example.com.", 300, 300))
+
+    cache = RRsetCache(max_bytes=_cost(zone) + 3 * _cost(lambda c: deny(c, "n00.example.com.")),
+                       clock=clock)
+    zone(cache)
+    checks = cache.stamp_checks(
+        [(owner, rtype, cache.stamp(owner, rtype)) for owner, rtype in
+         (("example.com.", QTYPE.NS), ("ns1.example.com.", QTYPE.A),
+          ("ns1.example.com.", QTYPE.AAAA))])
+    for i in range(20):
+        assert cache.stamps_hold(checks)
+        deny(cache, f"n{i:02}.example.com.")
+    assert cache.stamps_hold(checks)
+    assert cache.get_negative("n00.example.com.", QTYPE.A) is None  # evicted long ago
+    assert cache.get_negative("n19.example.com.", QTYPE.A) is not None
 
 
 def test_records_built_directly_are_dnslib_records_alike() -> None:

@@ -19,7 +19,12 @@ class Stamps:
     def stamp(self, name: str, rtype: int) -> int | None:
         return self.stamps.get((name, rtype))
 
-    def stamps_hold(self, rrsets: Iterable[tuple[str, int, int | None]]) -> bool:
+    def stamp_checks(self, rrsets: Iterable[tuple[str, int, int | None]]
+                     ) -> tuple[tuple[str, int, int | None], ...]:
+        return tuple(rrsets)
+
+    def stamps_hold(self, rrsets: Iterable[tuple[str, int, int | None]],
+                    now: float | None = None) -> bool:
         return all(self.stamp(owner, rtype) == stamp for owner, rtype, stamp in rrsets)
 
 

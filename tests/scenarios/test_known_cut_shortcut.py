@@ -20,6 +20,7 @@ from dnslib import RCODE
 
 from resolver import shortcut
 from resolver.dnssec import Security
+from resolver.infra import RTT_ALPHA
 from tests.fakenet import hermetic_resolver
 from tests.scripted import (
     ANY,
@@ -354,3 +355,42 @@ def test_a_miss_leaves_nothing_for_the_garbage_collector(taken):
         resolver.close()
     assert taken["sent"] == 50
     assert left == []
+
+
+def test_a_denial_the_shortcut_caches_lives_for_its_negative_ttl_and_times_the_server(taken):
+    # example.com.'s SOA gives a denial 300 s (RFC 2308 §5: min(SOA TTL, MINIMUM)). The
+    # shortcut's one exchange is one RTT sample for server selection (RFC 6298 §2), as the
+    # walk's would be: its servers now answer in 40 ms, after 10 ms while warming up.
+    net = internet()
+    resolver = net.resolver(ROOTS)
+    infra = resolver.iterator.infra
+
+    async def run():
+        assert resolver.bind_to_running_loop()
+        await resolver.query_async("www.example.com.", "A")
+        before = {address: infra.stats(address) for address in (EXAMPLE1, EXAMPLE2)}
+        for address in before:
+            net.host(address, rtt=0.040)
+        start = len(net.sent)
+        first = await resolver.query_future("gone.example.com.", "A", trace=False)
+        sent = net.sent[start:]
+        after = infra.stats(sent[0].address)
+        net.clock.advance(299)  # the denial was stored when the reply came
+        kept = await resolver.query_future("gone.example.com.", "A", trace=False)
+        net.clock.advance(1)
+        again_from = len(net.sent)
+        again = await resolver.query_future("gone.example.com.", "A", trace=False)
+        return before, after, first, sent, kept, again, net.sent[again_from:]
+
+    try:
+        before, after, first, sent, kept, again, sent_again = asyncio.run(run())
+    finally:
+        resolver.close()
+    assert taken["sent"] == 2 and len(sent) == 1 and len(sent_again) == 1
+    assert first.rcode == kept.rcode == again.rcode == RCODE.NXDOMAIN
+    assert [rr.ttl for rr in first.authority_records] == [300]
+    assert kept.from_cache and [rr.ttl for rr in kept.authority_records] == [1]
+    assert not again.from_cache and [rr.ttl for rr in again.authority_records] == [300]
+    earlier = before[sent[0].address]
+    expected = 0.040 if earlier is None else (1 - RTT_ALPHA) * earlier.srtt + RTT_ALPHA * 0.040
+    assert after.srtt == pytest.approx(expected)
