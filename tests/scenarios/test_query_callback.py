@@ -11,9 +11,21 @@ import logging
 import threading
 
 import pytest
+from dnslib import DNSRecord
 
 from resolver.errors import InvalidName, NoMetaqueries, ResolverClosed
-from tests.scripted import EXAMPLE1, EXAMPLE2, ROOTS, ScriptedNetwork, records, small_internet
+from resolver.server import ServerConfig
+from resolver.server.nameserver import Nameserver
+from tests.scripted import (
+    EXAMPLE1,
+    EXAMPLE2,
+    ROOTS,
+    ScriptedNetwork,
+    client_query,
+    ede_options,
+    records,
+    small_internet,
+)
 
 
 def internet() -> ScriptedNetwork:
@@ -219,3 +231,139 @@ def test_off_the_resolvers_loop_it_declines_and_never_calls_back():
 
         assert asyncio.run(elsewhere()) is False
         assert heard.calls == []
+
+
+# ---- the nameserver on the resolver's loop: its misses are heard through query_callback --------
+
+
+class Replies:
+    """A UDP channel that keeps what the nameserver delivers, by client."""
+
+    udp = True
+
+    def __init__(self) -> None:
+        self.got: list[tuple[tuple, DNSRecord]] = []
+        self.arrived = asyncio.Event()
+
+    def deferred(self) -> None:
+        pass
+
+    def deliver(self, reply: bytes, client: tuple) -> None:
+        self.got.append((client, DNSRecord.parse(reply)))
+        self.arrived.set()
+
+
+def serve(net: ScriptedNetwork, body, **config):
+    """Run `body(nameserver, resolver, replies)` with a Nameserver whose resolver is bound to
+    its loop (as `resolve serve` runs), after a lookup that caches example.com.'s zone cut."""
+    resolver = net.resolver(ROOTS)
+
+    async def run():
+        nameserver = Nameserver(ServerConfig(**config), resolver)
+        assert nameserver.bind_resolver()
+        await resolver.query_async("www.example.com.", "A")
+        return await body(nameserver, resolver, Replies())
+
+    try:
+        return asyncio.run(run())
+    finally:
+        resolver.close()
+
+
+def ask(nameserver: Nameserver, replies: Replies, name: str, port: int, *, edns: bool = True):
+    query = client_query(name, edns=edns)
+    query.header.id = port
+    assert nameserver.handle(bytes(query.pack()), ("127.0.0.1", port), replies) is None
+
+
+async def settled(nameserver: Nameserver, replies: Replies, count: int) -> None:
+    while len(replies.got) < count:
+        replies.arrived.clear()
+        await asyncio.wait_for(replies.arrived.wait(), 10)
+    await nameserver.drain(10)  # and nothing else comes
+
+
+def test_clients_waiting_on_one_miss_share_the_walk_and_each_get_their_reply():
+    net = internet()
+
+    async def body(nameserver, resolver, replies):
+        before = len(net.sent)
+        ask(nameserver, replies, "nx7.example.com.", 1)
+        ask(nameserver, replies, "NX7.example.com.", 2)  # the same question, another spelling
+        ask(nameserver, replies, "nx7.example.com.", 3, edns=False)  # another reply variant
+        await settled(nameserver, replies, 3)
+        return replies.got, net.sent[before:], nameserver.snapshot()
+
+    got, sent, snapshot = serve(net, body)
+    assert sorted((client[1], reply.header.id, reply.header.rcode, str(reply.q.qname),
+                   bool(reply.ar)) for client, reply in got) == [
+        (1, 1, 3, "nx7.example.com.", True), (2, 2, 3, "NX7.example.com.", True),
+        (3, 3, 3, "nx7.example.com.", False)]
+    assert len(sent) == 1  # one walk for all three
+    assert snapshot["cache_misses"] == 3 and snapshot["resolution_errors"] == 0
+
+
+def test_a_resolver_closed_mid_miss_gives_its_clients_one_servfail_each():
+    net = internet()
+    held = threading.Event()
+
+    async def body(nameserver, resolver, replies):
+        net.host(EXAMPLE1, hold=held)
+        net.host(EXAMPLE2, hold=held)
+        ask(nameserver, replies, "nx8.example.com.", 1)
+        ask(nameserver, replies, "nx8.example.com.", 2)
+        await asyncio.sleep(0)  # the miss's walk starts on the loop's next turn
+        resolver.close()
+        await settled(nameserver, replies, 2)
+        held.set()
+        return replies.got
+
+    try:
+        got = serve(net, body)
+    finally:
+        held.set()
+    assert sorted((client[1], reply.header.rcode) for client, reply in got) == [(1, 2), (2, 2)]
+    assert {ede.text for _, reply in got for ede in ede_options(reply)} == {"shutting down"}
+
+
+def test_a_miss_past_the_servers_deadline_is_answered_once_though_its_walk_ends_later():
+    net = internet()
+    held = threading.Event()
+
+    async def body(nameserver, resolver, replies):
+        net.host(EXAMPLE1, hold=held)
+        net.host(EXAMPLE2, hold=held)
+        ask(nameserver, replies, "nx9.example.com.", 1)
+        while not replies.got:  # the server's deadline answers it
+            await asyncio.wait_for(replies.arrived.wait(), 10)
+        held.set()  # now the walk ends too: its answer must not reach the client again
+        late = await resolver.query_async("nx9.example.com.", "A", trace=False)  # joins it
+        assert late.rcode == 3
+        await nameserver.drain(10)
+        return replies.got, nameserver.snapshot()
+
+    try:
+        got, snapshot = serve(net, body, resolution_timeout=0.05)
+    finally:
+        held.set()
+    assert [(client[1], reply.header.rcode) for client, reply in got] == [(1, 2)]
+    assert snapshot["resolution_timeouts"] == 1
+
+
+def test_a_walk_that_fails_with_a_bug_is_servfail_and_logged(caplog):
+    net = internet()
+
+    async def body(nameserver, resolver, replies):
+        def broken(*args):
+            raise RuntimeError("a bug in making the answer")
+
+        resolver._answer = broken
+        ask(nameserver, replies, "nx10.example.com.", 1)
+        await settled(nameserver, replies, 1)
+        return replies.got, nameserver.snapshot()
+
+    with caplog.at_level(logging.ERROR, logger="resolver.server"):
+        got, snapshot = serve(net, body)
+    assert [(client[1], reply.header.rcode) for client, reply in got] == [(1, 2)]
+    assert snapshot["resolution_errors"] == 1
+    assert "resolving nx10.example.com. A failed" in caplog.text
