@@ -53,6 +53,9 @@ from resolver.server.config import CLASSIC_UDP_SIZE, EDNS_UDP_SIZE, ServerConfig
 from resolver.server.control import is_stats_query, stats_lines
 from resolver.server.dnssec_reply import CD_FLAG, checking_disabled
 from resolver.server.query import (
+    EDNS_DO,
+    EDNS_NO_DO,
+    NO_EDNS,
     TYPE_OPT,
     TYPE_TKEY,
     TYPE_TSIG,
@@ -641,8 +644,14 @@ class Nameserver:
                 rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
+                if channel.udp:  # _limit(query, channel), inlined
+                    size = query.udp_size
+                    limit = CLASSIC_UDP_SIZE if not query.edns or size <= CLASSIC_UDP_SIZE else (
+                        size if size < EDNS_UDP_SIZE else EDNS_UDP_SIZE)
+                else:
+                    limit = MAX_TCP_MESSAGE
                 reply = entry.render(query.data, HEADER_SIZE + len(query.question or b""),
-                                     _limit(query, channel), now)
+                                     limit, now)
             stats.waiting -= 1
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
@@ -674,7 +683,9 @@ class Nameserver:
         cacheable = (answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
                      and not unchecked)
         if keep and cacheable and entry.expires > now:
-            self.cache.put(query.key, entry)
+            # query.key, inlined: the question's key and its EDNS variant's octet.
+            variant = (EDNS_DO if query.do else EDNS_NO_DO) if query.edns else NO_EDNS
+            self.cache.put(query.question_key + variant, entry)
         return entry
 
     # ---- lifecycle and observability -------------------------------------------------------
@@ -763,13 +774,7 @@ def _local_settings(config: ServerConfig) -> tuple:
 
 
 def _limit(query: ClientQuery, channel: Channel) -> int:
-    """The reply's size limit: query.udp_limit over UDP, inlined (it is on every miss)."""
-    if not channel.udp:
-        return MAX_TCP_MESSAGE
-    size = query.udp_size
-    if not query.edns or size <= CLASSIC_UDP_SIZE:
-        return CLASSIC_UDP_SIZE
-    return size if size < EDNS_UDP_SIZE else EDNS_UDP_SIZE
+    return query.udp_limit if channel.udp else MAX_TCP_MESSAGE
 
 
 def _negative_lifetime(answer: Answer) -> int | None:
@@ -777,8 +782,10 @@ def _negative_lifetime(answer: Answer) -> int | None:
     if answer.answer_records and answer.rcode != NXDOMAIN:
         return None
     for record in answer.authority_records:
-        if record.rtype == TYPE_SOA:
-            return min(record.ttl, minimum_of(record))  # read from a WireSOA's octets
+        fields = record.__dict__  # dnslib's own fields, not its range-checking properties
+        if fields["_rtype"] == TYPE_SOA:
+            ttl, minimum = fields["_ttl"], minimum_of(record)  # read from a WireSOA's octets
+            return ttl if ttl < minimum else minimum
     return None
 
 
