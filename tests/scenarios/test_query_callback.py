@@ -139,6 +139,30 @@ def test_the_walk_that_takes_over_after_a_lost_datagram_still_calls_back():
     assert len(calls) == 1 and calls[0][0].rcode == 3 and calls[0][1] is None
 
 
+def test_a_walk_run_as_a_task_of_its_own_calls_back_when_it_ends():
+    """Without a shared cache every question is walked as a task (no shortcut): its callers
+    are called back from the task's end, once, and share it with query_async callers."""
+    net = internet()
+    resolver = net.resolver(ROOTS, use_cache=False)
+
+    async def run():
+        assert resolver.bind_to_running_loop()
+        heard = Heard()
+        resolver.query_callback("www.example.com.", "A", "IN", heard)
+        joined = await resolver.query_async("www.example.com.", "A", trace=False)
+        await asyncio.wait_for(heard.arrived.wait(), 10)
+        await asyncio.sleep(0)  # a second call would come on a later turn
+        return heard.calls, joined, resolver.stats()
+
+    try:
+        calls, joined, stats = asyncio.run(run())
+    finally:
+        resolver.close()
+    assert [(records(answer), error) for answer, error in calls] == [
+        (records(joined), None)] == [([("www.example.com.", "A", 300, "192.0.2.80")], None)]
+    assert stats["deduplicated"] == 1
+
+
 def test_a_failing_walk_reaches_the_callback_and_the_awaiting_caller_alike():
     net = internet()
 
