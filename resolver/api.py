@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import functools
 import ipaddress
+import logging
 import random
 import socket
 import threading
@@ -78,6 +79,8 @@ UNASKABLE_TYPES = frozenset({41, 249, 250, 251, 252, MAILB, MAILA})
 _EXTRA_TYPE_NAMES = {"MAILB": MAILB, "MAILA": MAILA}
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -180,6 +183,8 @@ def to_ascii(name: str) -> str:
 
 def name_text(name: NameLike) -> str:
     """Presentation text (ASCII, escapes kept, not yet validated) of any accepted name form."""
+    if type(name) is str and name.isascii():  # the common case, as to_ascii() would return it
+        return name
     if isinstance(name, bytes):
         return _text_of_octets(name)
     if isinstance(name, str):
@@ -224,7 +229,7 @@ def _hints_on_loopback(addresses: Iterable[str]) -> bool:
     return all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)  # not frozen: its __init__ then costs a quarter as much
 class _Question:
     """One call's question after validation: names to try, type, class and options."""
 
@@ -240,18 +245,50 @@ class _Question:
 _InFlightKey = tuple[str, int, int, bool, bool, bool]  # qname, type, class, tcp, validate, trace
 
 
-@dataclasses.dataclass
-class _InFlight:
-    """A shared walk: the task (or the shortcut's future) that ends with its Answer, and its
-    deadline on the resolver's clock."""
+OnAnswer = Callable[[Answer | None, BaseException | None], None]
+"""What `Resolver.query_callback` calls when the walk is over: (answer, None), or (None, the
+exception) when it failed (asyncio.CancelledError: the resolver was closed meanwhile)."""
 
-    task: asyncio.Future[Answer]
-    deadline: float
-    pending: Pending | None = None  # the shortcut's query in flight, if it sent one
+
+class _InFlight:
+    """A shared walk: the task (or the shortcut's future) that ends with its Answer, its
+    deadline on the resolver's clock, and the callers to call back (`query_callback`)."""
+
+    __slots__ = ("task", "deadline", "pending", "callbacks")
+
+    def __init__(self, task: asyncio.Future[Answer], deadline: float) -> None:
+        self.task = task
+        self.deadline = deadline
+        self.pending: Pending | None = None  # the shortcut's query in flight, if it sent one
+        # Called once when `task` is done: by whoever settles a shortcut's future (`settle`,
+        # `cancel`), or by the walk task's done-callback (`Resolver._walk_done`).
+        self.callbacks: list[OnAnswer] | None = None
+
+    def settle(self, answer: Answer | None, error: BaseException | None = None) -> None:
+        """End a shortcut's walk (`task` is a plain future): its Answer, or the exception."""
+        if error is None:
+            self.task.set_result(answer)  # type: ignore[arg-type]
+        else:
+            self.task.set_exception(error)
+            self.task.exception()  # retrieved: each caller re-raises or reports it on its own
+        if self.callbacks is not None:
+            self.call_back(answer, error)
+
+    def call_back(self, answer: Answer | None, error: BaseException | None) -> None:
+        """Call every callback once; one that raises is logged and the others still run."""
+        callbacks, self.callbacks = self.callbacks, None
+        for callback in callbacks or ():
+            try:
+                callback(answer, error)
+            except Exception:  # the caller's bug: it must not end the walk or reach the others
+                log.exception("a query_callback callback failed")
 
     def cancel(self) -> None:
         """Cancel the walk (a closing resolver), and the shortcut's query with it."""
-        self.task.cancel()
+        task = self.task
+        if task.cancel() and not isinstance(task, asyncio.Task) and self.callbacks is not None:
+            # A plain future is cancelled at once; a task later, and `_walk_done` calls back.
+            self.call_back(None, asyncio.CancelledError())
         if self.pending is not None:
             self.pending.cancel()
 
@@ -395,6 +432,7 @@ class Resolver:
         self._counters = {"queries": 0, "cache_answers": 0, "deduplicated": 0}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._thread_ident: int | None = None  # the ident of _thread, read on every call
         self._adopted = False  # _loop is a running loop lent to us (a server's), not our own
         self._start_lock = threading.Lock()
         self._closed = False
@@ -448,6 +486,7 @@ class Resolver:
             if self._loop is not None:
                 return self._loop is loop and self._adopted
             self._loop, self._thread, self._adopted = loop, threading.current_thread(), True
+            self._thread_ident = threading.get_ident()
             return True
 
     def _forget_adopted_loop(self) -> None:
@@ -457,6 +496,7 @@ class Resolver:
                 loop.call_soon_threadsafe(entry.cancel)
         self._inflight.clear()  # their tasks belong to that loop, never to be joined again
         self._loop, self._thread, self._adopted = None, None, False
+        self._thread_ident = None
 
     def _submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
         """Hand a coroutine to the resolver's loop (started on first use)."""
@@ -478,6 +518,7 @@ class Resolver:
                 self._thread = threading.Thread(target=run, name="resolver-loop", daemon=True)
                 self._thread.start()
                 ready.wait()
+                self._thread_ident = self._thread.ident
                 self._loop = loop
             return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
@@ -485,8 +526,7 @@ class Resolver:
         # The thread, not asyncio.get_running_loop(): on Python 3.11 that makes a getpid()
         # system call each time. A thread runs one loop at a time, so in the lent loop's
         # thread while it runs is on it.
-        thread = self._thread
-        if thread is None or threading.get_ident() != thread.ident:
+        if threading.get_ident() != self._thread_ident:
             return False
         return not self._adopted or (self._loop is not None and self._loop.is_running())
 
@@ -579,11 +619,8 @@ class Resolver:
         `checking_disabled` (a client's CD bit) skips DNSSEC validation for this question;
         `trace=False` keeps only a failed walk's last event (what a server reads: the failure);
         an answer that did not fail then has an empty trace."""
-        question = self._question(name, rdtype, rdclass, meta_ok=True)
-        if checking_disabled or not trace:  # built directly: dataclasses.replace costs more
-            question = _Question(question.qnames, question.rdtype, question.rdclass,
-                                 question.tcp, question.lifetime,
-                                 validate=not checking_disabled, trace=trace)
+        question = self._question(name, rdtype, rdclass, meta_ok=True,
+                                  validate=not checking_disabled, trace=trace)
         return await self._run_async(self._shared_walk(question, question.qnames[0]))
 
     def query(
@@ -591,9 +628,8 @@ class Resolver:
         checking_disabled: bool = False,
     ) -> Answer:
         """Blocking form of query_async, for any thread but the resolver's own."""
-        question = self._question(name, rdtype, rdclass, meta_ok=True)
-        if checking_disabled:
-            question = dataclasses.replace(question, validate=False)
+        question = self._question(name, rdtype, rdclass, meta_ok=True,
+                                  validate=not checking_disabled)
         return self._run(self._shared_walk(question, question.qnames[0]))
 
     async def query_cached_async(
@@ -725,6 +761,8 @@ class Resolver:
         tcp: bool = False,
         lifetime: float | None = None,
         search: bool | None = None,
+        validate: bool = True,
+        trace: bool = True,
     ) -> _Question:
         """Validate a call's arguments before anything is sent."""
         if self._closed:
@@ -743,7 +781,8 @@ class Resolver:
         if qclass in META_CLASSES:
             name = {254: "NONE", 255: "ANY"}[qclass]
             raise NoMetaqueries(f"{name} is a meta-class: it cannot be asked")
-        text = name_text(name).strip()
+        # A str already in ASCII is its own text (name_text's first case, without the call).
+        text = (name if type(name) is str and name.isascii() else name_text(name)).strip()
         qnames = [_validated(text, text)]
         if search is None:
             search = self.use_search_by_default
@@ -753,7 +792,7 @@ class Resolver:
             qnames = qnames + expanded if "." in text else expanded + qnames
         if lifetime is None:
             lifetime = self.lifetime
-        return _Question(qnames, qtype, qclass, bool(tcp), float(lifetime))
+        return _Question(qnames, qtype, qclass, bool(tcp), float(lifetime), validate, trace)
 
     async def _resolve_on_loop(self, question: _Question, raise_on_no_answer: bool) -> Answer:
         """Try each name of the question in turn (a search list); raise for the outcome."""
@@ -825,16 +864,18 @@ class Resolver:
                            question.lifetime, validate=question.validate, trace=question.trace),
             )  # fmt: skip
             return self._in_flight(key, task, question.lifetime), False
-        entry = self._in_flight(key, loop.create_future(), question.lifetime, watch=False)
+        # The shortcut settles its future itself: no done-callback to watch it.
+        # asyncio.Future(loop=...) is loop.create_future() without its Python frame.
+        entry = self._inflight[key] = _InFlight(asyncio.Future(loop=loop),
+                                                self._clock() + question.lifetime)
         self._start_shortcut(question, qname, key, entry)
         return entry, False
 
-    def _in_flight(self, key: _InFlightKey, task: asyncio.Future[Answer], lifetime: float,
-                   watch: bool = True) -> _InFlight:
+    def _in_flight(self, key: _InFlightKey, task: asyncio.Future[Answer],
+                   lifetime: float) -> _InFlight:
         entry = _InFlight(task, self._clock() + lifetime)
         self._inflight[key] = entry
-        if watch:
-            task.add_done_callback(functools.partial(self._walk_done, key, entry))
+        task.add_done_callback(functools.partial(self._walk_done, key, entry))
         return entry
 
     def _start_shortcut(self, question: _Question, qname: str, key: _InFlightKey,
@@ -860,14 +901,18 @@ class Resolver:
                     self._walk(qname, question.rdtype, question.rdclass, question.tcp,
                                question.lifetime, resolution=walk))
                 task.add_done_callback(functools.partial(self._walk_done, key, entry))
-                _chain(task, future)
+                _chain(task, entry)
                 return
             if self._inflight.get(key) is entry:
                 del self._inflight[key]
             try:
-                future.set_result(self._answer(qname, question.rdclass, walk, outcome))
+                answer = self._answer(qname, question.rdclass, walk, outcome)
             except Exception as error:  # a bug: the callers see it, as a task's would be seen
-                future.set_exception(error)
+                entry.settle(None, error)
+                return
+            future.set_result(answer)  # entry.settle(answer), inlined: once per miss
+            if entry.callbacks is not None:
+                entry.call_back(answer, None)
 
         entry.pending = shortcut.start(iterator, walk, done)
         if entry.pending is None:
@@ -888,12 +933,43 @@ class Resolver:
         walk then emits no other event. Raises InvalidName, NoMetaqueries or ResolverClosed."""
         if self.serve_stale or not self._on_own_loop():
             return None
-        question = self._question(name, rdtype, rdclass, meta_ok=True)
-        if checking_disabled or not trace:  # built directly: dataclasses.replace costs more
-            question = _Question(question.qnames, question.rdtype, question.rdclass,
-                                 question.tcp, question.lifetime,
-                                 validate=not checking_disabled, trace=trace)
+        question = self._question(name, rdtype, rdclass, meta_ok=True,
+                                  validate=not checking_disabled, trace=trace)
         return self._join_or_start(question, question.qnames[0])[0].task
+
+    def query_callback(
+        self, name: NameLike, rdtype: str | int, rdclass: str | int, on_answer: OnAnswer, *,
+        checking_disabled: bool = False,
+    ) -> bool:
+        """Walk for a question and call `on_answer(answer, None)` when it is over, or
+        `on_answer(None, error)` if it failed (asyncio.CancelledError: the resolver was closed
+        meanwhile): for a caller on the loop this resolver runs on (a server bound with
+        `bind_to_running_loop()`), without a future or a loop turn per question. The walk is
+        untraced (as `query_future(trace=False)`) and shared with identical questions in flight
+        (`query_async` callers too), so the Answer must not be changed. `on_answer` is called
+        exactly once, from the loop, and may be called before this returns (the cache had the
+        answer); an exception it raises is logged, not raised. False (and `on_answer` never
+        called) when called from any other loop or with serve-stale on: use `query_async()`
+        then. Raises InvalidName, NoMetaqueries or ResolverClosed."""
+        if self.serve_stale or not self._on_own_loop():
+            return False
+        question = self._question(name, rdtype, rdclass, meta_ok=True,
+                                  validate=not checking_disabled, trace=False)
+        entry, _ = self._join_or_start(question, question.qnames[0])
+        task = entry.task
+        if entry.callbacks is None:
+            entry.callbacks = [on_answer]
+        else:
+            entry.callbacks.append(on_answer)
+        task = entry.task
+        if task.done():  # over already (the cache answered, or it failed at once): call now
+            if task.cancelled():
+                entry.call_back(None, asyncio.CancelledError())
+            elif task.exception() is not None:
+                entry.call_back(None, task.exception())
+            else:
+                entry.call_back(task.result(), None)
+        return True
 
     async def _shared_walk(self, question: _Question, qname: str) -> Answer:
         """Join an identical walk in flight, or start one as a task of its own.
@@ -957,8 +1033,12 @@ class Resolver:
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here: each caller re-raises it on its own
+        if task.cancelled():
+            error: BaseException | None = asyncio.CancelledError()
+        else:
+            error = task.exception()  # retrieved here: each caller re-raises it on its own
+        if entry.task is task and entry.callbacks is not None:  # a shortcut's: see _chain
+            entry.call_back(None if error is not None else task.result(), error)
 
     async def _walk(
         self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float,
@@ -996,7 +1076,7 @@ class Resolver:
             authority=outcome.authority,
             from_cache=walk.queries_sent == 0,
             upstream_queries=walk.queries_sent,
-            elapsed=walk.elapsed(),
+            elapsed=walk.clock() - walk.started,  # walk.elapsed(), inlined: once per miss
             trace=walk.events,
             security=outcome.security,
             dnssec=outcome.dnssec,
@@ -1011,18 +1091,20 @@ class Resolver:
         return answer
 
 
-def _chain(task: asyncio.Task[Answer], future: asyncio.Future[Answer]) -> None:
-    """The walk `task` settles `future`; cancelling the future cancels the walk."""
+def _chain(task: asyncio.Task[Answer], entry: _InFlight) -> None:
+    """The walk `task` settles `entry` (its future and callbacks); cancelling the future
+    cancels the walk."""
+    future = entry.task
 
     def settle(done: asyncio.Task[Answer]) -> None:
         if future.done():
             return
         if done.cancelled():
-            future.cancel()
+            entry.cancel()
         elif done.exception() is not None:
-            future.set_exception(done.exception())  # type: ignore[arg-type]
+            entry.settle(None, done.exception())
         else:
-            future.set_result(done.result())
+            entry.settle(done.result())
 
     task.add_done_callback(settle)
     future.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)

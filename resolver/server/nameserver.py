@@ -49,10 +49,13 @@ from resolver.prefetch import PREFETCH_FRACTION
 from resolver.server import local_zones
 from resolver.server.access import ALLOW, ALLOW_SNOOP, DENY, AccessControl
 from resolver.server.answer_cache import AnswerCache, PackedReply
-from resolver.server.config import ServerConfig, ServerError
+from resolver.server.config import CLASSIC_UDP_SIZE, EDNS_UDP_SIZE, ServerConfig, ServerError
 from resolver.server.control import is_stats_query, stats_lines
 from resolver.server.dnssec_reply import CD_FLAG, checking_disabled
 from resolver.server.query import (
+    EDNS_DO,
+    EDNS_NO_DO,
+    NO_EDNS,
     TYPE_OPT,
     TYPE_TKEY,
     TYPE_TSIG,
@@ -78,6 +81,7 @@ from resolver.server.replies import (
 )
 from resolver.server.stats import ServerStats
 from resolver.soa_wire import minimum_of
+from resolver.wire import HEADER_SIZE
 
 log = logging.getLogger("resolver.server")
 
@@ -120,7 +124,7 @@ class _Miss:
     """A question being resolved for the clients waiting on it."""
 
     __slots__ = ("key", "query", "name", "waiters", "cache_only", "arrived", "deadline",
-                 "future", "done")
+                 "started", "task", "done")
 
     def __init__(self, key: bytes, query: ClientQuery, name: str, waiters: list[tuple],
                  cache_only: bool, arrived: float, deadline: float) -> None:  # fmt: skip
@@ -128,7 +132,8 @@ class _Miss:
         self.name = name  # the question's name in lower case, as the resolver is asked
         self.arrived = arrived  # on the nameserver's clock
         self.deadline = deadline  # the server's, on the loop's clock
-        self.future: asyncio.Future[Answer] | None = None  # set once its walk starts
+        self.started = False  # its walk started (counted in stats.inflight)
+        self.task: asyncio.Task[Answer] | None = None  # a walk through query_async: ours
         self.done = False  # answered: its clients got their reply
 
 
@@ -171,10 +176,11 @@ class Nameserver:
         self.starts_per_turn = FIRST_STARTS_PER_TURN  # adapted while misses are queued
         self._idle: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task] = set()
-        # A Resolver bound to this loop hands out its walk directly (api.query_future); such a
-        # Resolver is asked for untraced walks (no trace text the server never reads).
-        self._query_future = getattr(resolver, "query_future", None)
-        self._walk_options = {"trace": False} if self._query_future is not None else {}
+        # A Resolver bound to this loop calls back when its walk is over (api.query_callback):
+        # no task, future or loop turn per miss. Such a Resolver is asked for untraced walks
+        # (no trace text the server never reads).
+        self._query_callback = getattr(resolver, "query_callback", None)
+        self._walk_options = {"trace": False} if self._query_callback is not None else {}
         # Prefetch: the resolver refreshes its data when asked late in its TTL (prefetch.py);
         # hits served here never reach it, so a late hit asks it once, in the background.
         self._prefetch = bool(getattr(resolver, "prefetch", False))
@@ -517,25 +523,26 @@ class Nameserver:
             self._starter = asyncio.get_running_loop().call_soon(self._start_queued)
 
     def _start(self, miss: _Miss) -> None:
-        """Start a miss's resolution: the resolver's walk itself when it runs on this loop (one
-        task per miss, no copy), else a task awaiting `query_async`."""
-        query, name = miss.query, miss.name
-        future: asyncio.Future[Answer] | None = None
-        if self._query_future is not None and not miss.cache_only:
-            try:
-                future = self._query_future(name, query.qtype, query.qclass, trace=False,
-                                            checking_disabled=checking_disabled(query.flags))
-            except Exception as error:  # a question it refuses (ResolverError), or a bug
-                future = asyncio.get_running_loop().create_future()
-                future.set_exception(error)
-        if future is None:
-            task = asyncio.get_running_loop().create_task(self._resolve(name, miss))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            future = task
-        miss.future = future
+        """Start a miss's resolution: the resolver's walk itself when it runs on this loop (no
+        task, no copy: it calls `_resolved` back), else a task awaiting `query_async`."""
+        miss.started = True
         self.stats.inflight += 1
-        future.add_done_callback(functools.partial(self._resolved, miss))
+        query_callback = self._query_callback
+        if query_callback is not None and not miss.cache_only:
+            query = miss.query
+            try:
+                if query_callback(miss.name, query.qtype, query.qclass,
+                                  functools.partial(self._resolved, miss),
+                                  checking_disabled=query.flags & CD_FLAG != 0):
+                    return
+            except Exception as error:  # a question it refuses (ResolverError), or a bug
+                self._resolved(miss, None, error)
+                return
+        task = asyncio.get_running_loop().create_task(self._resolve(miss.name, miss))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        miss.task = task
+        task.add_done_callback(functools.partial(self._task_resolved, miss))
 
     async def _resolve(self, name: str, miss: _Miss) -> Answer:
         """A miss through the resolver's coroutines (any resolver object, a cache-only query,
@@ -548,25 +555,31 @@ class Nameserver:
             options["checking_disabled"] = True
         return await self.resolver.query_async(name, query.qtype, query.qclass, **options)
 
-    def _resolved(self, miss: _Miss, future: asyncio.Future[Answer]) -> None:
-        """A miss's resolution ended: answer everyone waiting on it."""
-        error = None if future.cancelled() else future.exception()
-        if miss.done:
-            return  # already answered (server deadline, shutdown); the error was read above
-        answer: Answer | None = None
-        note = "resolved"
-        if future.cancelled():
-            note = "shutting down"
-        elif isinstance(error, ResolverError):
-            self.stats.resolution_errors += 1
-            note = f"resolver refused the question: {error}"
-        elif error is not None:
-            self.stats.resolution_errors += 1
-            note = "resolver error"
-            log.error("resolving %s %s failed", miss.query.qname, miss.query.qtype_text,
-                      exc_info=error)
+    def _task_resolved(self, miss: _Miss, task: asyncio.Task[Answer]) -> None:
+        if task.cancelled():
+            self._resolved(miss, None, asyncio.CancelledError())
         else:
-            answer = future.result()
+            error = task.exception()  # read even when the miss was answered already
+            self._resolved(miss, None if error is not None else task.result(), error)
+
+    def _resolved(self, miss: _Miss, answer: Answer | None, error: BaseException | None) -> None:
+        """A miss's resolution ended (`error` set if it failed; CancelledError: shut down):
+        answer everyone waiting on it, unless they were answered already."""
+        if miss.done:
+            return  # already answered (server deadline, shutdown)
+        note = "resolved"
+        if error is not None:
+            answer = None
+            if isinstance(error, asyncio.CancelledError):
+                note = "shutting down"
+            elif isinstance(error, ResolverError):
+                self.stats.resolution_errors += 1
+                note = f"resolver refused the question: {error}"
+            else:
+                self.stats.resolution_errors += 1
+                note = "resolver error"
+                log.error("resolving %s %s failed", miss.query.qname, miss.query.qtype_text,
+                          exc_info=error)
         self._done(miss)
         # A cache-only answer may be a CNAME chain cut short: never kept for RD=1 clients.
         self._deliver(miss.waiters, answer, note, keep=not miss.cache_only)
@@ -575,7 +588,7 @@ class Nameserver:
         miss.done = True
         if self._inflight.get(miss.key) is miss:
             del self._inflight[miss.key]
-        if miss.future is not None:
+        if miss.started:
             self.stats.inflight -= 1
         if not self._inflight and self._idle is not None and not self._idle.done():
             self._idle.set_result(None)
@@ -584,8 +597,8 @@ class Nameserver:
         """Answer a miss's clients SERVFAIL now; its walk, if any, ends unheard (a walk of
         ours is cancelled; the resolver's own may be shared, so it runs to its deadline)."""
         self._done(miss)
-        if miss.future is not None and miss.future in self._tasks:
-            miss.future.cancel()
+        if miss.task is not None:
+            miss.task.cancel()
         self._deliver(miss.waiters, None, note)
 
     def _sweep_deadlines(self) -> None:
@@ -619,9 +632,9 @@ class Nameserver:
         if answer is not None and answer.rcode == SERVFAIL:
             note = _servfail_reason(answer)
         stats = self.stats
-        built: dict[bytes, PackedReply | None] = {}  # packed once per EDNS variant
+        built: dict[tuple[bool, bool], PackedReply | None] = {}  # packed once per EDNS variant
         for query, client, channel, start in waiters:
-            variant = query.variant
+            variant = (query.edns, query.do)
             if variant in built:
                 entry = built[variant]
             else:
@@ -631,7 +644,14 @@ class Nameserver:
                 rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
-                reply = entry.render(query.data, query.question_end, _limit(query, channel), now)
+                if channel.udp:  # _limit(query, channel), inlined
+                    size = query.udp_size
+                    limit = CLASSIC_UDP_SIZE if not query.edns or size <= CLASSIC_UDP_SIZE else (
+                        size if size < EDNS_UDP_SIZE else EDNS_UDP_SIZE)
+                else:
+                    limit = MAX_TCP_MESSAGE
+                reply = entry.render(query.data, HEADER_SIZE + len(query.question or b""),
+                                     limit, now)
             stats.waiting -= 1
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
@@ -647,7 +667,7 @@ class Nameserver:
             ede = answer.ede if query.edns else None  # only an OPT record carries it
             entry = PackedReply(
                 reply,
-                query.question_end,
+                HEADER_SIZE + len(query.question or b""),  # query.question_end, inlined
                 now,
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
@@ -659,11 +679,13 @@ class Nameserver:
         except Exception:  # a record dnslib cannot pack must cost one SERVFAIL, not the server
             log.exception("cannot pack the answer to %s %s", query.qname, query.qtype_text)
             return None
-        unchecked = checking_disabled(query.flags) and answer.security is None
+        unchecked = query.flags & CD_FLAG and answer.security is None
         cacheable = (answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
                      and not unchecked)
         if keep and cacheable and entry.expires > now:
-            self.cache.put(query.key, entry)
+            # query.key, inlined: the question's key and its EDNS variant's octet.
+            variant = (EDNS_DO if query.do else EDNS_NO_DO) if query.edns else NO_EDNS
+            self.cache.put(query.question_key + variant, entry)
         return entry
 
     # ---- lifecycle and observability -------------------------------------------------------
@@ -760,8 +782,10 @@ def _negative_lifetime(answer: Answer) -> int | None:
     if answer.answer_records and answer.rcode != NXDOMAIN:
         return None
     for record in answer.authority_records:
-        if record.rtype == TYPE_SOA:
-            return min(record.ttl, minimum_of(record))  # read from a WireSOA's octets
+        fields = record.__dict__  # dnslib's own fields, not its range-checking properties
+        if fields["_rtype"] == TYPE_SOA:
+            ttl, minimum = fields["_ttl"], minimum_of(record)  # read from a WireSOA's octets
+            return ttl if ttl < minimum else minimum
     return None
 
 

@@ -15,14 +15,6 @@ _SUB_BUCKETS = 4
 _BUCKETS = 128
 
 
-def _bucket(micros: int) -> int:
-    if micros < 4:
-        return max(micros, 0)
-    bits = micros.bit_length()
-    index = (bits - 2) * _SUB_BUCKETS + ((micros >> (bits - 3)) & 3)
-    return index if index < _BUCKETS else _BUCKETS - 1
-
-
 def _bucket_upper(index: int) -> int:
     """Upper bound in µs of a bucket, for reporting."""
     if index < 4:
@@ -44,7 +36,14 @@ class LatencyHistogram:
 
     def record(self, seconds: float) -> None:
         micros = int(seconds * 1_000_000)
-        self.counts[_bucket(micros)] += 1
+        if micros < 4:  # the bucket: inline, as this runs once per query
+            index = micros if micros > 0 else 0
+        else:
+            bits = micros.bit_length()
+            index = (bits - 2) * _SUB_BUCKETS + ((micros >> (bits - 3)) & 3)
+            if index >= _BUCKETS:
+                index = _BUCKETS - 1
+        self.counts[index] += 1
         self.total += 1
         self.seconds += seconds
         if micros > self.max_micros:
