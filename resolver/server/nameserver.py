@@ -49,13 +49,10 @@ from resolver.prefetch import PREFETCH_FRACTION
 from resolver.server import local_zones
 from resolver.server.access import ALLOW, ALLOW_SNOOP, DENY, AccessControl
 from resolver.server.answer_cache import AnswerCache, PackedReply
-from resolver.server.config import CLASSIC_UDP_SIZE, EDNS_UDP_SIZE, ServerConfig, ServerError
+from resolver.server.config import ServerConfig, ServerError
 from resolver.server.control import is_stats_query, stats_lines
 from resolver.server.dnssec_reply import CD_FLAG, checking_disabled
 from resolver.server.query import (
-    EDNS_DO,
-    EDNS_NO_DO,
-    NO_EDNS,
     TYPE_OPT,
     TYPE_TKEY,
     TYPE_TSIG,
@@ -81,7 +78,6 @@ from resolver.server.replies import (
 )
 from resolver.server.stats import ServerStats
 from resolver.soa_wire import minimum_of
-from resolver.wire import HEADER_SIZE
 
 log = logging.getLogger("resolver.server")
 
@@ -644,14 +640,7 @@ class Nameserver:
                 rcode, reply = SERVFAIL, error_reply(query, SERVFAIL, ede)
             else:
                 rcode = entry.rcode
-                if channel.udp:  # _limit(query, channel), inlined
-                    size = query.udp_size
-                    limit = CLASSIC_UDP_SIZE if not query.edns or size <= CLASSIC_UDP_SIZE else (
-                        size if size < EDNS_UDP_SIZE else EDNS_UDP_SIZE)
-                else:
-                    limit = MAX_TCP_MESSAGE
-                reply = entry.render(query.data, HEADER_SIZE + len(query.question or b""),
-                                     limit, now)
+                reply = entry.render(query.data, query.question_end, _limit(query, channel), now)
             stats.waiting -= 1
             reply = self._finish(query, client, channel, start, rcode, note, reply, miss=True)
             channel.deliver(reply, client)
@@ -667,7 +656,7 @@ class Nameserver:
             ede = answer.ede if query.edns else None  # only an OPT record carries it
             entry = PackedReply(
                 reply,
-                HEADER_SIZE + len(query.question or b""),  # query.question_end, inlined
+                query.question_end,
                 now,
                 edns=query.edns,
                 lifetime=_negative_lifetime(answer),
@@ -683,9 +672,7 @@ class Nameserver:
         cacheable = (answer.rcode in (0, NXDOMAIN) and answer.extended_error is None
                      and not unchecked)
         if keep and cacheable and entry.expires > now:
-            # query.key, inlined: the question's key and its EDNS variant's octet.
-            variant = (EDNS_DO if query.do else EDNS_NO_DO) if query.edns else NO_EDNS
-            self.cache.put(query.question_key + variant, entry)
+            self.cache.put(query.key, entry)
         return entry
 
     # ---- lifecycle and observability -------------------------------------------------------
@@ -782,10 +769,8 @@ def _negative_lifetime(answer: Answer) -> int | None:
     if answer.answer_records and answer.rcode != NXDOMAIN:
         return None
     for record in answer.authority_records:
-        fields = record.__dict__  # dnslib's own fields, not its range-checking properties
-        if fields["_rtype"] == TYPE_SOA:
-            ttl, minimum = fields["_ttl"], minimum_of(record)  # read from a WireSOA's octets
-            return ttl if ttl < minimum else minimum
+        if record.rtype == TYPE_SOA:
+            return min(record.ttl, minimum_of(record))  # read from a WireSOA's octets
     return None
 
 

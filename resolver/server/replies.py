@@ -15,7 +15,6 @@ from dnslib import CLASS, QTYPE, RD, RR, SOA, TXT, DNSHeader, DNSLabel, DNSQuest
 from dnslib.label import DNSBuffer, DNSLabelError
 
 from resolver.answer import Answer
-from resolver.dnssec import Security
 from resolver.ede import ExtendedError
 from resolver.server.config import EDNS_UDP_SIZE
 from resolver.server.dnssec_reply import (
@@ -131,9 +130,7 @@ def answer_reply_and_ttls(query: ClientQuery, answer: Answer) -> tuple[bytes, li
     writing it (a negative answer written from bytes), else None: then only reading the reply
     finds them (wire.rr_ttl_offsets)."""
     # Neither is changed here (dnssec_sections and records_reply make new lists): no copies.
-    rr, auth = answer.answer_records, answer.authority_records
-    if query.do and answer.dnssec_records:  # dnssec_sections' own test, without the call
-        rr, auth = dnssec_sections(query.do, answer, rr, auth)
+    rr, auth = dnssec_sections(query.do, answer, answer.answer_records, answer.authority_records)
     packed = None
     offsets = None
     ede = answer.ede if query.edns else None  # carried in OPT: none without EDNS
@@ -144,7 +141,7 @@ def answer_reply_and_ttls(query: ClientQuery, answer: Answer) -> tuple[bytes, li
             offsets = [ttl_offset]
     if packed is None:
         packed = records_reply(query, answer.rcode, rr, auth, ede)
-    if answer.security is Security.SECURE and authenticated(query.flags, query.do, answer):
+    if authenticated(query.flags, query.do, answer):
         packed = packed[:3] + bytes((packed[3] | AD_FLAG,)) + packed[4:]
     return packed, offsets
 
