@@ -956,7 +956,6 @@ class Resolver:
         question = self._question(name, rdtype, rdclass, meta_ok=True,
                                   validate=not checking_disabled, trace=False)
         entry, _ = self._join_or_start(question, question.qnames[0])
-        task = entry.task
         if entry.callbacks is None:
             entry.callbacks = [on_answer]
         else:
