@@ -172,6 +172,7 @@ class Nameserver:
         self.starts_per_turn = FIRST_STARTS_PER_TURN  # adapted while misses are queued
         self._idle: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None  # see _running_loop
         # A Resolver bound to this loop calls back when its walk is over (api.query_callback):
         # no task, future or loop turn per miss. Such a Resolver is asked for untraced walks
         # (no trace text the server never reads).
@@ -193,6 +194,14 @@ class Nameserver:
         awaits no other thread (api.Resolver.bind_to_running_loop). True when bound."""
         bind = getattr(self.resolver, "bind_to_running_loop", None)
         return bool(bind()) if bind is not None else False
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop this server runs on, kept: asyncio.get_running_loop() makes a getpid()
+        system call on Python 3.11, and a miss needs the loop once or twice."""
+        loop = self._loop
+        if loop is None or not loop.is_running():  # first use, or a loop run after another
+            loop = self._loop = asyncio.get_running_loop()
+        return loop
 
     @staticmethod
     def policy_of(
@@ -479,7 +488,7 @@ class Nameserver:
             if len(self._inflight) >= self.config.max_inflight:
                 self.stats.overloaded += 1
                 return self._reply_now(query, client, channel, start, SERVFAIL, "overloaded")
-            loop = asyncio.get_running_loop()
+            loop = self._running_loop()
             miss = _Miss(key, query, name, [waiter], cache_only, start,
                          loop.time() + self.timeout)
             self._inflight[key] = miss
@@ -516,7 +525,7 @@ class Nameserver:
             if not miss.done:
                 self._start(miss)
         if queue:
-            self._starter = asyncio.get_running_loop().call_soon(self._start_queued)
+            self._starter = self._running_loop().call_soon(self._start_queued)
 
     def _start(self, miss: _Miss) -> None:
         """Start a miss's resolution: the resolver's walk itself when it runs on this loop (no
@@ -600,7 +609,7 @@ class Nameserver:
     def _sweep_deadlines(self) -> None:
         """SERVFAIL for misses past the server's deadline (oldest first: the table keeps
         arrival order, and every miss gets the same deadline), then wait for the next one."""
-        loop = asyncio.get_running_loop()
+        loop = self._running_loop()
         now = loop.time()
         self._sweeper = None
         expired = []
