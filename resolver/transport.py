@@ -96,13 +96,13 @@ def reply_matches(query: bytes, reply: bytes) -> bool:
         return False
     if not reply[2] & 0x80 or reply[4:6] != b"\x00\x01":  # QR=1, one question
         return False
-    # The question's wire form, name lower-cased (an uncompressed name, the only legal one
-    # there): no text decoded per reply. It accepts what parse_question accepts.
     try:
-        asked, end = wire.cache_key(query)
+        end = wire.question_end(query)
         if reply[wire.HEADER_SIZE:end] == query[wire.HEADER_SIZE:end]:
             return True  # the very octets we sent (the usual echo): the same question
-        return wire.cache_key(reply)[0] == asked
+        # Else the question's wire form, name lower-cased (an uncompressed name, the only legal
+        # one there): no text decoded. It accepts what parse_question accepts.
+        return wire.cache_key(reply)[0] == wire.cache_key(query)[0]
     except wire.WireError:
         return False
 

@@ -60,6 +60,7 @@ __all__ = [
     "parse_question",
     "parse_rr_headers",
     "patch_id",
+    "question_end",
     "rr_ttl_offsets",
     "unpack_u16",
     "unpack_u32",
@@ -508,6 +509,27 @@ def parse_query(buf: bytes) -> ParsedQuery:
             if pos > n:
                 raise WireError(f"record data at offset {owner} runs past the end of the message")
     return ParsedQuery(header, question, question_end, payload, do, version)
+
+
+def question_end(buf: bytes) -> int:
+    """The offset just after the first question (name, type, class): cache_key's second
+    item without making the key; WireError exactly when cache_key raises it."""
+    n = len(buf)
+    pos = HEADER_SIZE
+    if n > pos and (buf[4] or buf[5]):
+        while pos < n:  # the labels, as cache_key reads them
+            length = buf[pos]
+            if not length:
+                end = pos + 5
+                if end <= n:
+                    return end
+                break
+            if length > MAX_LABEL_OCTETS:
+                break
+            pos += length + 1
+            if pos - HEADER_SIZE >= MAX_NAME_OCTETS:
+                break
+    return cache_key(buf)[1]  # raises the precise error
 
 
 def cache_key(buf: bytes) -> tuple[bytes, int]:
