@@ -845,7 +845,8 @@ def test_question_end_and_cache_key_at_the_name_size_limit():
     """A question name of 255 octets is read in one match; one of 256 is refused by both."""
     header = b"\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
     longest = b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3d" + b"d" * 61
-    for name, ok in ((longest + b"\x00", True), (longest[:-62] + b"\x3e" + b"d" * 62 + b"\x00", False),
+    one_more = longest[:-62] + b"\x3e" + b"d" * 62 + b"\x00"
+    for name, ok in ((longest + b"\x00", True), (one_more, False),
                      (b"\x3f" + b"e" * 63 + longest[:-62] + b"\x00", False)):
         packet = header + name + b"\x00\x01\x00\x01"
         if ok:
