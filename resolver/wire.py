@@ -27,6 +27,7 @@ How this compares with dnslib's `DNSLabel` (which the rest of the project uses f
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from collections.abc import Sequence
@@ -412,9 +413,23 @@ def encode_name(name: str, compress: dict[str, int] | None = None, offset: int =
     dict becomes a pointer, and each new suffix is recorded at `offset` (where these bytes will
     sit in the message) plus its position, if a pointer can reach it.
     """
-    labels = _labels_from_text(name)
     if compress is None:
-        return _labels_to_wire(labels)
+        # Text without escapes is its labels split at the dots (what _labels_from_text does),
+        # encoded in the same pass as they are checked.
+        if type(name) is str and len(name) > 1 and "\\" not in name and name.isascii():
+            out = bytearray()
+            for label in (name[:-1] if name[-1] == "." else name).encode("ascii").split(b"."):
+                size = len(label)
+                if not 0 < size <= MAX_LABEL_OCTETS:
+                    break  # the general path says why
+                out.append(size)
+                out += label
+            else:
+                if len(out) < MAX_NAME_OCTETS:
+                    out.append(0)
+                    return bytes(out)
+        return _labels_to_wire(_labels_from_text(name))
+    labels = _labels_from_text(name)
     out = bytearray()
     for i in range(len(labels)):
         key = name_from_labels(labels[i:]).lower()  # our text is ASCII: lower() is the DNS fold
@@ -583,13 +598,20 @@ def build_query(
         raise WireError("the DO bit needs EDNS (edns_payload is None)")
     flags = (0x0100 if rd else 0) | (0x0010 if cd else 0) | (0x0020 if ad else 0)
     try:
-        out = _HEADER.pack(qid, flags, 1, 0, 0, 0 if edns_payload is None else 1)
-        out += encode_name(name) + _TYPE_CLASS.pack(qtype, qclass)
-        if edns_payload is not None:
-            out += b"\x00" + _OPT_FIXED.pack(OPT, edns_payload, 0x8000 if do else 0, 0)
-    except struct.error as exc:
+        return (_HEADER.pack(qid, flags, 1, 0, 0, 0 if edns_payload is None else 1)
+                + encode_name(name) + _question_tail(qtype, qclass, edns_payload, do))
+    except (struct.error, TypeError) as exc:  # TypeError: an unhashable field
         raise WireError(f"query field out of range: {exc}") from None
-    return out
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1.0 is no type number
+def _question_tail(qtype: int, qclass: int, edns_payload: int | None, do: bool) -> bytes:
+    """What follows a query's name: its type and class, then its OPT record if any (the same
+    few octets for every query of a type: made once)."""
+    tail = _TYPE_CLASS.pack(qtype, qclass)
+    if edns_payload is not None:
+        tail += b"\x00" + _OPT_FIXED.pack(OPT, edns_payload, 0x8000 if do else 0, 0)
+    return tail
 
 
 def patch_id(packet: bytes, qid: int) -> bytes:

@@ -466,7 +466,8 @@ def test_query_rules():
     good = build_query("example.com", 1, 1)
     with pytest.raises(WireError):
         build_query("example.com", 1, 1, edns_payload=None, do=True)
-    for bad in ({"qid": 0x10000}, {"qtype": -1}):
+    # Type 1 was just asked as an int: as a float it is still refused.
+    for bad in ({"qid": 0x10000}, {"qtype": -1}, {"qtype": 1.0}, {"qtype": [1]}):
         args = {"qid": 1, "qtype": 1} | bad
         with pytest.raises(WireError):
             build_query("example.com", args["qtype"], args["qid"])
@@ -857,3 +858,15 @@ def test_question_end_and_cache_key_at_the_name_size_limit():
             for fn in (question_end, cache_key):
                 with pytest.raises(WireError):
                     fn(packet)
+
+
+@SETTINGS
+@given(st.lists(st.text("ab9-.", max_size=70), max_size=6).map(".".join)
+       | st.text("a.\\ 0", max_size=12))
+def test_encode_name_of_plain_text_is_its_labels_wire(name):
+    """encode_name's one-pass path for text without escapes gives the labels' wire form, and
+    refuses (empty labels, labels over 63 octets, names over 255) what the parser refuses."""
+    from resolver.wire import _labels_from_text, _labels_to_wire
+
+    expected = only_wire_errors(lambda text: _labels_to_wire(_labels_from_text(text)), name)
+    assert only_wire_errors(encode_name, name) == expected
