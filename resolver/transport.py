@@ -107,10 +107,7 @@ def reply_matches(query: bytes, reply: bytes) -> bool:
         return False
 
 
-def _family(address: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in address else socket.AF_INET
-
-
+_AF_INET, _AF_INET6 = socket.AF_INET, socket.AF_INET6
 _UDP_NONBLOCKING = socket.SOCK_DGRAM | socket.SOCK_NONBLOCK
 
 
@@ -144,12 +141,6 @@ class _Watcher:
         heapq.heappush(deadlines, (deadline, self.seq, query))
         if deadline < self.armed_at:
             self.arm(deadline)
-
-    def forget(self, fd: int) -> None:
-        """Before its socket closes (closing removes it from the epoll set)."""
-        del self.waiting[fd]
-        if not self.waiting:
-            self.close()
 
     def arm(self, deadline: float) -> None:
         if self.timer is not None:
@@ -190,12 +181,10 @@ class _Watcher:
 _watchers: dict[int, _Watcher] = {}
 
 
-def _watcher() -> _Watcher:
-    """The running loop's watcher, made on first use."""
-    watcher = _watchers.get(threading.get_ident())
-    if watcher is None or not watcher.loop.is_running():
-        watcher = _Watcher(asyncio.get_running_loop())
-        _watchers[watcher.thread] = watcher
+def _new_watcher() -> _Watcher:
+    """A watcher for the running loop, this thread's from now on (RuntimeError off a loop)."""
+    watcher = _Watcher(asyncio.get_running_loop())
+    _watchers[watcher.thread] = watcher
     return watcher
 
 
@@ -216,12 +205,14 @@ class UdpQuery:
     def __init__(self, address: str, port: int, query: bytes, timeout: float,
                  on_done: UdpDone) -> None:
         # The C socket type: socket.socket's Python layer costs more than the system calls.
-        sock = _socket.socket(_family(address), _UDP_NONBLOCKING)
+        sock = _socket.socket(_AF_INET6 if ":" in address else _AF_INET, _UDP_NONBLOCKING)
         try:
             sock.connect((address, port))  # binds a random source port; filters other sources
             self._started = time.perf_counter()
             sock.send(query)
-            watcher = _watcher()  # RuntimeError off a loop
+            watcher = _watchers.get(threading.get_ident())  # the running loop's, if made
+            if watcher is None or not watcher.loop.is_running():
+                watcher = _new_watcher()
         except BaseException:
             sock.close()
             raise
@@ -256,14 +247,20 @@ class UdpQuery:
     def _finish(self, reply: bytes | None, error: TransportError | None) -> None:
         rtt = time.perf_counter() - self._started
         on_done = self._on_done
-        self.cancel()
+        self._close()
         on_done(reply, rtt, error)
 
     def cancel(self) -> None:
         """Stop waiting: the socket closes, on_done is not called. Idempotent."""
-        if self._fd < 0:
-            return
-        self._watcher.forget(self._fd)
+        if self._fd >= 0:
+            self._close()
+
+    def _close(self) -> None:
+        fd = self._fd
+        waiting = self._watcher.waiting  # before the socket closes (it leaves the epoll set)
+        del waiting[fd]
+        if not waiting:
+            self._watcher.close()
         self._sock.close()
         self._fd = -1
         self._on_done = _ignored  # its deadline entry may linger: keep nothing alive through it
