@@ -96,34 +96,52 @@ _RUN = cast(Callable[[bytes, int], re.Match[bytes]], re.compile(b"(?:" + b"|".jo
 _DOTS = bytes.maketrans(bytes(range(1, 33)), b"." * 32)
 
 
-def _plain_name(raw: bytes, pos: int) -> tuple[bytes, int]:
+def _plain_name(raw: bytes, pos: int,
+                tails: dict[int, tuple[bytes, int, int]]) -> tuple[bytes, int]:
     """(uncompressed octets, end) of the name at pos, its compression followed as
-    wire.decode_labels follows it; _Unsure unless every label is plain and of 1-32 octets."""
-    stop = _RUN(raw, pos).end()
+    wire.decode_labels follows it; _Unsure unless every label is plain and of 1-32 octets.
+    `tails` keeps what _tail read at each pointer target of the message (an SOA's three names
+    usually end with the same pointer)."""
+    stop = pos if raw[pos] >= 0xC0 else _RUN(raw, pos).end()
     length = raw[stop]
     if length == 0:
         if stop - pos >= MAX_NAME_OCTETS:
             raise _UNSURE
         return raw[pos : stop + 1], stop + 1
-    end = stop + 2
-    name = raw[pos:stop]
-    start = pos
+    if length < 0xC0:
+        raise _UNSURE  # a label that is not plain or longer than 32 octets, or a reserved type
+    target = ((length & 0x3F) << 8) | raw[stop + 1]
+    if not HEADER_SIZE <= target < pos:  # a pointer goes back, not into the header
+        raise _UNSURE
+    if target in tails:
+        tail, size, hops = tails[target]
+    else:
+        tail, hops = _tail(raw, target)
+        size = len(tail)
+        tails[target] = tail, size, hops
+    if hops >= MAX_POINTER_HOPS or stop - pos + size > MAX_NAME_OCTETS:
+        raise _UNSURE
+    return raw[pos:stop] + tail, stop + 2
+
+
+def _tail(raw: bytes, start: int) -> tuple[bytes, int]:
+    """(uncompressed octets, pointers followed) of the name a pointer to start reads; _Unsure
+    as _plain_name."""
+    name = b""
     hops = 0
-    while length >= 0xC0:  # a pointer, to before the segment it continues, after the header
-        target = ((length & 0x3F) << 8) | raw[stop + 1]
-        hops += 1
-        if not HEADER_SIZE <= target < start or hops > MAX_POINTER_HOPS:
-            raise _UNSURE
-        pos = start = target
-        stop = _RUN(raw, pos).end()
+    while True:
+        stop = _RUN(raw, start).end()
         length = raw[stop]
         if length == 0:
-            name += raw[pos : stop + 1]
-            if len(name) > MAX_NAME_OCTETS:
-                raise _UNSURE
-            return name, end
-        name += raw[pos:stop]
-    raise _UNSURE  # a label that is not plain or longer than 32 octets, or a reserved type
+            return name + raw[start : stop + 1], hops
+        if length < 0xC0:
+            raise _UNSURE
+        name += raw[start:stop]
+        target = ((length & 0x3F) << 8) | raw[stop + 1]
+        hops += 1
+        if not HEADER_SIZE <= target < start or hops >= MAX_POINTER_HOPS:
+            raise _UNSURE
+        start = target
 
 
 # The owner names of negative answers are few (the zones): one copy of each is kept.
@@ -140,14 +158,15 @@ def _classify_plain(raw: bytes, zone: str, qname: str, flags: int,
         if raw[pos] or pos - HEADER_SIZE >= MAX_NAME_OCTETS or pos + 5 > n:
             raise _UNSURE
         qclass = (raw[pos + 3] << 8) | raw[pos + 4]
-        owner, pos = _plain_name(raw, pos + 5)
+        tails: dict[int, tuple[bytes, int, int]] = {}
+        owner, pos = _plain_name(raw, pos + 5, tails)
         rtype, rclass, ttl, rdlength = _RR_FIXED.unpack_from(raw, pos)
         pos += 10
         end = pos + rdlength
         if rtype != TYPE_SOA or rclass != qclass or end > n:
             return None
-        mname, pos = _plain_name(raw, pos)
-        rname, pos = _plain_name(raw, pos)
+        mname, pos = _plain_name(raw, pos, tails)
+        rname, pos = _plain_name(raw, pos, tails)
     except (IndexError, struct.error):
         raise _UNSURE from None
     if pos + TIMES_SIZE != end:
