@@ -79,15 +79,16 @@ def new_query_id() -> int:
     Read from the OS 512 IDs at a time (one system call, not one per query)."""
     global _ids, _next_id
     ids, at = _ids, _next_id  # a snapshot: another thread may refill meanwhile
-    if at + 2 > len(ids):
-        ids, at = secrets.token_bytes(2 * _IDS_PER_READ), 0
+    if at >= _ID_OCTETS:  # every read is _ID_OCTETS long (the first comes at the first call)
+        ids, at = secrets.token_bytes(_ID_OCTETS), 0
         _ids = ids
     _next_id = at + 2
     return (ids[at] << 8) | ids[at + 1]
 
 
 _IDS_PER_READ = 512
-_ids, _next_id = b"", 0
+_ID_OCTETS = 2 * _IDS_PER_READ
+_ids, _next_id = b"", _ID_OCTETS
 
 
 def reply_matches(query: bytes, reply: bytes) -> bool:
@@ -133,12 +134,13 @@ class _Watcher:
     def watch(self, query: UdpQuery, fd: int, deadline: float) -> None:
         self.epoll.register(fd, select.EPOLLIN)
         self.waiting[fd] = query
-        self.seq += 1
+        seq = self.seq = self.seq + 1
         deadlines = self.deadlines
-        if len(deadlines) > 2 * len(self.waiting) + 64:  # mostly answered ones: drop those
+        # Mostly answered ones (looked at every 64 queries): drop those.
+        if not seq & 63 and len(deadlines) > 2 * len(self.waiting) + 64:
             deadlines[:] = [entry for entry in deadlines if entry[2]._fd >= 0]
             heapq.heapify(deadlines)
-        heapq.heappush(deadlines, (deadline, self.seq, query))
+        heapq.heappush(deadlines, (deadline, seq, query))
         if deadline < self.armed_at:
             self.arm(deadline)
 

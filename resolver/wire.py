@@ -575,6 +575,8 @@ def cache_key(buf: bytes) -> tuple[bytes, int]:
     if end > n:
         raise WireError("question is cut off before its type and class")
     # Lower only the name: type/class octets in 0x41-0x5a must not be folded.
+    if type(buf) is bytes:  # its slices are bytes already
+        return buf[HEADER_SIZE : pos + 1].lower() + buf[pos + 1 : end], end
     question = bytes(buf[HEADER_SIZE:end])  # one copy, whatever buffer `buf` is
     split = pos + 1 - HEADER_SIZE
     return question[:split].lower() + question[split:], end
