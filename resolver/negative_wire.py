@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import cast
 
 from resolver.cache_entry import labels_wire
-from resolver.classify import Classified, Kind
+from resolver.classify import Classified, Kind, denial
 from resolver.protocol import NOERROR, NXDOMAIN, TYPE_SOA
 from resolver.scrub import in_bailiwick
 from resolver.soa_wire import TIMES_SIZE, new_wire_soa
@@ -185,9 +185,8 @@ def _classify_plain(raw: bytes, zone: str, qname: str, flags: int,
         return None
     soa = new_wire_soa(_shared(owner), rclass, ttl, mname + rname + raw[end - 20 : end])
     rcode = flags & 0xF
-    kind = Kind.NXDOMAIN if rcode == NXDOMAIN else Kind.NODATA
-    return Classified(kind=kind, zone=zone, aa=bool(flags & _FLAGS_AA), rcode=rcode,
-                      authority=[soa], canonical_name=qname)
+    return denial(Kind.NXDOMAIN if rcode == NXDOMAIN else Kind.NODATA, zone,
+                  bool(flags & _FLAGS_AA), rcode, soa, qname)
 
 
 def _classify_labels(raw: bytes, zone: str, qname: str, flags: int,
@@ -232,9 +231,8 @@ def _classify_labels(raw: bytes, zone: str, qname: str, flags: int,
     # The SOA travels as its uncompressed octets (soa_wire.py): its names are not encoded again.
     soa = new_wire_soa(labels_wire(tuple(owner_labels)), rclass, ttl,
                        labels_wire(tuple(mname)) + labels_wire(tuple(rname)) + raw[end - 20 : end])
-    kind = Kind.NXDOMAIN if rcode == NXDOMAIN else Kind.NODATA
-    return Classified(kind=kind, zone=zone, aa=bool(flags & _FLAGS_AA), rcode=rcode,
-                      authority=[soa], canonical_name=qname)
+    return denial(Kind.NXDOMAIN if rcode == NXDOMAIN else Kind.NODATA, zone,
+                  bool(flags & _FLAGS_AA), rcode, soa, qname)
 
 
 def _bare_opt(raw: bytes, pos: int) -> bool:
