@@ -406,6 +406,9 @@ def _labels_to_wire(labels: Sequence[bytes]) -> bytes:
     return bytes(out)
 
 
+_LENGTH_OCTETS = [bytes((size,)) for size in range(MAX_LABEL_OCTETS + 1)]
+
+
 def encode_name(name: str, compress: dict[str, int] | None = None, offset: int = 0) -> bytes:
     """Wire form of `name`.
 
@@ -417,17 +420,15 @@ def encode_name(name: str, compress: dict[str, int] | None = None, offset: int =
         # Text without escapes is its labels split at the dots (what _labels_from_text does),
         # encoded in the same pass as they are checked.
         if type(name) is str and len(name) > 1 and "\\" not in name and name.isascii():
-            out = bytearray()
+            octets = b""
             for label in (name[:-1] if name[-1] == "." else name).encode("ascii").split(b"."):
                 size = len(label)
                 if not 0 < size <= MAX_LABEL_OCTETS:
                     break  # the general path says why
-                out.append(size)
-                out += label
+                octets += _LENGTH_OCTETS[size] + label
             else:
-                if len(out) < MAX_NAME_OCTETS:
-                    out.append(0)
-                    return bytes(out)
+                if len(octets) < MAX_NAME_OCTETS:
+                    return octets + b"\x00"
         return _labels_to_wire(_labels_from_text(name))
     labels = _labels_from_text(name)
     out = bytearray()
