@@ -63,6 +63,7 @@ __all__ = [
     "Kind",
     "Reason",
     "classify",
+    "denial",
     "in_bailiwick",
     "name_of",
     "target_of",
@@ -121,6 +122,24 @@ class Classified:
             if (rr.__dict__["_rtype"] if type(rr) is WireSOA else rr.rtype) == TYPE_SOA:
                 return rr
         return None
+
+
+
+_new_object = object.__new__
+
+
+def denial(kind: Kind, zone: str, aa: bool, rcode: int, soa: RR, qname: str) -> Classified:
+    """Classified(kind=kind, zone=zone, aa=aa, rcode=rcode, authority=[soa],
+    canonical_name=qname): an NXDOMAIN or NODATA whose authority is its SOA alone, made without
+    the dataclass's keyword and default-factory work (one per cache miss). Every field is set,
+    as the dataclass sets it (a test compares the two)."""
+    result = _new_object(Classified)
+    result.kind, result.zone, result.aa, result.rcode = kind, zone, aa, rcode
+    result.answer, result.authority, result.additional = [], [soa], []
+    result.canonical_name, result.referral_zone, result.ns_names = qname, "", []
+    result.dropped, result.reason, result.provisional, result.dname = [], None, False, []
+    result.rrsets, result.chain_truncated, result.signatures, result.proof = [], False, [], []
+    return result
 
 
 def _is_cut(owner: str, zone: str, qname: str) -> bool:

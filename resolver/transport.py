@@ -79,15 +79,16 @@ def new_query_id() -> int:
     Read from the OS 512 IDs at a time (one system call, not one per query)."""
     global _ids, _next_id
     ids, at = _ids, _next_id  # a snapshot: another thread may refill meanwhile
-    if at + 2 > len(ids):
-        ids, at = secrets.token_bytes(2 * _IDS_PER_READ), 0
+    if at >= _ID_OCTETS:  # every read is _ID_OCTETS long (the first comes at the first call)
+        ids, at = secrets.token_bytes(_ID_OCTETS), 0
         _ids = ids
     _next_id = at + 2
     return (ids[at] << 8) | ids[at + 1]
 
 
 _IDS_PER_READ = 512
-_ids, _next_id = b"", 0
+_ID_OCTETS = 2 * _IDS_PER_READ
+_ids, _next_id = b"", _ID_OCTETS
 
 
 def reply_matches(query: bytes, reply: bytes) -> bool:
@@ -96,21 +97,18 @@ def reply_matches(query: bytes, reply: bytes) -> bool:
         return False
     if not reply[2] & 0x80 or reply[4:6] != b"\x00\x01":  # QR=1, one question
         return False
-    # The question's wire form, name lower-cased (an uncompressed name, the only legal one
-    # there): no text decoded per reply. It accepts what parse_question accepts.
     try:
-        asked, end = wire.cache_key(query)
+        end = wire.question_end(query)
         if reply[wire.HEADER_SIZE:end] == query[wire.HEADER_SIZE:end]:
             return True  # the very octets we sent (the usual echo): the same question
-        return wire.cache_key(reply)[0] == asked
+        # Else the question's wire form, name lower-cased (an uncompressed name, the only legal
+        # one there): no text decoded. It accepts what parse_question accepts.
+        return wire.cache_key(reply)[0] == wire.cache_key(query)[0]
     except wire.WireError:
         return False
 
 
-def _family(address: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in address else socket.AF_INET
-
-
+_AF_INET, _AF_INET6 = socket.AF_INET, socket.AF_INET6
 _UDP_NONBLOCKING = socket.SOCK_DGRAM | socket.SOCK_NONBLOCK
 
 
@@ -136,20 +134,15 @@ class _Watcher:
     def watch(self, query: UdpQuery, fd: int, deadline: float) -> None:
         self.epoll.register(fd, select.EPOLLIN)
         self.waiting[fd] = query
-        self.seq += 1
+        seq = self.seq = self.seq + 1
         deadlines = self.deadlines
-        if len(deadlines) > 2 * len(self.waiting) + 64:  # mostly answered ones: drop those
+        # Mostly answered ones (looked at every 64 queries): drop those.
+        if not seq & 63 and len(deadlines) > 2 * len(self.waiting) + 64:
             deadlines[:] = [entry for entry in deadlines if entry[2]._fd >= 0]
             heapq.heapify(deadlines)
-        heapq.heappush(deadlines, (deadline, self.seq, query))
+        heapq.heappush(deadlines, (deadline, seq, query))
         if deadline < self.armed_at:
             self.arm(deadline)
-
-    def forget(self, fd: int) -> None:
-        """Before its socket closes (closing removes it from the epoll set)."""
-        del self.waiting[fd]
-        if not self.waiting:
-            self.close()
 
     def arm(self, deadline: float) -> None:
         if self.timer is not None:
@@ -190,12 +183,10 @@ class _Watcher:
 _watchers: dict[int, _Watcher] = {}
 
 
-def _watcher() -> _Watcher:
-    """The running loop's watcher, made on first use."""
-    watcher = _watchers.get(threading.get_ident())
-    if watcher is None or not watcher.loop.is_running():
-        watcher = _Watcher(asyncio.get_running_loop())
-        _watchers[watcher.thread] = watcher
+def _new_watcher() -> _Watcher:
+    """A watcher for the running loop, this thread's from now on (RuntimeError off a loop)."""
+    watcher = _Watcher(asyncio.get_running_loop())
+    _watchers[watcher.thread] = watcher
     return watcher
 
 
@@ -216,12 +207,14 @@ class UdpQuery:
     def __init__(self, address: str, port: int, query: bytes, timeout: float,
                  on_done: UdpDone) -> None:
         # The C socket type: socket.socket's Python layer costs more than the system calls.
-        sock = _socket.socket(_family(address), _UDP_NONBLOCKING)
+        sock = _socket.socket(_AF_INET6 if ":" in address else _AF_INET, _UDP_NONBLOCKING)
         try:
             sock.connect((address, port))  # binds a random source port; filters other sources
             self._started = time.perf_counter()
             sock.send(query)
-            watcher = _watcher()  # RuntimeError off a loop
+            watcher = _watchers.get(threading.get_ident())  # the running loop's, if made
+            if watcher is None or not watcher.loop.is_running():
+                watcher = _new_watcher()
         except BaseException:
             sock.close()
             raise
@@ -256,14 +249,20 @@ class UdpQuery:
     def _finish(self, reply: bytes | None, error: TransportError | None) -> None:
         rtt = time.perf_counter() - self._started
         on_done = self._on_done
-        self.cancel()
+        self._close()
         on_done(reply, rtt, error)
 
     def cancel(self) -> None:
         """Stop waiting: the socket closes, on_done is not called. Idempotent."""
-        if self._fd < 0:
-            return
-        self._watcher.forget(self._fd)
+        if self._fd >= 0:
+            self._close()
+
+    def _close(self) -> None:
+        fd = self._fd
+        waiting = self._watcher.waiting  # before the socket closes (it leaves the epoll set)
+        del waiting[fd]
+        if not waiting:
+            self._watcher.close()
         self._sock.close()
         self._fd = -1
         self._on_done = _ignored  # its deadline entry may linger: keep nothing alive through it

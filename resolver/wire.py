@@ -27,6 +27,7 @@ How this compares with dnslib's `DNSLabel` (which the rest of the project uses f
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from collections.abc import Sequence
@@ -60,6 +61,7 @@ __all__ = [
     "parse_question",
     "parse_rr_headers",
     "patch_id",
+    "question_end",
     "rr_ttl_offsets",
     "unpack_u16",
     "unpack_u32",
@@ -404,6 +406,9 @@ def _labels_to_wire(labels: Sequence[bytes]) -> bytes:
     return bytes(out)
 
 
+_LENGTH_OCTETS = [bytes((size,)) for size in range(MAX_LABEL_OCTETS + 1)]
+
+
 def encode_name(name: str, compress: dict[str, int] | None = None, offset: int = 0) -> bytes:
     """Wire form of `name`.
 
@@ -411,9 +416,21 @@ def encode_name(name: str, compress: dict[str, int] | None = None, offset: int =
     dict becomes a pointer, and each new suffix is recorded at `offset` (where these bytes will
     sit in the message) plus its position, if a pointer can reach it.
     """
-    labels = _labels_from_text(name)
     if compress is None:
-        return _labels_to_wire(labels)
+        # Text without escapes is its labels split at the dots (what _labels_from_text does),
+        # encoded in the same pass as they are checked.
+        if type(name) is str and len(name) > 1 and "\\" not in name and name.isascii():
+            octets = b""
+            for label in (name[:-1] if name[-1] == "." else name).encode("ascii").split(b"."):
+                size = len(label)
+                if not 0 < size <= MAX_LABEL_OCTETS:
+                    break  # the general path says why
+                octets += _LENGTH_OCTETS[size] + label
+            else:
+                if len(octets) < MAX_NAME_OCTETS:
+                    return octets + b"\x00"
+        return _labels_to_wire(_labels_from_text(name))
+    labels = _labels_from_text(name)
     out = bytearray()
     for i in range(len(labels)):
         key = name_from_labels(labels[i:]).lower()  # our text is ASCII: lower() is the DNS fold
@@ -510,6 +527,27 @@ def parse_query(buf: bytes) -> ParsedQuery:
     return ParsedQuery(header, question, question_end, payload, do, version)
 
 
+def question_end(buf: bytes) -> int:
+    """The offset just after the first question (name, type, class): cache_key's second
+    item without making the key; WireError exactly when cache_key raises it."""
+    n = len(buf)
+    pos = HEADER_SIZE
+    if n > pos and (buf[4] or buf[5]):
+        while pos < n:  # the labels, as cache_key reads them
+            length = buf[pos]
+            if not length:
+                end = pos + 5
+                if end <= n:
+                    return end
+                break
+            if length > MAX_LABEL_OCTETS:
+                break
+            pos += length + 1
+            if pos - HEADER_SIZE >= MAX_NAME_OCTETS:
+                break
+    return cache_key(buf)[1]  # raises the precise error
+
+
 def cache_key(buf: bytes) -> tuple[bytes, int]:
     """(lower-cased wire qname + qtype + qclass, question_end) of the first question.
 
@@ -538,6 +576,8 @@ def cache_key(buf: bytes) -> tuple[bytes, int]:
     if end > n:
         raise WireError("question is cut off before its type and class")
     # Lower only the name: type/class octets in 0x41-0x5a must not be folded.
+    if type(buf) is bytes:  # its slices are bytes already
+        return buf[HEADER_SIZE : pos + 1].lower() + buf[pos + 1 : end], end
     question = bytes(buf[HEADER_SIZE:end])  # one copy, whatever buffer `buf` is
     split = pos + 1 - HEADER_SIZE
     return question[:split].lower() + question[split:], end
@@ -561,13 +601,20 @@ def build_query(
         raise WireError("the DO bit needs EDNS (edns_payload is None)")
     flags = (0x0100 if rd else 0) | (0x0010 if cd else 0) | (0x0020 if ad else 0)
     try:
-        out = _HEADER.pack(qid, flags, 1, 0, 0, 0 if edns_payload is None else 1)
-        out += encode_name(name) + _TYPE_CLASS.pack(qtype, qclass)
-        if edns_payload is not None:
-            out += b"\x00" + _OPT_FIXED.pack(OPT, edns_payload, 0x8000 if do else 0, 0)
-    except struct.error as exc:
+        return (_HEADER.pack(qid, flags, 1, 0, 0, 0 if edns_payload is None else 1)
+                + encode_name(name) + _question_tail(qtype, qclass, edns_payload, do))
+    except (struct.error, TypeError) as exc:  # TypeError: an unhashable field
         raise WireError(f"query field out of range: {exc}") from None
-    return out
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1.0 is no type number
+def _question_tail(qtype: int, qclass: int, edns_payload: int | None, do: bool) -> bytes:
+    """What follows a query's name: its type and class, then its OPT record if any (the same
+    few octets for every query of a type: made once)."""
+    tail = _TYPE_CLASS.pack(qtype, qclass)
+    if edns_payload is not None:
+        tail += b"\x00" + _OPT_FIXED.pack(OPT, edns_payload, 0x8000 if do else 0, 0)
+    return tail
 
 
 def patch_id(packet: bytes, qid: int) -> bytes:

@@ -603,3 +603,21 @@ def test_dname_chain_continues_from_the_new_name():
         ("mid.example.", "DNAME", "ANSWER_NONAUTH"),
         ("www.mid.example.", "CNAME", "ANSWER_NONAUTH"),
     ]
+
+
+def test_a_denial_made_directly_is_the_dataclass_with_the_same_fields():
+    """classify.denial (the wire path's negative answer) sets every field, as Classified does:
+    a field added to Classified and forgotten there fails here."""
+    from resolver.classify import Classified, Kind, denial
+
+    soa = RR.fromZone("example.com. 300 SOA ns1.example.com. h.example.com. 1 2 3 4 5")[0]
+    for kind, rcode, aa in ((Kind.NXDOMAIN, 3, True), (Kind.NODATA, 0, False)):
+        made = denial(kind, "example.com.", aa, rcode, soa, "x.example.com.")
+        expected = Classified(kind=kind, zone="example.com.", aa=aa, rcode=rcode,
+                              authority=[soa], canonical_name="x.example.com.")
+        assert made == expected
+        assert [getattr(made, f) for f in Classified.__slots__] == \
+            [getattr(expected, f) for f in Classified.__slots__]
+        other = denial(kind, "example.com.", aa, rcode, soa, "x.example.com.")
+        assert all(getattr(other, f) is not getattr(made, f) for f in Classified.__slots__
+                   if isinstance(getattr(made, f), list))  # no list shared between answers

@@ -359,3 +359,127 @@ def test_a_cached_denial_is_read_back_as_octets_and_replies_as_dnslibs_parse() -
                                                         authority=list(soa)))
                    for soa in (denial.soa, parsed)]
         assert replies[0] == replies[1], shape
+
+
+# Names read in wire form (labels of 1-32 plain octets) and names left to the label-by-label
+# reading meet at these edges; both readings must give the same classification.
+LABEL_32, LABEL_33 = "a" * 32, "b" * 33
+LONG_PLAIN = ".".join(["x" * 31] * 7 + ["y" * 29]) + "."  # 255 octets, labels of at most 32
+WIRE_EDGES = {
+    "labels of 32 octets": (reply(qname=f"q.{LABEL_32}.example.com.", authority=(
+        f"{LABEL_32}.example.com. 300 SOA ns.{LABEL_32}.example.com. h.example.com. 1 2 3 4 5",
+    )), ZONE, f"q.{LABEL_32}.example.com.", QTYPE.A),
+    "labels of 33 octets": (reply(qname=f"q.{LABEL_33}.example.com.", authority=(
+        f"{LABEL_33}.example.com. 300 SOA ns.{LABEL_33}.example.com. h.example.com. 1 2 3 4 5",
+    )), ZONE, f"q.{LABEL_33}.example.com.", QTYPE.A),
+    "255 octets, labels of at most 32": (reply(qname=LONG_PLAIN, rcode=0, authority=(
+        f"{LONG_PLAIN} 300 SOA {LONG_PLAIN} {LONG_PLAIN} 1 2 3 4 5",)), LONG_PLAIN, LONG_PLAIN,
+        QTYPE.A),
+    "NODATA at the apex": (reply(qname="Example.COM.", rcode=0), ZONE, "example.com.",
+                           QTYPE.TXT),
+    "punctuation that looks like length octets": (reply(qname="!?-9.e-x.example.com.",
+        authority=("e-x.example.com. 300 SOA !.e-x.example.com. ?.e-x.example.com. 1 2 3 4 5",)),
+        ZONE, "!?-9.e-x.example.com.", QTYPE.A),
+    # The owner is a pointer into the middle of the question's first label, whose octets read
+    # as a label ('!' is 33, any plain octet over 32) then the rest of the question.
+    "pointer into a label": (PLAIN[:12] + b"\x23x!" + b"a" * 33 + b"\x07example\x03com\x00"
+                             + b"\x00\x01\x00\x01" + b"\xc0\x0e" + b"\x00\x06\x00\x01\x00\x00"
+                             + b"\x01\x2c\x00\x1c\x01m\xc0\x30\x01r\xc0\x30" + bytes(range(20)),
+                             ZONE, "x!" + "a" * 33 + ".example.com.", QTYPE.A),
+    "owner out of the bailiwick, in wire form": (reply(authority=(
+        "xample.com. 300 SOA ns1.example.com. h.example.com. 1 2 3 4 5",)), "xample.com.",
+        "mab.xample.com.", QTYPE.A),
+    "SOA of a longer zone": (reply(authority=(
+        "1example.com. 300 SOA ns1.example.com. h.example.com. 1 2 3 4 5",)), ZONE, QNAME,
+        QTYPE.A),
+    "a space in the question": (handmade()[:12] + b"\x03m b" + handmade()[16:], ZONE,
+                                "m\\032b.example.com.", QTYPE.A),
+    "question name compressed": (PLAIN[:12] + b"\xc0\x0c\x00\x01\x00\x01" + b"\xc0\x0c"
+                                 + handmade()[33:], ZONE, QNAME, QTYPE.A),
+    # MNAME points to the owner, a pointer; RNAME to MNAME.
+    "pointer to a pointer": (handmade(rdata=b"\xc0\x21\xc0\x2d" + bytes(range(20))),
+                             ZONE, QNAME, QTYPE.A),
+}
+
+
+def both_readings(raw: bytes, zone: str, qname: str) -> tuple[object, object] | None:
+    """The wire-form and the label-by-label classification of a reply whose header passes,
+    as facts; None when the wire form leaves it to the label reading."""
+    from resolver import negative_wire
+
+    raw = bytes(raw)
+    flags, arcount = int.from_bytes(raw[2:4], "big"), int.from_bytes(raw[10:12], "big")
+    try:
+        plain = negative_wire._classify_plain(raw, zone.lower(), qname.lower(), flags, arcount)
+    except negative_wire._Unsure:
+        return None
+    try:
+        labels = negative_wire._classify_labels(raw, zone.lower(), qname.lower(), flags,
+                                                arcount)
+    except ValueError:  # WireError and struct.error both
+        labels = None
+    return facts(plain), facts(labels)
+
+
+def test_names_read_in_wire_form_classify_as_read_label_by_label() -> None:
+    for shape, (raw, zone, qname, qtype) in {**ACCEPTED, **WIRE_EDGES,
+                                             **REFUSED_SHAPES}.items():
+        fast = classify_negative(raw, zone, qname, qtype)
+        full = full_path(raw, zone, qname, qtype)
+        if fast is not None:
+            assert full is not None and facts(fast) == facts(full), shape
+        if len(raw) >= 12 and raw[4:12] == PLAIN[4:10] + raw[10:12]:
+            readings = both_readings(raw, zone, qname)
+            if readings is not None:
+                assert readings[0] == readings[1], shape
+
+
+def test_the_wire_form_reads_the_usual_names_itself() -> None:
+    """Labels of at most 32 plain octets, compressed or not, never take the slower reading."""
+    plain_shapes = ["nxdomain", "nodata", "mixed case", "root zone", "pointer chain",
+                    "uncompressed owner", "minimised question", "handmade OPT"]
+    for shape in plain_shapes:
+        raw, zone, qname, _ = ACCEPTED[shape]
+        assert both_readings(raw, zone, qname) is not None, shape
+    for shape in ["labels of 32 octets", "255 octets, labels of at most 32",
+                  "NODATA at the apex", "punctuation that looks like length octets",
+                  "owner out of the bailiwick, in wire form", "SOA of a longer zone"]:
+        raw, zone, qname, _ = WIRE_EDGES[shape]
+        assert both_readings(raw, zone, qname) is not None, shape
+    raw, zone, qname, _ = WIRE_EDGES["labels of 33 octets"]
+    assert both_readings(raw, zone, qname) is None
+
+
+_LABEL_OCTETS = st.sampled_from(list(b"aZz09-_!?*/~[]^`{}|:;<=>" + b" .\\\x00\x7f\xc3"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(labels=st.lists(st.binary(min_size=1, max_size=40).map(bytes) | st.lists(
+    _LABEL_OCTETS, min_size=1, max_size=40).map(bytes), min_size=1, max_size=6),
+    cut=st.integers(0, 5), into=st.integers(12, 60), case=st.booleans(), data=st.data())
+def test_random_names_and_pointers_read_alike_in_both_forms(
+    labels: list[bytes], cut: int, into: int, case: bool, data: st.DataObject
+) -> None:
+    """Random question labels (any octets, any length up to 40), the owner a pointer to a
+    random offset in the question or to a label boundary, the SOA names compressed against
+    it: the wire form, when it answers, agrees with the label reading and with dnslib."""
+    question = b"".join(bytes([len(label)]) + label for label in labels) + b"\x00"
+    boundaries = [12]
+    for label in labels:
+        boundaries.append(boundaries[-1] + 1 + len(label))
+    target = boundaries[min(cut, len(labels))] if case else into
+    owner = (0xC000 | target).to_bytes(2, "big")
+    at = 12 + len(question) + 4  # where the owner sits
+    rdata = b"\x02ns" + owner + b"\x01h" + (0xC000 | at).to_bytes(2, "big") + bytes(range(20))
+    raw = (PLAIN[:10] + b"\x00\x00" + question + b"\x00\x01\x00\x01" + owner
+           + b"\x00\x06\x00\x01\x00\x00\x01\x2c" + len(rdata).to_bytes(2, "big") + rdata)
+    names = [b".".join(labels[i:]).decode("latin-1") + "." for i in range(len(labels) + 1)]
+    zone = data.draw(st.sampled_from(names)).replace("\\", "\\\\")
+    qname = names[0].replace("\\", "\\\\")
+    readings = both_readings(raw, zone, qname)
+    if readings is not None:
+        assert readings[0] == readings[1]
+    fast = classify_negative(raw, zone, qname, QTYPE.A)
+    if fast is not None:
+        full = full_path(raw, zone, qname, QTYPE.A)
+        assert full is not None and facts(fast) == facts(full)

@@ -10,6 +10,8 @@ import threading
 
 import pytest
 from dnslib import RR, DNSRecord
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resolver import wire
 from resolver.policy import AddressPolicy
@@ -74,6 +76,54 @@ def test_reply_matches_checks_id_qr_and_question():
     assert not reply_matches(query, answer_for(query, name="www.bank.com."))
     assert not reply_matches(query, query)  # QR=0: our own query echoed back
     assert not reply_matches(query, good[:5])
+
+
+def reference_match(query: bytes, reply: bytes) -> bool:
+    """reply_matches by its definition: same ID, QR=1, one question in the reply, and that
+    question parse_question's equal of the query's first (names case-insensitively)."""
+    if len(reply) < 12 or reply[:2] != query[:2] or not reply[2] & 0x80:
+        return False
+    if reply[4:6] != b"\x00\x01" or len(query) < 12 or query[4:6] == b"\x00\x00":
+        return False
+    try:
+        ours, _ = wire.parse_question(query)
+        theirs, _ = wire.parse_question(reply)
+    except wire.WireError:
+        return False
+    return (wire.names_equal(ours.name, theirs.name)
+            and (ours.qtype, ours.qclass) == (theirs.qtype, theirs.qclass))
+
+
+_NAMES = st.lists(st.binary(min_size=1, max_size=70), min_size=0, max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(labels=_NAMES, qtype=st.integers(0, 65535), data=st.data())
+def test_reply_matches_accepts_exactly_the_same_question(labels, qtype, data):
+    """Against queries of any labels (too long ones included) and replies that echo them,
+    change their letter case, or are damaged: reply_matches is its definition."""
+    question = b"".join(bytes([len(label) & 0xFF]) + label for label in labels) + b"\x00"
+    query = (b"\xab\xcd\x00\x00\x00\x01\x00\x00\x00\x00\x00\x01" + question
+             + qtype.to_bytes(2, "big") + b"\x00\x01" + b"\x00\x00\x29\x04\xd0" + bytes(6))
+    reply = bytearray(query)
+    reply[2] |= 0x80
+    reply += data.draw(st.binary(max_size=8))
+    for _ in range(data.draw(st.integers(0, 3))):
+        action = data.draw(st.sampled_from(["case", "flip", "cut", "insert"]))
+        at = data.draw(st.integers(0, len(reply) - 1)) if reply else 0
+        if action == "case" and reply and chr(reply[at]).isalpha():
+            reply[at] ^= 0x20
+        elif action == "flip" and reply:
+            reply[at] ^= 1 << data.draw(st.integers(0, 7))
+        elif action == "cut":
+            del reply[at:]
+        elif action == "insert":
+            reply[at:at] = bytes([data.draw(st.integers(0, 255))])
+    damaged_query = bytearray(query)
+    if data.draw(st.booleans()):  # the query itself may be one parse_question refuses
+        damaged_query[data.draw(st.integers(0, len(query) - 1))] ^= 0xFF
+    for asked in (query, bytes(damaged_query)):
+        assert reply_matches(asked, bytes(reply)) == reference_match(asked, bytes(reply))
 
 
 def test_mismatched_replies_are_ignored_until_the_real_one():

@@ -30,6 +30,7 @@ from resolver.wire import (
     parse_question,
     parse_rr_headers,
     patch_id,
+    question_end,
     rr_ttl_offsets,
     unpack_u16,
     unpack_u32,
@@ -465,7 +466,8 @@ def test_query_rules():
     good = build_query("example.com", 1, 1)
     with pytest.raises(WireError):
         build_query("example.com", 1, 1, edns_payload=None, do=True)
-    for bad in ({"qid": 0x10000}, {"qtype": -1}):
+    # Type 1 was just asked as an int: as a float it is still refused.
+    for bad in ({"qid": 0x10000}, {"qtype": -1}, {"qtype": 1.0}, {"qtype": [1]}):
         args = {"qid": 1, "qtype": 1} | bad
         with pytest.raises(WireError):
             build_query("example.com", args["qtype"], args["qid"])
@@ -640,6 +642,9 @@ def assert_only_wire_errors(buf: bytes, offset: int) -> None:
     only_wire_errors(parse_rr_headers, buf)
     only_wire_errors(patch_id, buf, 1)
     key = only_wire_errors(cache_key, buf)
+    # question_end raises exactly when cache_key does, and agrees on the end.
+    end = only_wire_errors(question_end, buf)
+    assert (end is None) == (key is None) and (key is None or key[1] == end)
     # cache_key accepts exactly what parse_question accepts at offset 12, with the same key.
     question = (
         only_wire_errors(parse_question, buf, HEADER_SIZE)
@@ -813,3 +818,55 @@ def test_truncations():
 def test_module_exports_exist():
     for name in wire.__all__:
         assert hasattr(wire, name), name
+
+
+def test_build_query_octets_are_pinned():
+    """The exact octets of the queries the resolver sends: header, name, type, class, OPT."""
+    assert build_query("www.Example.com.", 1, 0x1234) == (
+        b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x01"
+        b"\x03www\x07Example\x03com\x00\x00\x01\x00\x01"
+        b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"
+    )
+    assert build_query("a\\.b.\\000.", 28, 0xFFFF, rd=True, cd=True, ad=True, do=True,
+                       edns_payload=4096, qclass=3) == (
+        b"\xff\xff\x01\x30\x00\x01\x00\x00\x00\x00\x00\x01"
+        b"\x03a.b\x01\x00\x00\x00\x1c\x00\x03"
+        b"\x00\x00\x29\x10\x00\x00\x00\x80\x00\x00\x00"
+    )
+    assert build_query(".", 2, 0, edns_payload=None) == (
+        b"\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01"
+    )
+    assert build_query("x", 65535, 7, edns_payload=0, qclass=65535) == (
+        b"\x00\x07\x00\x00\x00\x01\x00\x00\x00\x00\x00\x01\x01x\x00\xff\xff\xff\xff"
+        b"\x00\x00\x29\x00\x00\x00\x00\x00\x00\x00\x00"
+    )
+
+
+def test_question_end_and_cache_key_at_the_name_size_limit():
+    """A question name of 255 octets is read in one match; one of 256 is refused by both."""
+    header = b"\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    longest = b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3d" + b"d" * 61
+    one_more = longest[:-62] + b"\x3e" + b"d" * 62 + b"\x00"
+    for name, ok in ((longest + b"\x00", True), (one_more, False),
+                     (b"\x3f" + b"e" * 63 + longest[:-62] + b"\x00", False)):
+        packet = header + name + b"\x00\x01\x00\x01"
+        if ok:
+            assert len(name) == 255
+            assert question_end(packet) == len(packet) == cache_key(packet)[1]
+        else:
+            assert len(name) > 255
+            for fn in (question_end, cache_key):
+                with pytest.raises(WireError):
+                    fn(packet)
+
+
+@SETTINGS
+@given(st.lists(st.text("ab9-.", max_size=70), max_size=6).map(".".join)
+       | st.text("a.\\ 0", max_size=12))
+def test_encode_name_of_plain_text_is_its_labels_wire(name):
+    """encode_name's one-pass path for text without escapes gives the labels' wire form, and
+    refuses (empty labels, labels over 63 octets, names over 255) what the parser refuses."""
+    from resolver.wire import _labels_from_text, _labels_to_wire
+
+    expected = only_wire_errors(lambda text: _labels_to_wire(_labels_from_text(text)), name)
+    assert only_wire_errors(encode_name, name) == expected
