@@ -19,6 +19,7 @@ import select
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -115,10 +116,14 @@ _UDP_NONBLOCKING = socket.SOCK_DGRAM | socket.SOCK_NONBLOCK
 class _Watcher:
     """The UDP queries waiting for replies on one loop, watched with one epoll set of our own
     (the loop watches only that set) and one deadline timer: no selector key, handle or timer
-    object per query. A closed socket leaves the epoll set by itself. The set is closed when no
-    query waits, so a closed loop leaves nothing open."""
+    object per query. A closed socket leaves the epoll set by itself. The set stays open while
+    its loop lives, between busy spells too (opening and closing it whenever the last reply
+    came cost four system calls each time): only the loop holds the watcher (through its
+    reader), so closing the loop frees it and closes the set. When no query waits, it drops
+    its deadlines and timer, which point back at it, so no cycle keeps it alive."""
 
-    __slots__ = ("loop", "thread", "epoll", "waiting", "deadlines", "timer", "armed_at", "seq")
+    __slots__ = ("loop", "thread", "epoll", "waiting", "deadlines", "timer", "armed_at", "seq",
+                 "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -168,25 +173,27 @@ class _Watcher:
         if deadlines and self.waiting:
             self.arm(deadlines[0][0])
 
-    def close(self) -> None:
-        if _watchers.get(self.thread) is self:
-            del _watchers[self.thread]
-        self.deadlines.clear()  # answered queries point back here: no cycle left to collect
+    def idle(self) -> None:
+        """No query waits: drop the answered ones' deadlines (they point back here)."""
+        self.deadlines.clear()
         if self.timer is not None:
             self.timer.cancel()
-        self.loop.remove_reader(self.epoll.fileno())
-        self.epoll.close()
+            self.timer, self.armed_at = None, math.inf
 
 
 # By thread: a thread runs one loop at a time, so its watcher whose loop is running is the
 # running loop's. (asyncio.get_running_loop() makes a getpid() system call on Python 3.11.)
-_watchers: dict[int, _Watcher] = {}
+# Weak: the loop alone keeps its watcher (see _Watcher).
+_watchers: dict[int, weakref.ref[_Watcher]] = {}
 
 
-def _new_watcher() -> _Watcher:
-    """A watcher for the running loop, this thread's from now on (RuntimeError off a loop)."""
-    watcher = _Watcher(asyncio.get_running_loop())
-    _watchers[watcher.thread] = watcher
+def _running_watcher() -> _Watcher:
+    """The running loop's watcher, made on first use (RuntimeError off a loop)."""
+    ref = _watchers.get(threading.get_ident())
+    watcher = ref() if ref is not None else None
+    if watcher is None or not watcher.loop.is_running():
+        watcher = _Watcher(asyncio.get_running_loop())
+        _watchers[watcher.thread] = weakref.ref(watcher)
     return watcher
 
 
@@ -212,9 +219,7 @@ class UdpQuery:
             sock.connect((address, port))  # binds a random source port; filters other sources
             self._started = time.perf_counter()
             sock.send(query)
-            watcher = _watchers.get(threading.get_ident())  # the running loop's, if made
-            if watcher is None or not watcher.loop.is_running():
-                watcher = _new_watcher()
+            watcher = _running_watcher()
         except BaseException:
             sock.close()
             raise
@@ -262,7 +267,7 @@ class UdpQuery:
         waiting = self._watcher.waiting  # before the socket closes (it leaves the epoll set)
         del waiting[fd]
         if not waiting:
-            self._watcher.close()
+            self._watcher.idle()
         self._sock.close()
         self._fd = -1
         self._on_done = _ignored  # its deadline entry may linger: keep nothing alive through it
