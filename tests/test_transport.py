@@ -165,7 +165,8 @@ def test_a_reply_waiting_when_the_deadline_passes_is_taken():
         # timeout=0: the deadline is due at the next iteration, before any reply is read.
         task = asyncio.create_task(exchange("127.0.0.1", peer.getsockname()[1], query,
                                             timeout=0))
-        await asyncio.sleep(0)  # the exchange sends its query and waits
+        await asyncio.sleep(0)  # the exchange starts: its query waits for the turn's end
+        await asyncio.sleep(0)  # the query is sent (the deadline is due now too)
         received, client = peer.recvfrom(4096)
         peer.sendto(answer_for(received), client)  # queued before the loop looks again
         return (await task).raw
