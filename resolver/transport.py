@@ -378,7 +378,9 @@ class NetworkTransport:
     def send_udp(self, address: str, port: int, query: bytes, timeout: float,
                  on_done: UdpDone) -> UdpQuery:
         """`query()` over UDP with a callback instead of a coroutine (UdpQuery, CallbackTransport);
-        raises ForbiddenAddress, or TransportError when it cannot even be sent."""
+        raises ForbiddenAddress, or TransportError when no socket can be opened to the address.
+        The query goes out at the end of the loop turn: a failure to send it reaches `on_done`
+        as a TransportError."""
         self._permit(address)
         try:
             return UdpQuery(address, port, query, timeout, on_done)

@@ -391,3 +391,22 @@ def test_the_epoll_set_outlives_a_quiet_moment_and_goes_with_its_loop():
         server.close()
     assert between == [before + 2] * 3  # the loop's selector and the transport's set
     assert after == before
+
+
+def test_a_query_that_cannot_be_sent_ends_with_a_transport_error():
+    """The send happens at the end of the loop turn, so its failure (here a datagram larger
+    than UDP allows) reaches the callback, not the caller."""
+    transport = NetworkTransport(AddressPolicy(["127.0.0.0/8"]))
+    got: list = []
+
+    async def run() -> None:
+        done = asyncio.get_running_loop().create_future()
+        transport.send_udp("127.0.0.1", 9, make_query() + bytes(70_000), 1.0,
+                           lambda reply, rtt, error: done.set_result((reply, error)))
+        got.append(await done)
+
+    before = len(os.listdir("/proc/self/fd"))
+    asyncio.run(run())
+    [(reply, error)] = got
+    assert reply is None and isinstance(error, TransportError)
+    assert len(os.listdir("/proc/self/fd")) == before
