@@ -55,18 +55,21 @@ class UdpListener:
     def _readable(self) -> None:
         recvfrom = self.sock.recvfrom
         handle = self.nameserver.handle
-        send = self.send
+        replies = []  # sent after the batch, back to back (see deliver)
         for _ in range(UDP_BATCH):
             try:
                 data, client = recvfrom(MAX_DATAGRAM)
             except (BlockingIOError, InterruptedError):
-                return
+                break
             except OSError:
                 # e.g. an ICMP error for an earlier reply surfacing here: not this query's fault
                 continue
             reply = handle(data, client, self)
             if reply is not None:
-                send(reply, client)
+                replies.append((reply, client))
+        send = self.send
+        for reply, client in replies:
+            send(reply, client)
 
     def deferred(self) -> None:
         """Nothing to track: a UDP reply is self-contained."""
