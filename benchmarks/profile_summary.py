@@ -23,7 +23,7 @@ IDLE = ("EpollSelector.select",)
 PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("server: read + parse query, dispatch", ("UdpListener._readable", "Nameserver.handle")),
     ("server: build reply (dnslib), pack", ("Nameserver._pack",)),
-    ("server: send reply", ("UdpListener.deliver",)),
+    ("server: send reply", ("UdpListener.deliver", "UdpListener._flush", "UdpListener.send")),
     ("hand-off server loop <-> resolver thread", (
         "run_coroutine_threadsafe", "Resolver._submit", "BaseEventLoop.call_soon_threadsafe",
         "BaseSelectorEventLoop._write_to_self", "BaseSelectorEventLoop._read_from_self",
@@ -33,14 +33,14 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
                                                           "Iterator.known_cut")),
     ("upstream exchange (socket, send, recv, check)", (
         "NetworkTransport.query", "NetworkTransport.send_udp", "reply_matches",
-        "UdpQuery.cancel")),
+        "UdpQuery.cancel", "UdpQuery._close", "_Watcher.flush", "UdpQuery._send")),
     ("upstream query built (ID, name, EDNS, timeout)", ("Iterator.outgoing",)),
     ("api: the question checked, the Answer built", ("Resolver._question", "Resolver._answer")),
     ("dnslib parse of the upstream reply", ("DNSRecord.parse",)),
     ("scrub", ("scrub",)),
     ("classify", ("classify", "classify_negative")),  # negative_wire: from the wire
-    ("cache store (RRsets, negative)", ("Iterator._store", "RRsetCache.put_negative",
-                                        "RRsetCache.put")),
+    ("cache store (RRsets, negative)", ("Iterator.settled", "Iterator._store",
+                                        "RRsetCache.put_negative", "RRsetCache.put")),
     ("other cache lookups (answer, DNAME, CNAME)", ("Iterator._from_cache", "RRsetCache.get",
                                                    "Iterator._dname_from_cache",
                                                    "Iterator.cached_step")),
@@ -49,6 +49,10 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("trace events", ("Query.emit", "Resolution.emit")),
 ]
 _PART_OF = {function: part for part, functions in PARTS for function in functions}
+# Callbacks that start whole stages (a reply's whole handling runs inside the watcher's): their
+# OWN time goes to a part (the reply's recv), what they call to the parts of the callees.
+LEAF_PARTS = {"_Watcher.ready": "upstream exchange (socket, send, recv, check)",
+              "UdpQuery._readable": "upstream exchange (socket, send, recv, check)"}
 # A sample in no part whose innermost frame is in one of these library files: loop and task
 # machinery (Handle._run, create_task, shield, wait_for, futures) rather than our own code.
 MACHINERY = ("asyncio/", "concurrent/futures/", "threading.py", "selectors.py")
@@ -79,7 +83,7 @@ def summarise(stacks: list[tuple[list[str], str, int]]) -> dict:
             idle += count
             continue
         busy += count
-        part = next((_PART_OF[f] for f in frames if f in _PART_OF), None)
+        part = next((_PART_OF[f] for f in frames if f in _PART_OF), LEAF_PARTS.get(frames[-1]))
         if part is None:
             machinery = any(marker in leaf_file for marker in MACHINERY)
             part = MACHINERY_PART if machinery else "other (the walk's own code, records, names)"
