@@ -845,6 +845,31 @@ def test_stop_answers_in_flight_queries_with_servfail_and_closes_sockets(fake):
             socket.create_connection((server.host, server.port), timeout=WAIT)
 
 
+def test_a_udp_listener_closing_sends_the_replies_it_deferred_first(fake):
+    """A miss's reply waits for the end of the loop turn (udp.py sends them in bunches): a
+    listener closed in that same turn still sends it before its socket goes."""
+    from resolver.server.udp import UdpListener
+
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.bind(("127.0.0.1", 0))
+    client.settimeout(WAIT)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+
+    async def run() -> None:
+        listener = UdpListener(sock, Nameserver(ServerConfig(), fake))
+        listener.start()
+        listener.deliver(b"the last reply", client.getsockname())
+        listener.close()
+
+    try:
+        asyncio.run(run())
+        assert client.recvfrom(100)[0] == b"the last reply"
+    finally:
+        client.close()
+
+
 def test_stop_lets_quick_resolutions_finish(fake):
     fake.hold.add("www.example.test.")
     server = ServerThread(fake, shutdown_grace=WAIT)

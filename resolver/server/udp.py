@@ -45,6 +45,8 @@ class UdpListener:
         self._loop.add_reader(self.sock.fileno(), self._readable)
 
     def close(self) -> None:
+        if self._outbox and self.sock.fileno() >= 0:  # the last deferred replies still go out
+            self._flush()
         if self._loop is not None and self.sock.fileno() >= 0:
             self._loop.remove_reader(self.sock.fileno())
             if self._writing:
