@@ -38,7 +38,7 @@ from resolver.negative_wire import classify_negative
 from resolver.nxcut import nxdomain_above
 from resolver.policy import AddressPolicy
 from resolver.prefetch import prefetch_due
-from resolver.protocol import NOERROR, NXDOMAIN, TYPE_DS, TYPE_NS
+from resolver.protocol import NOERROR, NXDOMAIN, TYPE_DS, TYPE_NS, YXDOMAIN
 from resolver.scrub import dname_target
 from resolver.selection import Feedback, InfraCache
 from resolver.stale import STALE_TTL
@@ -68,14 +68,6 @@ _MINIMISE_FALLBACK = {RCODE.REFUSED: MinimiseFallback.REFUSED,
 
 _FEEDBACK = {RCODE.REFUSED: Feedback.REFUSED, RCODE.SERVFAIL: Feedback.SERVFAIL,
              RCODE.FORMERR: Feedback.FORMERR, RCODE.NOTIMP: Feedback.NOTIMP}
-
-# The enum members every cache miss reads, looked up once: reading a member off its class
-# costs ~75 ns in Python 3.11 (a global, ~6 ns), and a miss's steps read a dozen of them.
-_ANSWER, _CNAME, _NXDOMAIN_KIND, _NODATA, _ERROR, _LAME = (
-    Kind.ANSWER, Kind.CNAME, Kind.NXDOMAIN, Kind.NODATA, Kind.ERROR, Kind.LAME)
-_AUTH_AUTHORITY, _ANSWER_NONAUTH = Trust.AUTH_AUTHORITY, Trust.ANSWER_NONAUTH
-_YXDOMAIN = int(RCODE.YXDOMAIN)  # dnslib's RCODE.X is a __getattr__ call (~450 ns)
-_OK = Feedback.OK
 
 # The budget of every resolution of an iterator without a validator: never spent (only the
 # validator spends), so one serves them all.
@@ -494,7 +486,7 @@ class Iterator:
             try:
                 rewritten = wire.validate_name(rewritten).lower()
             except wire.WireError:
-                return Outcome(RCODE.YXDOMAIN, list(hit.records), canonical_name=name)
+                return Outcome(YXDOMAIN, list(hit.records), canonical_name=name)
             self._cache_hit(query, owner, QTYPE.DNAME, trace.CacheWhat.DNAME, hit.ttl,
                             hit.records)
             cname = RR.fromZone(f"{name} {hit.ttl} IN CNAME {rewritten}")[0]
@@ -552,7 +544,7 @@ class Iterator:
         outcome = self._outcome(result, soa)
         outcome.security = security
         if self.validator is not None:
-            proof = result.proof if result.kind in (_NXDOMAIN_KIND, _NODATA) else []
+            proof = result.proof if result.kind in (Kind.NXDOMAIN, Kind.NODATA) else []
             outcome.dnssec = result.signatures + proof
         return outcome
 
@@ -630,16 +622,16 @@ class Iterator:
     def _outcome(self, result: Classified, soa: RR | None) -> Outcome:
         """What the walk answers with `result`; `soa` is `result.soa` (as _store returned it)."""
         kind = result.kind
-        if kind == _CNAME:
+        if kind == Kind.CNAME:
             return Outcome(NOERROR, result.answer, target=result.canonical_name,
                            from_dname=bool(result.dname))
-        if kind == _ERROR:  # e.g. YXDOMAIN from a DNAME substitution
+        if kind == Kind.ERROR:  # e.g. YXDOMAIN from a DNAME substitution
             return Outcome(result.rcode, result.answer, canonical_name=result.canonical_name)
-        rcode = NXDOMAIN if kind == _NXDOMAIN_KIND else NOERROR
+        rcode = NXDOMAIN if kind == Kind.NXDOMAIN else NOERROR
         # Minimal responses, like Unbound's default: authority carries only a negative answer's
         # SOA, with the negative TTL (RFC 2308 §3). Answers carry the TTLs the cache gives.
         authority = []
-        if soa is not None and kind != _ANSWER:
+        if soa is not None and kind != Kind.ANSWER:
             authority = [self.cache.clamp_negative(soa)]
         answer = self.cache.clamp(result.answer) if result.answer else []
         return Outcome(rcode, answer, authority, canonical_name=result.canonical_name)
@@ -1046,7 +1038,7 @@ class Iterator:
         """A reply to `sending` came: the Reply; the Problem that rules this server out for
         this walk (malformed); or why the same server is asked again (a SendReason:
         truncated, so over TCP; EDNS rejected, so without; letter case not echoed, so plain)."""
-        self.infra.report(address, zone, _OK, rtt=rtt)
+        self.infra.report(address, zone, Feedback.OK, rtt=rtt)
         if sending.asked != qname:
             restored = self._check_case(query, zone, server, address, raw, sending.asked, qname)
             if restored is None:
@@ -1165,12 +1157,12 @@ class Iterator:
         soa = result.soa
         if soa is None or result.provisional:
             return soa
-        trust = _AUTH_AUTHORITY if result.aa else _ANSWER_NONAUTH
+        trust = Trust.AUTH_AUTHORITY if result.aa else Trust.ANSWER_NONAUTH
         kind = result.kind
-        if kind == _NXDOMAIN_KIND:
+        if kind == Kind.NXDOMAIN:
             self.cache.put_negative(result.canonical_name, None, NXDOMAIN, soa, trust,
                                     security=status, proof=result.proof)
-        elif kind == _NODATA:
+        elif kind == Kind.NODATA:
             self.cache.put_negative(result.canonical_name, qtype, NOERROR, soa, trust,
                                     security=status, proof=result.proof)
         return soa
@@ -1180,7 +1172,7 @@ def unusable(result: Classified) -> bool:
     """A lame or error reply, which sends the walk to another server (a DNAME's YXDOMAIN is
     an answer)."""
     kind = result.kind
-    return kind in (_LAME, _ERROR) and result.rcode != _YXDOMAIN
+    return kind in (Kind.LAME, Kind.ERROR) and result.rcode != YXDOMAIN
 
 
 def lame_feedback(result: Classified) -> Feedback:

@@ -21,7 +21,7 @@ DEFAULT_SERVER_PORT = 5353
 BADVERS = 16
 # The numbers the miss path compares with (dnslib's QTYPE.X and RCODE.X are lookups in a
 # Python-level Bimap on every use).
-NOERROR, NXDOMAIN = 0, 3
+NOERROR, NXDOMAIN, YXDOMAIN = 0, 3, 6
 CLASS_IN = 1
 TYPE_NS, TYPE_SOA, TYPE_DS = 2, 6, 43
 

@@ -98,9 +98,9 @@ class _Exchange:
         if result.chain_truncated:
             raise query.resolution.abort("max_cname_links", name)
         kind = result.kind
-        if kind == _NODATA and result.provisional:
+        if kind == Kind.NODATA and result.provisional:
             return None  # the walk asks the other servers, as it would
-        if kind == _REFERRAL:
+        if kind == Kind.REFERRAL:
             iterator.followed(query, zone, result, name, qtype)  # cached: the walk starts below
             return None
         verdict = None
@@ -159,7 +159,8 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
     address = choice.address
     if iterator.policy.refusal(address):
         return None  # the walk says so, and asks another server
-    why = _PROBE if choice.probe else _LAST_RESORT if choice.last_resort else _FIRST
+    why = (SendReason.PROBE if choice.probe else
+           SendReason.LAST_RESORT if choice.last_resort else SendReason.FIRST)
     try:
         sending = iterator.outgoing(query, zone, address, choice.ns_name, name, qtype,
                                     cut.attempt(address), why, infra.edns_ok(address), False)
@@ -173,11 +174,6 @@ def start(iterator: Iterator, resolution: Resolution, done: Done) -> Pending | N
         iterator.unreachable(query, zone, address, choice.ns_name, error)
         return None
     return exchange
-
-
-# Enum members read once (a member read off its class costs ~75 ns in Python 3.11).
-_NODATA, _REFERRAL = Kind.NODATA, Kind.REFERRAL
-_PROBE, _LAST_RESORT, _FIRST = SendReason.PROBE, SendReason.LAST_RESORT, SendReason.FIRST
 
 
 class _Answered:
