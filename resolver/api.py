@@ -910,9 +910,7 @@ class Resolver:
             except Exception as error:  # a bug: the callers see it, as a task's would be seen
                 entry.settle(None, error)
                 return
-            future.set_result(answer)  # entry.settle(answer), inlined: once per miss
-            if entry.callbacks is not None:
-                entry.call_back(answer, None)
+            entry.settle(answer)
 
         entry.pending = shortcut.start(iterator, walk, done)
         if entry.pending is None:
@@ -960,14 +958,8 @@ class Resolver:
             entry.callbacks = [on_answer]
         else:
             entry.callbacks.append(on_answer)
-        task = entry.task
-        if task.done():  # over already (the cache answered, or it failed at once): call now
-            if task.cancelled():
-                entry.call_back(None, asyncio.CancelledError())
-            elif task.exception() is not None:
-                entry.call_back(None, task.exception())
-            else:
-                entry.call_back(task.result(), None)
+        if entry.task.done():  # over already (the cache answered, or it failed at once)
+            entry.call_back(*_result_of(entry.task))
         return True
 
     async def _shared_walk(self, question: _Question, qname: str) -> Answer:
@@ -1032,12 +1024,9 @@ class Resolver:
     ) -> None:
         if self._inflight.get(key) is entry:
             del self._inflight[key]
-        if task.cancelled():
-            error: BaseException | None = asyncio.CancelledError()
-        else:
-            error = task.exception()  # retrieved here: each caller re-raises it on its own
+        answer, error = _result_of(task)  # the error retrieved: each caller re-raises it
         if entry.task is task and entry.callbacks is not None:  # a shortcut's: see _chain
-            entry.call_back(None if error is not None else task.result(), error)
+            entry.call_back(answer, error)
 
     async def _walk(
         self, qname: str, qtype: int, rdclass: int, tcp: bool, lifetime: float,
@@ -1088,6 +1077,15 @@ class Resolver:
             why = failure_text(outcome.failure)
             answer.extended_error = ExtendedError(code, f"resolving failed: {why}")
         return answer
+
+
+def _result_of(walk: asyncio.Future[Answer]) -> tuple[Answer | None, BaseException | None]:
+    """A finished walk's (Answer, None), or (None, its exception; CancelledError if
+    cancelled), as `OnAnswer` takes them."""
+    if walk.cancelled():
+        return None, asyncio.CancelledError()
+    error = walk.exception()
+    return (None, error) if error is not None else (walk.result(), None)
 
 
 def _chain(task: asyncio.Task[Answer], entry: _InFlight) -> None:
