@@ -123,8 +123,8 @@ class _Watcher:
     its deadlines and timer, which point back at it, so no cycle keeps it alive.
 
     The queries of one loop turn are sent together, back to back, once the turn's other work
-    is done (`send_soon`): sent between the Python work of each, each send's way through the
-    kernel cost about a third more (measured: misses.py, CPU per miss)."""
+    is done (`send_soon`): sent each between the Python work of each, the kernel's send path
+    ran cold, and a miss cost about a third more CPU (benchmarks/README.md, misses.py)."""
 
     __slots__ = ("loop", "thread", "epoll", "waiting", "deadlines", "timer", "armed_at", "seq",
                  "outbox", "__weakref__")

@@ -72,17 +72,14 @@ class UdpListener:
             reply = handle(data, client, self)
             if reply is not None:
                 replies.append((reply, client))
-        send = self.send
-        for reply, client in replies:
-            send(reply, client)
+        self._send_all(replies)
 
     def deferred(self) -> None:
         """Nothing to track: a UDP reply is self-contained."""
 
     def deliver(self, reply: bytes, client: tuple) -> None:
-        """A deferred reply (a miss's): sent after the loop turn's other work, together with
-        the turn's other deferred replies. Sent back to back, they wake the client's process
-        once rather than once each (a wake-up across CPUs is the dearest part of a send)."""
+        """A deferred reply (a miss's): sent after the loop turn's other work, back to back
+        with the turn's other deferred replies (see the module docstring)."""
         outbox = self._outbox
         outbox.append((reply, client))
         if len(outbox) == 1:
@@ -91,8 +88,11 @@ class UdpListener:
 
     def _flush(self) -> None:
         outbox, self._outbox = self._outbox, []
+        self._send_all(outbox)
+
+    def _send_all(self, replies: list[tuple[bytes, tuple]]) -> None:
         send = self.send
-        for reply, client in outbox:
+        for reply, client in replies:
             send(reply, client)
 
     def send(self, reply: bytes, client: tuple) -> None:
