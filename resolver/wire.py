@@ -528,33 +528,9 @@ def parse_query(buf: bytes) -> ParsedQuery:
 
 
 def question_end(buf: bytes) -> int:
-    """The offset just after the first question (name, type, class): cache_key's second
-    item without making the key; WireError exactly when cache_key raises it."""
-    n = len(buf)
-    pos = HEADER_SIZE
-    if n > pos and (buf[4] or buf[5]):
-        while pos < n:  # the labels, as cache_key reads them
-            length = buf[pos]
-            if not length:
-                end = pos + 5
-                if end <= n:
-                    return end
-                break
-            if length > MAX_LABEL_OCTETS:
-                break
-            pos += length + 1
-            if pos - HEADER_SIZE >= MAX_NAME_OCTETS:
-                break
-    return cache_key(buf)[1]  # raises the precise error
-
-
-def cache_key(buf: bytes) -> tuple[bytes, int]:
-    """(lower-cased wire qname + qtype + qclass, question_end) of the first question.
-
-    No text decoding. A question name can never be compressed (a pointer would have to point
-    into the header), so the raw bytes are the whole name; this accepts exactly the messages
-    whose first question parse_question accepts.
-    """
+    """The offset just after the first question (name, type, class); WireError when there is
+    none, or its name is compressed, too long or cut off (exactly when parse_question
+    refuses it)."""
     n = len(buf)
     if n < HEADER_SIZE:
         raise WireError(f"message of {n} octets is shorter than a header")
@@ -575,11 +551,23 @@ def cache_key(buf: bytes) -> tuple[bytes, int]:
     end = pos + 5
     if end > n:
         raise WireError("question is cut off before its type and class")
+    return end
+
+
+def cache_key(buf: bytes) -> tuple[bytes, int]:
+    """(lower-cased wire qname + qtype + qclass, question_end) of the first question.
+
+    No text decoding. A question name can never be compressed (a pointer would have to point
+    into the header), so the raw bytes are the whole name; this accepts exactly the messages
+    whose first question parse_question accepts.
+    """
+    end = question_end(buf)
+    name_end = end - 4  # after the root label
     # Lower only the name: type/class octets in 0x41-0x5a must not be folded.
     if type(buf) is bytes:  # its slices are bytes already
-        return buf[HEADER_SIZE : pos + 1].lower() + buf[pos + 1 : end], end
+        return buf[HEADER_SIZE:name_end].lower() + buf[name_end:end], end
     question = bytes(buf[HEADER_SIZE:end])  # one copy, whatever buffer `buf` is
-    split = pos + 1 - HEADER_SIZE
+    split = name_end - HEADER_SIZE
     return question[:split].lower() + question[split:], end
 
 
